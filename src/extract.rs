@@ -1,0 +1,262 @@
+//! One case, end to end: read image and mask, validate, preprocess in PyRadiomics' order,
+//! compute the enabled feature classes, and assemble a named output row.
+
+use std::path::Path;
+
+use crate::checks;
+use crate::error::Result;
+use crate::features::{firstorder, shape};
+use crate::image::{crop, BoundingBox, Mask, Volume};
+use crate::io::nifti;
+use crate::preprocess::{discretize, normalize, resample, resegment};
+use crate::settings::Params;
+
+/// A value in an output row.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// A feature or numeric diagnostic.
+    Number(f64),
+    /// Text (versions, hashes, tuples).
+    Text(String),
+}
+
+impl std::fmt::Display for Value {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            // Shortest representation that reads back to the same f64.
+            Value::Number(x) if x.is_nan() => write!(f, "nan"),
+            Value::Number(x) => write!(f, "{x:?}"),
+            Value::Text(s) => f.write_str(s),
+        }
+    }
+}
+
+/// Ordered `(column, value)` pairs of one case.
+pub type Row = Vec<(String, Value)>;
+
+/// gpurad's version, written to every row.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+fn tuple_f(v: &[f64]) -> String {
+    let parts: Vec<String> = v.iter().map(|x| format!("{x:?}")).collect();
+    format!("({})", parts.join(", "))
+}
+
+fn tuple_u(v: &[usize]) -> String {
+    let parts: Vec<String> = v.iter().map(|x| x.to_string()).collect();
+    format!("({})", parts.join(", "))
+}
+
+/// Mean, minimum and maximum of an image (diagnostics).
+fn image_stats(v: &Volume) -> (f64, f64, f64) {
+    let n = v.data.len() as f64;
+    let (lo, hi, sum) = v.data.iter().fold(
+        (f64::INFINITY, f64::NEG_INFINITY, 0.0),
+        |(lo, hi, s), &x| (lo.min(x), hi.max(x), s + x),
+    );
+    (sum / n, lo, hi)
+}
+
+fn diagnostics_for(row: &mut Row, stage: &str, image: &Volume, mask: &Mask, bb: &BoundingBox) {
+    let g = &image.geometry;
+    let (mean, lo, hi) = image_stats(image);
+    let push = |row: &mut Row, k: String, v: Value| row.push((k, v));
+    push(
+        row,
+        format!("diagnostics_Image-{stage}_Spacing"),
+        Value::Text(tuple_f(&g.spacing)),
+    );
+    push(
+        row,
+        format!("diagnostics_Image-{stage}_Size"),
+        Value::Text(tuple_u(&g.size)),
+    );
+    push(
+        row,
+        format!("diagnostics_Image-{stage}_Mean"),
+        Value::Number(mean),
+    );
+    push(
+        row,
+        format!("diagnostics_Image-{stage}_Minimum"),
+        Value::Number(lo),
+    );
+    push(
+        row,
+        format!("diagnostics_Image-{stage}_Maximum"),
+        Value::Number(hi),
+    );
+    push(
+        row,
+        format!("diagnostics_Mask-{stage}_Spacing"),
+        Value::Text(tuple_f(&mask.geometry.spacing)),
+    );
+    push(
+        row,
+        format!("diagnostics_Mask-{stage}_Size"),
+        Value::Text(tuple_u(&mask.geometry.size)),
+    );
+    let e = bb.extent();
+    push(
+        row,
+        format!("diagnostics_Mask-{stage}_BoundingBox"),
+        Value::Text(tuple_u(&[bb.lo[0], bb.lo[1], bb.lo[2], e[0], e[1], e[2]])),
+    );
+    push(
+        row,
+        format!("diagnostics_Mask-{stage}_VoxelNum"),
+        Value::Number(mask.count() as f64),
+    );
+}
+
+/// Crops image and mask to the ROI bounding box grown by `pad` voxels (clamped to the image),
+/// as PyRadiomics `cropToTumorMask`.
+pub fn crop_to_roi(image: &Volume, mask: &Mask, bb: &BoundingBox, pad: usize) -> (Volume, Mask) {
+    let s = image.geometry.size;
+    let padded = BoundingBox {
+        lo: [0, 1, 2].map(|a| bb.lo[a].saturating_sub(pad)),
+        hi: [0, 1, 2].map(|a| (bb.hi[a] + pad).min(s[a] - 1)),
+    };
+    let (g, data) = crop(&image.geometry, &image.data, &padded);
+    let (mg, mdata) = crop(&mask.geometry, &mask.data, &padded);
+    (
+        Volume {
+            geometry: g,
+            data,
+            pixel_type: image.pixel_type,
+        },
+        Mask {
+            geometry: mg,
+            data: mdata,
+        },
+    )
+}
+
+/// Values of `image` inside `mask`, in voxel order.
+pub fn roi_values(image: &Volume, mask: &Mask) -> Vec<f64> {
+    image
+        .data
+        .iter()
+        .zip(&mask.data)
+        .filter(|(_, &m)| m)
+        .map(|(&v, _)| v)
+        .collect()
+}
+
+/// Extracts all enabled features of one image/mask pair.
+pub fn extract_case(image_path: &Path, mask_path: &Path, params: &Params) -> Result<Row> {
+    let s = &params.settings;
+    let mut image = nifti::read_volume(image_path)?;
+    let mut mask = nifti::read_mask(mask_path, s.label)?;
+    checks::check_geometry(
+        &image.geometry,
+        &mask.geometry,
+        s.geometry_tolerance,
+        image_path,
+        mask_path,
+    )?;
+    let mut row: Row = vec![
+        (
+            "diagnostics_Versions_gpurad".into(),
+            Value::Text(VERSION.into()),
+        ),
+        (
+            "diagnostics_Configuration_SettingsHash".into(),
+            Value::Text(params.hash()),
+        ),
+        (
+            "diagnostics_Configuration_Settings".into(),
+            Value::Text(serde_json::to_string(&params.settings).expect("settings serialise")),
+        ),
+        (
+            "diagnostics_Configuration_BinningOrigin".into(),
+            Value::Text(format!("{:?}", s.binning_origin).to_lowercase()),
+        ),
+        (
+            "diagnostics_Configuration_EnabledImageTypes".into(),
+            Value::Text(params.image_types.join(",")),
+        ),
+    ];
+    let bb0 = checks::check_roi(
+        &mask,
+        s.label,
+        s.minimum_roi_dimensions,
+        s.minimum_roi_size,
+        mask_path,
+    )?;
+    checks::check_finite(&image, &mask, image_path)?;
+    diagnostics_for(&mut row, "original", &image, &mask, &bb0);
+
+    if s.normalize {
+        normalize::normalize(&mut image, s.normalize_scale, s.remove_outliers);
+    }
+    if let Some(spacing) = s.resampled_pixel_spacing {
+        (image, mask) =
+            resample::resample_pair(&image, &mask, spacing, s.interpolator, s.pad_distance, &bb0);
+        let bb = checks::check_roi(
+            &mask,
+            s.label,
+            s.minimum_roi_dimensions,
+            s.minimum_roi_size,
+            mask_path,
+        )?;
+        diagnostics_for(&mut row, "interpolated", &image, &mask, &bb);
+    } else if s.pre_crop {
+        (image, mask) = crop_to_roi(&image, &mask, &bb0, s.pad_distance);
+    }
+    let bb = checks::check_roi(
+        &mask,
+        s.label,
+        s.minimum_roi_dimensions,
+        s.minimum_roi_size,
+        mask_path,
+    )?;
+    let (image, shape_mask) = crop_to_roi(&image, &mask, &bb, s.pad_distance);
+
+    let mut roi = shape_mask.clone();
+    if let Some(range) = s.resegment_range {
+        roi = resegment::resegment(&image, &shape_mask, range, s.resegment_mode, mask_path)?;
+        checks::check_roi(
+            &roi,
+            s.label,
+            s.minimum_roi_dimensions,
+            s.minimum_roi_size,
+            mask_path,
+        )?;
+        row.push((
+            "diagnostics_Mask-resegmented_VoxelNum".into(),
+            Value::Number(roi.count() as f64),
+        ));
+    }
+
+    let image_type = "original";
+    for class in crate::features::registry::CLASSES {
+        let Some(names) = params.feature_classes.get(class.name) else {
+            continue;
+        };
+        let values = match class.name {
+            "shape" => shape::compute(if s.resegment_shape { &roi } else { &shape_mask }, names),
+            "firstorder" => {
+                let values = roi_values(&image, &roi);
+                let discretized = discretize::discretize(&values, s);
+                firstorder::compute(
+                    &firstorder::FirstOrderInput {
+                        values: &values,
+                        discretized: &discretized,
+                        spacing: image.geometry.spacing,
+                        shift: s.voxel_array_shift,
+                    },
+                    names,
+                )
+            }
+            _ => continue,
+        };
+        for (name, v) in values {
+            row.push((
+                format!("{image_type}_{}_{name}", class.name),
+                Value::Number(v),
+            ));
+        }
+    }
+    Ok(row)
+}

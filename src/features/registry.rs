@@ -1,0 +1,119 @@
+//! Catalogue of feature classes and their features: names as PyRadiomics spells them, and
+//! which are enabled by default.
+//!
+//! Within a class, features are listed in PyRadiomics' output order (alphabetical by the name
+//! of PyRadiomics' `get<Name>FeatureValue` method), so gpurad's columns line up with its tables.
+
+/// One feature of a class.
+#[derive(Debug, Clone, Copy)]
+pub struct FeatureSpec {
+    /// PyRadiomics name, e.g. `InterquartileRange`.
+    pub name: &'static str,
+    /// Enabled when the class is enabled without a feature list.
+    pub default: bool,
+}
+
+/// One feature class.
+#[derive(Debug, Clone, Copy)]
+pub struct ClassSpec {
+    /// PyRadiomics class name, e.g. `firstorder`.
+    pub name: &'static str,
+    /// Its features in output order.
+    pub features: &'static [FeatureSpec],
+}
+
+const fn on(name: &'static str) -> FeatureSpec {
+    FeatureSpec {
+        name,
+        default: true,
+    }
+}
+const fn off(name: &'static str) -> FeatureSpec {
+    FeatureSpec {
+        name,
+        default: false,
+    }
+}
+
+/// First-order statistics (IBSI chapter 3.3 / 3.4).
+pub const FIRSTORDER: ClassSpec = ClassSpec {
+    name: "firstorder",
+    features: &[
+        on("10Percentile"),
+        on("90Percentile"),
+        on("Energy"),
+        on("Entropy"),
+        on("InterquartileRange"),
+        on("Kurtosis"),
+        on("Maximum"),
+        on("MeanAbsoluteDeviation"),
+        on("Mean"),
+        on("Median"),
+        on("Minimum"),
+        on("Range"),
+        on("RobustMeanAbsoluteDeviation"),
+        on("RootMeanSquared"),
+        on("Skewness"),
+        off("StandardDeviation"),
+        on("TotalEnergy"),
+        on("Uniformity"),
+        on("Variance"),
+    ],
+};
+
+/// 3D shape (IBSI chapter 3.1, morphology).
+pub const SHAPE: ClassSpec = ClassSpec {
+    name: "shape",
+    features: &[
+        off("Compactness1"),
+        off("Compactness2"),
+        on("Elongation"),
+        on("Flatness"),
+        on("LeastAxisLength"),
+        on("MajorAxisLength"),
+        on("Maximum2DDiameterColumn"),
+        on("Maximum2DDiameterRow"),
+        on("Maximum2DDiameterSlice"),
+        on("Maximum3DDiameter"),
+        on("MeshVolume"),
+        on("MinorAxisLength"),
+        off("SphericalDisproportion"),
+        on("Sphericity"),
+        on("SurfaceArea"),
+        on("SurfaceVolumeRatio"),
+        on("VoxelVolume"),
+    ],
+};
+
+/// All implemented classes, in PyRadiomics' output order (shape is computed first).
+pub const CLASSES: &[ClassSpec] = &[SHAPE, FIRSTORDER];
+
+/// Looks a class up by its PyRadiomics name.
+pub fn class(name: &str) -> Option<&'static ClassSpec> {
+    CLASSES.iter().find(|c| c.name == name)
+}
+
+/// Default-enabled feature names of a class (empty for an unknown class).
+pub fn default_features(name: &str) -> Vec<String> {
+    class(name)
+        .map(|c| {
+            c.features
+                .iter()
+                .filter(|f| f.default)
+                .map(|f| f.name.to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_counts_match_pyradiomics() {
+        assert_eq!(default_features("firstorder").len(), 18);
+        assert_eq!(default_features("shape").len(), 14);
+        assert!(default_features("glcm").is_empty());
+    }
+}

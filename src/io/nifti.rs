@@ -1,0 +1,403 @@
+//! NIfTI-1 and NIfTI-2 reading (`.nii`, `.nii.gz`) into [`Volume`]s and label [`Mask`]s.
+//!
+//! Gzip is recognised by content (magic bytes), not by file name. NIfTI-1 headers are parsed by
+//! the `nifti` crate, NIfTI-2 headers here; voxel decoding (all datatypes, byte order, and
+//! `scl_slope`/`scl_inter` scaling) is done by the `nifti` crate in both cases.
+//!
+//! Geometry follows ITK: the sform is used when `sform_code > 0`, else the qform when
+//! `qform_code > 0`, else the diagonal of `pixdim`; the RAS affine of the file is turned into
+//! LPS (x and y negated) so origins and directions equal SimpleITK's.
+
+use std::io::Read;
+use std::path::Path;
+
+use nifti::{Endianness, IntoNdArray, NiftiHeader, NiftiType};
+
+use crate::error::{Error, Result};
+use crate::image::{Geometry, Mask, PixelType, Volume};
+
+/// Header fields gpurad needs, in f64, from either NIfTI version.
+#[derive(Debug, Clone)]
+struct HeaderInfo {
+    dim: [i64; 8],
+    pixdim: [f64; 8],
+    datatype: i16,
+    vox_offset: u64,
+    scl_slope: f64,
+    scl_inter: f64,
+    qform_code: i32,
+    sform_code: i32,
+    quatern: [f64; 3],
+    qoffset: [f64; 3],
+    srow: [[f64; 4]; 3],
+    endianness: Endianness,
+}
+
+/// Reads the whole file, inflating it when it starts with the gzip magic bytes.
+fn read_bytes(path: &Path) -> Result<Vec<u8>> {
+    let raw = std::fs::read(path).map_err(|cause| Error::Io {
+        path: path.to_path_buf(),
+        cause,
+    })?;
+    if raw.len() >= 2 && raw[0] == 0x1f && raw[1] == 0x8b {
+        // The gzip trailer holds the uncompressed size modulo 2^32: a good capacity hint.
+        let hint = if raw.len() >= 4 {
+            u32::from_le_bytes(raw[raw.len() - 4..].try_into().unwrap()) as usize
+        } else {
+            0
+        };
+        let mut out = Vec::with_capacity(hint.min(1 << 31));
+        flate2::read::MultiGzDecoder::new(&raw[..])
+            .read_to_end(&mut out)
+            .map_err(|e| nifti_error(path, format!("gzip stream is corrupt or truncated ({e})")))?;
+        Ok(out)
+    } else {
+        Ok(raw)
+    }
+}
+
+fn nifti_error(path: &Path, cause: impl Into<String>) -> Error {
+    Error::Nifti {
+        path: path.to_path_buf(),
+        cause: cause.into(),
+    }
+}
+
+/// Parses the header of a NIfTI-1 (348-byte) or NIfTI-2 (540-byte) file.
+fn parse_header(path: &Path, bytes: &[u8]) -> Result<HeaderInfo> {
+    if bytes.len() < 4 {
+        return Err(nifti_error(
+            path,
+            "file is too short to hold a NIfTI header",
+        ));
+    }
+    let le = i32::from_le_bytes(bytes[0..4].try_into().unwrap());
+    let be = i32::from_be_bytes(bytes[0..4].try_into().unwrap());
+    match (le, be) {
+        (348, _) | (_, 348) => parse_header_1(path, bytes),
+        (540, _) => parse_header_2(path, bytes, Endianness::Little),
+        (_, 540) => parse_header_2(path, bytes, Endianness::Big),
+        _ => Err(nifti_error(
+            path,
+            format!("header size field is {le}, expected 348 (NIfTI-1) or 540 (NIfTI-2): not a NIfTI file"),
+        )),
+    }
+}
+
+fn parse_header_1(path: &Path, bytes: &[u8]) -> Result<HeaderInfo> {
+    let h = NiftiHeader::from_reader(bytes)
+        .map_err(|e| nifti_error(path, format!("bad NIfTI-1 header: {e}")))?;
+    if &h.magic != b"n+1\0" {
+        return Err(nifti_error(
+            path,
+            "header magic is 'ni1' (separate .hdr/.img pair); only single-file .nii/.nii.gz is supported",
+        ));
+    }
+    let mut dim = [0i64; 8];
+    for (d, &s) in dim.iter_mut().zip(h.dim.iter()) {
+        *d = s as i64;
+    }
+    Ok(HeaderInfo {
+        dim,
+        pixdim: h.pixdim.map(|v| v as f64),
+        datatype: h.datatype,
+        vox_offset: h.vox_offset.max(0.0) as u64,
+        scl_slope: h.scl_slope as f64,
+        scl_inter: h.scl_inter as f64,
+        qform_code: h.qform_code as i32,
+        sform_code: h.sform_code as i32,
+        quatern: [h.quatern_b as f64, h.quatern_c as f64, h.quatern_d as f64],
+        qoffset: [h.quatern_x as f64, h.quatern_y as f64, h.quatern_z as f64],
+        srow: [
+            h.srow_x.map(|v| v as f64),
+            h.srow_y.map(|v| v as f64),
+            h.srow_z.map(|v| v as f64),
+        ],
+        endianness: h.endianness,
+    })
+}
+
+/// NIfTI-2 header layout (nifti2.h): offsets in bytes.
+fn parse_header_2(path: &Path, b: &[u8], endianness: Endianness) -> Result<HeaderInfo> {
+    if b.len() < 540 {
+        return Err(nifti_error(
+            path,
+            "file is truncated inside its NIfTI-2 header",
+        ));
+    }
+    if &b[4..8] != b"n+2\0" {
+        return Err(nifti_error(
+            path,
+            "NIfTI-2 header magic is not 'n+2' (separate header/image pairs are not supported)",
+        ));
+    }
+    let little = endianness == Endianness::Little;
+    let rd = |o: usize, n: usize| -> [u8; 8] {
+        let mut a = [0u8; 8];
+        a[..n].copy_from_slice(&b[o..o + n]);
+        if !little {
+            a[..n].reverse();
+        }
+        a
+    };
+    let i16_at = |o| i16::from_le_bytes(rd(o, 2)[..2].try_into().unwrap());
+    let i32_at = |o| i32::from_le_bytes(rd(o, 4)[..4].try_into().unwrap());
+    let i64_at = |o| i64::from_le_bytes(rd(o, 8));
+    let f64_at = |o| f64::from_le_bytes(rd(o, 8));
+    let mut dim = [0i64; 8];
+    let mut pixdim = [0f64; 8];
+    for i in 0..8 {
+        dim[i] = i64_at(16 + 8 * i);
+        pixdim[i] = f64_at(104 + 8 * i);
+    }
+    let row = |o: usize| [f64_at(o), f64_at(o + 8), f64_at(o + 16), f64_at(o + 24)];
+    Ok(HeaderInfo {
+        dim,
+        pixdim,
+        datatype: i16_at(12),
+        vox_offset: i64_at(168).max(0) as u64,
+        scl_slope: f64_at(176),
+        scl_inter: f64_at(184),
+        qform_code: i32_at(344),
+        sform_code: i32_at(348),
+        quatern: [f64_at(352), f64_at(360), f64_at(368)],
+        qoffset: [f64_at(376), f64_at(384), f64_at(392)],
+        srow: [row(400), row(432), row(464)],
+        endianness,
+    })
+}
+
+/// Size of the spatial grid: dims 1–3, with every higher dimension required to be 1.
+fn spatial_size(path: &Path, h: &HeaderInfo) -> Result<[usize; 3]> {
+    let nd = h.dim[0];
+    if !(1..=7).contains(&nd) {
+        return Err(nifti_error(
+            path,
+            format!("dim[0] = {nd} is not a valid number of dimensions (1-7)"),
+        ));
+    }
+    let mut size = [1usize; 3];
+    for i in 1..=nd as usize {
+        let d = h.dim[i];
+        if d < 1 {
+            return Err(nifti_error(
+                path,
+                format!("dim[{i}] = {d} must be at least 1"),
+            ));
+        }
+        if i <= 3 {
+            size[i - 1] = d as usize;
+        } else if d != 1 {
+            return Err(nifti_error(
+                path,
+                format!("{nd}-D image with {d} elements along dimension {i}; only single 3-D volumes are supported"),
+            ));
+        }
+    }
+    Ok(size)
+}
+
+/// Affine (RAS, 3×4) chosen as ITK does: sform, then qform, then pixdim.
+fn ras_affine(path: &Path, h: &HeaderInfo) -> Result<[[f64; 4]; 3]> {
+    if h.sform_code > 0 {
+        return Ok(h.srow);
+    }
+    let sp = [h.pixdim[1], h.pixdim[2], h.pixdim[3]];
+    if sp.iter().any(|&s| !s.is_finite() || s <= 0.0) {
+        return Err(nifti_error(
+            path,
+            format!("voxel spacing (pixdim) {sp:?} must be positive"),
+        ));
+    }
+    if h.qform_code > 0 {
+        let [b, c, d] = h.quatern;
+        let a = (1.0 - (b * b + c * c + d * d)).max(0.0).sqrt();
+        // Rotation matrix of the unit quaternion (a, b, c, d) (NIfTI-1 standard, qform method 2).
+        let r = [
+            [
+                a * a + b * b - c * c - d * d,
+                2.0 * (b * c - a * d),
+                2.0 * (b * d + a * c),
+            ],
+            [
+                2.0 * (b * c + a * d),
+                a * a + c * c - b * b - d * d,
+                2.0 * (c * d - a * b),
+            ],
+            [
+                2.0 * (b * d - a * c),
+                2.0 * (c * d + a * b),
+                a * a + d * d - c * c - b * b,
+            ],
+        ];
+        let qfac = if h.pixdim[0] < 0.0 { -1.0 } else { 1.0 };
+        let scale = [sp[0], sp[1], sp[2] * qfac];
+        let mut m = [[0.0; 4]; 3];
+        for i in 0..3 {
+            for j in 0..3 {
+                m[i][j] = r[i][j] * scale[j];
+            }
+            m[i][3] = h.qoffset[i];
+        }
+        return Ok(m);
+    }
+    Ok([
+        [sp[0], 0.0, 0.0, 0.0],
+        [0.0, sp[1], 0.0, 0.0],
+        [0.0, 0.0, sp[2], 0.0],
+    ])
+}
+
+fn geometry(path: &Path, h: &HeaderInfo, size: [usize; 3]) -> Result<Geometry> {
+    let m = ras_affine(path, h)?;
+    let mut spacing = [0.0; 3];
+    let mut direction = [[0.0; 3]; 3];
+    for j in 0..3 {
+        let norm = (0..3).map(|i| m[i][j] * m[i][j]).sum::<f64>().sqrt();
+        if !(norm.is_finite() && norm > 0.0) {
+            return Err(nifti_error(
+                path,
+                format!("affine column {j} has zero or invalid length"),
+            ));
+        }
+        // Axis-aligned columns keep the stored spacing bit for bit.
+        spacing[j] = if (0..3).filter(|&i| m[i][j] != 0.0).count() == 1 {
+            (0..3).map(|i| m[i][j].abs()).fold(0.0, f64::max)
+        } else {
+            norm
+        };
+        for i in 0..3 {
+            let lps = if i < 2 { -1.0 } else { 1.0 };
+            direction[i][j] = lps * m[i][j] / spacing[j];
+        }
+    }
+    let origin = [-m[0][3], -m[1][3], m[2][3]];
+    Ok(Geometry {
+        size,
+        spacing,
+        origin,
+        direction,
+    })
+}
+
+fn nifti_type(path: &Path, code: i16) -> Result<NiftiType> {
+    use num_like::from_code;
+    from_code(code)
+        .ok_or_else(|| nifti_error(path, format!("unsupported NIfTI datatype code {code}")))
+}
+
+mod num_like {
+    use nifti::NiftiType;
+    /// Maps a NIfTI datatype code to the scalar types gpurad reads.
+    pub fn from_code(code: i16) -> Option<NiftiType> {
+        Some(match code {
+            2 => NiftiType::Uint8,
+            4 => NiftiType::Int16,
+            8 => NiftiType::Int32,
+            16 => NiftiType::Float32,
+            64 => NiftiType::Float64,
+            256 => NiftiType::Int8,
+            512 => NiftiType::Uint16,
+            768 => NiftiType::Uint32,
+            1024 => NiftiType::Int64,
+            1280 => NiftiType::Uint64,
+            _ => return None,
+        })
+    }
+}
+
+fn pixel_type_of(t: NiftiType) -> PixelType {
+    match t {
+        NiftiType::Uint8 => PixelType::U8,
+        NiftiType::Int8 => PixelType::I8,
+        NiftiType::Uint16 => PixelType::U16,
+        NiftiType::Int16 => PixelType::I16,
+        NiftiType::Uint32 => PixelType::U32,
+        NiftiType::Int32 => PixelType::I32,
+        NiftiType::Uint64 => PixelType::U64,
+        NiftiType::Int64 => PixelType::I64,
+        NiftiType::Float32 => PixelType::F32,
+        _ => PixelType::F64,
+    }
+}
+
+/// Reads a NIfTI file into a [`Volume`] of f64 values (scaled by `scl_slope`/`scl_inter`).
+pub fn read_volume(path: &Path) -> Result<Volume> {
+    let bytes = read_bytes(path)?;
+    let h = parse_header(path, &bytes)?;
+    let size = spatial_size(path, &h)?;
+    let geometry = geometry(path, &h, size)?;
+    let datatype = nifti_type(path, h.datatype)?;
+    let n = geometry.len();
+    let elem = datatype.size_of();
+    let start = h.vox_offset as usize;
+    let need = n
+        .checked_mul(elem)
+        .ok_or_else(|| nifti_error(path, "image dimensions overflow"))?;
+    let have = bytes.len().saturating_sub(start);
+    if have < need {
+        return Err(nifti_error(
+            path,
+            format!("file is truncated: {need} bytes of voxel data expected after offset {start}, {have} found"),
+        ));
+    }
+    let mut raw_dim = [1u16; 8];
+    raw_dim[0] = 3;
+    for (i, &s) in size.iter().enumerate() {
+        raw_dim[i + 1] = u16::try_from(s).map_err(|_| {
+            nifti_error(
+                path,
+                format!("dimension {} of size {s} exceeds 65535", i + 1),
+            )
+        })?;
+    }
+    let raw = bytes[start..start + need].to_vec();
+    drop(bytes);
+    let vol = nifti::InMemNiftiVolume::from_raw_fields(
+        raw_dim,
+        datatype,
+        h.scl_slope as f32,
+        h.scl_inter as f32,
+        raw,
+        h.endianness,
+    )
+    .map_err(|e| nifti_error(path, e.to_string()))?;
+    let arr = vol
+        .into_ndarray::<f64>()
+        .map_err(|e| nifti_error(path, e.to_string()))?;
+    // Iterating the transposed [x, y, z] array in logical order yields x fastest, whatever the
+    // memory layout (for the crate's Fortran-ordered arrays this is a contiguous copy).
+    let data: Vec<f64> = arr.t().iter().copied().collect();
+    // SimpleITK reads scaled integer data as float.
+    let scaled = h.scl_slope != 0.0 && (h.scl_slope != 1.0 || h.scl_inter != 0.0);
+    let pixel_type = if scaled {
+        PixelType::F32
+    } else {
+        pixel_type_of(datatype)
+    };
+    Ok(Volume {
+        geometry,
+        data,
+        pixel_type,
+    })
+}
+
+/// Reads a label image and selects the voxels equal to `label` as the ROI.
+pub fn read_mask(path: &Path, label: i64) -> Result<Mask> {
+    let v = read_volume(path)?;
+    let target = label as f64;
+    let data = v.data.iter().map(|&x| x == target).collect();
+    Ok(Mask {
+        geometry: v.geometry,
+        data,
+    })
+}
+
+/// The distinct label values present in a label image (for error messages).
+pub fn labels_present(path: &Path) -> Result<Vec<f64>> {
+    let v = read_volume(path)?;
+    let mut labels: Vec<f64> = v.data.into_iter().filter(|x| *x != 0.0).collect();
+    labels.sort_by(f64::total_cmp);
+    labels.dedup();
+    Ok(labels)
+}

@@ -1,0 +1,18 @@
+//! gpurad: radiomics features from medical images, PyRadiomics- and IBSI-compatible.
+//!
+//! The library reads NIfTI images and masks ([`io::nifti`]), validates them ([`checks`]),
+//! preprocesses them as PyRadiomics does ([`preprocess`]), computes feature classes
+//! ([`features`]) and assembles named output rows ([`extract`]).
+
+pub mod batch;
+pub mod checks;
+pub mod error;
+pub mod extract;
+pub mod features;
+pub mod image;
+pub mod io;
+pub mod preprocess;
+pub mod settings;
+
+pub use error::{Error, Result};
+pub use settings::Params;

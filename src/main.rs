@@ -1,0 +1,144 @@
+//! `gpurad` command-line tool: parse arguments, call the library, map errors to exit codes.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use gpurad::extract::extract_case;
+use gpurad::io::{manifest, table};
+use gpurad::{batch, Params};
+
+/// Radiomics features from NIfTI images, compatible with PyRadiomics and IBSI.
+#[derive(Parser)]
+#[command(name = "gpurad", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Csv,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Extract features from one image and mask, or from every case of a manifest.
+    ///
+    /// Output columns are named as PyRadiomics names them (original_firstorder_Mean,
+    /// original_shape_MeshVolume, ...), preceded by diagnostics_* columns (version, settings
+    /// hash, spacing, sizes, ROI voxel count).
+    Extract {
+        /// Image file (.nii or .nii.gz, NIfTI-1 or NIfTI-2).
+        #[arg(
+            long,
+            required_unless_present = "manifest",
+            conflicts_with = "manifest"
+        )]
+        image: Option<PathBuf>,
+        /// Mask (label image) on the same voxel grid as the image.
+        #[arg(long, requires = "image")]
+        mask: Option<PathBuf>,
+        /// Batch CSV with columns Image, Mask and optionally ID and Label; other columns are
+        /// copied to the output. Relative paths are read from the CSV's folder. A case that
+        /// fails gets a row with its error and the run goes on; the exit code is 1 if any failed.
+        #[arg(long)]
+        manifest: Option<PathBuf>,
+        /// PyRadiomics parameter file (YAML: setting, imageType, featureClass).
+        #[arg(long)]
+        params: Option<PathBuf>,
+        /// Override one setting, e.g. --setting binWidth:5 --setting resampledPixelSpacing:[1,1,1].
+        /// May be repeated; applied after the parameter file.
+        #[arg(long = "setting", value_name = "NAME:VALUE")]
+        settings: Vec<String>,
+        /// Mask label that defines the ROI (default 1; same as --setting label:N).
+        #[arg(long)]
+        label: Option<i64>,
+        /// Output format for a single case (batches are always CSV).
+        #[arg(long, value_enum, default_value = "csv")]
+        format: Format,
+        /// Output file (default: standard output).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Worker threads for a batch (default: all cores).
+        #[arg(long, default_value_t = 0)]
+        jobs: usize,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn open_output(path: &Option<PathBuf>) -> anyhow::Result<Box<dyn std::io::Write>> {
+    Ok(match path {
+        Some(p) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(p)
+                .map_err(|e| anyhow::anyhow!("cannot create '{}': {e}", p.display()))?,
+        )),
+        None => Box::new(std::io::stdout().lock()),
+    })
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Extract {
+            image,
+            mask,
+            manifest,
+            params,
+            settings,
+            label,
+            format,
+            output,
+            jobs,
+        } => {
+            let mut p = match &params {
+                Some(f) => Params::from_file(f)?,
+                None => Params::default(),
+            };
+            for s in &settings {
+                p.settings.apply_override(s)?;
+            }
+            if let Some(l) = label {
+                p.settings.label = l;
+            }
+            if let Some(m) = manifest {
+                let cases = manifest::read(&m)?;
+                let result = batch::run(&cases, &p, jobs);
+                let cols = batch::batch_columns(&result.rows);
+                table::write_csv(open_output(&output)?, &cols, &result.rows)?;
+                eprintln!("{} case(s), {} failed", cases.len(), result.failures);
+                return Ok(if result.failures > 0 {
+                    ExitCode::from(1)
+                } else {
+                    ExitCode::SUCCESS
+                });
+            }
+            let image = image.expect("clap requires --image without --manifest");
+            let mask = mask.ok_or_else(|| anyhow::anyhow!("--mask is required with --image"))?;
+            let row = extract_case(&image, &mask, &p)?;
+            let mut out = open_output(&output)?;
+            match format {
+                Format::Csv => {
+                    table::write_csv(out, &table::columns(std::slice::from_ref(&row)), &[row])?
+                }
+                Format::Json => {
+                    serde_json::to_writer_pretty(&mut out, &table::row_to_json(&row))?;
+                    writeln!(out)?;
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+use std::io::Write as _;

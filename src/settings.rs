@@ -1,0 +1,715 @@
+//! PyRadiomics-compatible extraction parameters: parameter files (YAML with the keys
+//! `setting`, `imageType`, `featureClass`) and `NAME:VALUE` overrides.
+//!
+//! Names and defaults are PyRadiomics 3.1's. An unknown key, a value of the wrong type or a
+//! value out of range is an error that names the key; nothing falls back silently.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Serialize;
+use serde_yaml_ng::Value;
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+use crate::features::registry;
+
+/// Where fixed-bin-width bin edges start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BinningOrigin {
+    /// Edges at multiples of the bin width (PyRadiomics: `lowBound = min - min % binWidth`).
+    Pyradiomics,
+    /// Edges start at the ROI minimum (IBSI fixed bin size, Eq. in IBSI 3.4.2).
+    Ibsi,
+}
+
+/// Image interpolator used for resampling (the mask always uses nearest neighbour).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Interpolator {
+    /// `sitkNearestNeighbor`.
+    NearestNeighbor,
+    /// `sitkLinear` (trilinear).
+    Linear,
+    /// `sitkBSpline` (cubic B-spline).
+    BSpline,
+}
+
+/// How `resegmentRange` is interpreted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ResegmentMode {
+    /// Range in image intensity units.
+    Absolute,
+    /// Range as fractions of the ROI maximum.
+    Relative,
+    /// Range as multiples of the ROI standard deviation around the ROI mean.
+    Sigma,
+}
+
+/// Resolved settings (the `setting:` section), with PyRadiomics' defaults.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Settings {
+    /// Label value in the mask that defines the ROI (`label`, default 1).
+    pub label: i64,
+    /// Z-score normalise the whole image before extraction (`normalize`).
+    pub normalize: bool,
+    /// Factor applied after normalisation (`normalizeScale`, default 1).
+    pub normalize_scale: f64,
+    /// Clip normalised values to ±this many standard deviations (`removeOutliers`).
+    pub remove_outliers: Option<f64>,
+    /// Target voxel spacing in mm; 0 keeps an axis unchanged (`resampledPixelSpacing`).
+    pub resampled_pixel_spacing: Option<[f64; 3]>,
+    /// Image interpolator for resampling (`interpolator`, default sitkBSpline).
+    pub interpolator: Interpolator,
+    /// Voxels of padding kept around the ROI when cropping (`padDistance`, default 5).
+    pub pad_distance: usize,
+    /// Crop to the ROI before resampling (`preCrop`).
+    pub pre_crop: bool,
+    /// Resegmentation range: lower and optional upper bound (`resegmentRange`).
+    pub resegment_range: Option<(f64, Option<f64>)>,
+    /// Units of `resegmentRange` (`resegmentMode`, default absolute).
+    pub resegment_mode: ResegmentMode,
+    /// Compute shape on the resegmented mask instead of the original (`resegmentShape`).
+    pub resegment_shape: bool,
+    /// Fixed bin width for discretisation (`binWidth`, default 25).
+    pub bin_width: f64,
+    /// Fixed number of bins; overrides `binWidth` when set (`binCount`).
+    pub bin_count: Option<usize>,
+    /// Where fixed-width bin edges start (`binningOrigin`: pyradiomics or ibsi).
+    pub binning_origin: BinningOrigin,
+    /// Constant added to intensities in Energy, TotalEnergy and RMS (`voxelArrayShift`).
+    pub voxel_array_shift: f64,
+    /// Minimum number of dimensions with more than one voxel in the ROI (`minimumROIDimensions`, 1–3, default 2).
+    pub minimum_roi_dimensions: usize,
+    /// Minimum number of ROI voxels (`minimumROISize`).
+    pub minimum_roi_size: Option<usize>,
+    /// Tolerance for image/mask origin, spacing and direction agreement (`geometryTolerance`).
+    /// Origin and spacing are compared relative to the image spacing, direction absolutely.
+    pub geometry_tolerance: f64,
+    /// Write `diagnostics_*` columns (`additionalInfo`, default true).
+    pub additional_info: bool,
+    /// GLCM/NGTDM neighbour distances (`distances`, default [1]).
+    pub distances: Vec<usize>,
+    /// Symmetric GLCM (`symmetricalGLCM`, default true).
+    pub symmetrical_glcm: bool,
+    /// Angle weighting for texture matrices (`weightingNorm`).
+    pub weighting_norm: Option<String>,
+    /// GLDM dependence threshold (`gldm_a`, default 0).
+    pub gldm_a: f64,
+    /// Compute texture per slice (`force2D`).
+    pub force2d: bool,
+    /// Axis treated as slice axis with `force2D` (`force2Ddimension`, default 0).
+    pub force2d_dimension: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            label: 1,
+            normalize: false,
+            normalize_scale: 1.0,
+            remove_outliers: None,
+            resampled_pixel_spacing: None,
+            interpolator: Interpolator::BSpline,
+            pad_distance: 5,
+            pre_crop: false,
+            resegment_range: None,
+            resegment_mode: ResegmentMode::Absolute,
+            resegment_shape: false,
+            bin_width: 25.0,
+            bin_count: None,
+            binning_origin: BinningOrigin::Pyradiomics,
+            voxel_array_shift: 0.0,
+            minimum_roi_dimensions: 2,
+            minimum_roi_size: None,
+            geometry_tolerance: 1e-6,
+            additional_info: true,
+            distances: vec![1],
+            symmetrical_glcm: true,
+            weighting_norm: None,
+            gldm_a: 0.0,
+            force2d: false,
+            force2d_dimension: 0,
+        }
+    }
+}
+
+/// A full parameter set: settings, image types and enabled features.
+#[derive(Debug, Clone, Serialize)]
+pub struct Params {
+    /// The `setting:` section.
+    pub settings: Settings,
+    /// Enabled image types (only `Original` is available).
+    pub image_types: Vec<String>,
+    /// Enabled feature classes, each with its enabled feature names (in output order).
+    pub feature_classes: BTreeMap<String, Vec<String>>,
+}
+
+impl Default for Params {
+    /// PyRadiomics' defaults: original image, every implemented class with its default features.
+    fn default() -> Self {
+        let feature_classes = registry::CLASSES
+            .iter()
+            .map(|c| (c.name.to_string(), registry::default_features(c.name)))
+            .collect();
+        Params {
+            settings: Settings::default(),
+            image_types: vec!["Original".into()],
+            feature_classes,
+        }
+    }
+}
+
+fn bad(key: &str, msg: impl std::fmt::Display) -> Error {
+    Error::Settings(format!("setting '{key}': {msg}"))
+}
+
+fn as_f64(key: &str, v: &Value) -> Result<f64> {
+    match v {
+        Value::Number(n) => n
+            .as_f64()
+            .filter(|x| x.is_finite())
+            .ok_or_else(|| bad(key, "expected a finite number")),
+        other => Err(bad(
+            key,
+            format!("expected a number, got {}", describe(other)),
+        )),
+    }
+}
+
+fn as_positive(key: &str, v: &Value) -> Result<f64> {
+    let x = as_f64(key, v)?;
+    if x > 0.0 {
+        Ok(x)
+    } else {
+        Err(bad(key, format!("must be greater than 0, got {x}")))
+    }
+}
+
+fn as_int(key: &str, v: &Value) -> Result<i64> {
+    match v {
+        Value::Number(n) => n
+            .as_i64()
+            .ok_or_else(|| bad(key, format!("expected an integer, got {n}"))),
+        other => Err(bad(
+            key,
+            format!("expected an integer, got {}", describe(other)),
+        )),
+    }
+}
+
+fn as_count(key: &str, v: &Value, min: i64, max: i64) -> Result<usize> {
+    let i = as_int(key, v)?;
+    if i < min || i > max {
+        return Err(bad(
+            key,
+            format!("must be between {min} and {max}, got {i}"),
+        ));
+    }
+    Ok(i as usize)
+}
+
+fn as_bool(key: &str, v: &Value) -> Result<bool> {
+    match v {
+        Value::Bool(b) => Ok(*b),
+        other => Err(bad(
+            key,
+            format!("expected true or false, got {}", describe(other)),
+        )),
+    }
+}
+
+fn as_str<'a>(key: &str, v: &'a Value) -> Result<&'a str> {
+    match v {
+        Value::String(s) => Ok(s),
+        other => Err(bad(
+            key,
+            format!("expected a string, got {}", describe(other)),
+        )),
+    }
+}
+
+fn as_list<'a>(key: &str, v: &'a Value) -> Result<&'a [Value]> {
+    match v {
+        Value::Sequence(s) => Ok(s),
+        other => Err(bad(
+            key,
+            format!("expected a list, got {}", describe(other)),
+        )),
+    }
+}
+
+fn describe(v: &Value) -> String {
+    match v {
+        Value::Null => "null".into(),
+        Value::Bool(b) => format!("boolean {b}"),
+        Value::Number(n) => format!("number {n}"),
+        Value::String(s) => format!("string '{s}'"),
+        Value::Sequence(_) => "a list".into(),
+        Value::Mapping(_) => "a mapping".into(),
+        Value::Tagged(_) => "a tagged value".into(),
+    }
+}
+
+/// Settings PyRadiomics knows but gpurad does not implement yet: named in the error.
+const NOT_YET: &[&str] = &[
+    "correctMask",
+    "kernelRadius",
+    "maskedKernel",
+    "initValue",
+    "voxelBatch",
+    "sigma",
+    "start_level",
+    "level",
+    "wavelet",
+    "gradientUseSpacing",
+    "lbp2DRadius",
+    "lbp2DSamples",
+    "lbp2DMethod",
+    "lbp3DLevels",
+    "lbp3DIcosphereRadius",
+    "lbp3DIcosphereSubdivision",
+];
+
+/// Every key accepted in the `setting:` section.
+pub const KNOWN_SETTINGS: &[&str] = &[
+    "label",
+    "normalize",
+    "normalizeScale",
+    "removeOutliers",
+    "resampledPixelSpacing",
+    "interpolator",
+    "padDistance",
+    "preCrop",
+    "resegmentRange",
+    "resegmentMode",
+    "resegmentShape",
+    "binWidth",
+    "binCount",
+    "binningOrigin",
+    "voxelArrayShift",
+    "minimumROIDimensions",
+    "minimumROISize",
+    "geometryTolerance",
+    "additionalInfo",
+    "enableCExtensions",
+    "distances",
+    "symmetricalGLCM",
+    "weightingNorm",
+    "gldm_a",
+    "force2D",
+    "force2Ddimension",
+];
+
+impl Settings {
+    /// Sets one PyRadiomics setting from a YAML value, validating its type and range.
+    pub fn apply(&mut self, key: &str, v: &Value) -> Result<()> {
+        let nullable = matches!(v, Value::Null);
+        match key {
+            "label" => self.label = as_int(key, v)?,
+            "normalize" => self.normalize = as_bool(key, v)?,
+            "normalizeScale" => self.normalize_scale = as_positive(key, v)?,
+            "removeOutliers" => self.remove_outliers = if nullable { None } else { Some(as_positive(key, v)?) },
+            "resampledPixelSpacing" => {
+                self.resampled_pixel_spacing = if nullable {
+                    None
+                } else {
+                    let l = as_list(key, v)?;
+                    if l.len() != 3 {
+                        return Err(bad(key, format!("expected 3 spacings [x, y, z], got {}", l.len())));
+                    }
+                    let mut s = [0.0; 3];
+                    for (o, x) in s.iter_mut().zip(l) {
+                        *o = as_f64(key, x)?;
+                        if *o < 0.0 {
+                            return Err(bad(key, "spacings must be >= 0 (0 keeps the original spacing)"));
+                        }
+                    }
+                    Some(s)
+                }
+            }
+            "interpolator" => {
+                self.interpolator = match v {
+                    Value::String(s) => match s.as_str() {
+                        "sitkNearestNeighbor" | "nearest" => Interpolator::NearestNeighbor,
+                        "sitkLinear" | "linear" => Interpolator::Linear,
+                        "sitkBSpline" | "sitkBSpline3" | "bspline" => Interpolator::BSpline,
+                        other => {
+                            return Err(bad(
+                                key,
+                                format!("'{other}' is not supported (use sitkNearestNeighbor, sitkLinear or sitkBSpline)"),
+                            ))
+                        }
+                    },
+                    Value::Number(_) => match as_int(key, v)? {
+                        1 => Interpolator::NearestNeighbor,
+                        2 => Interpolator::Linear,
+                        3 => Interpolator::BSpline,
+                        i => return Err(bad(key, format!("SimpleITK interpolator code {i} is not supported (1, 2 or 3)"))),
+                    },
+                    Value::Null => Interpolator::BSpline,
+                    other => return Err(bad(key, format!("expected a name, got {}", describe(other)))),
+                }
+            }
+            "padDistance" => self.pad_distance = as_count(key, v, 0, 1_000_000)?,
+            "preCrop" => self.pre_crop = as_bool(key, v)?,
+            "resegmentRange" => {
+                self.resegment_range = if nullable {
+                    None
+                } else {
+                    let l = as_list(key, v)?;
+                    match l {
+                        [lo] => Some((as_f64(key, lo)?, None)),
+                        [lo, hi] => {
+                            let (lo, hi) = (as_f64(key, lo)?, as_f64(key, hi)?);
+                            if hi < lo {
+                                return Err(bad(key, format!("upper bound {hi} is below lower bound {lo}")));
+                            }
+                            Some((lo, Some(hi)))
+                        }
+                        _ => return Err(bad(key, "expected [lower] or [lower, upper]")),
+                    }
+                }
+            }
+            "resegmentMode" => {
+                self.resegment_mode = match as_str(key, v)? {
+                    "absolute" => ResegmentMode::Absolute,
+                    "relative" => ResegmentMode::Relative,
+                    "sigma" => ResegmentMode::Sigma,
+                    o => return Err(bad(key, format!("'{o}' is not one of absolute, relative, sigma"))),
+                }
+            }
+            "resegmentShape" => self.resegment_shape = as_bool(key, v)?,
+            "binWidth" => self.bin_width = as_positive(key, v)?,
+            "binCount" => {
+                self.bin_count = if nullable { None } else { Some(as_count(key, v, 1, 1 << 24)?) }
+            }
+            "binningOrigin" => {
+                self.binning_origin = match as_str(key, v)? {
+                    "pyradiomics" => BinningOrigin::Pyradiomics,
+                    "ibsi" => BinningOrigin::Ibsi,
+                    o => return Err(bad(key, format!("'{o}' is not one of pyradiomics, ibsi"))),
+                }
+            }
+            "voxelArrayShift" => self.voxel_array_shift = as_f64(key, v)?,
+            "minimumROIDimensions" => self.minimum_roi_dimensions = as_count(key, v, 1, 3)?,
+            "minimumROISize" => {
+                self.minimum_roi_size = if nullable { None } else { Some(as_count(key, v, 1, i64::MAX)?) }
+            }
+            "geometryTolerance" => {
+                self.geometry_tolerance = if nullable { 1e-6 } else { as_positive(key, v)? }
+            }
+            "additionalInfo" => self.additional_info = as_bool(key, v)?,
+            // PyRadiomics switches between its C and Python code; gpurad has one implementation.
+            "enableCExtensions" => {
+                as_bool(key, v)?;
+            }
+            "distances" => {
+                let l = as_list(key, v)?;
+                if l.is_empty() {
+                    return Err(bad(key, "needs at least one distance"));
+                }
+                self.distances = l.iter().map(|x| as_count(key, x, 1, 1000)).collect::<Result<_>>()?;
+            }
+            "symmetricalGLCM" => self.symmetrical_glcm = as_bool(key, v)?,
+            "weightingNorm" => {
+                self.weighting_norm = if nullable {
+                    None
+                } else {
+                    let s = as_str(key, v)?;
+                    if !["manhattan", "euclidean", "infinity", "no_weighting"].contains(&s) {
+                        return Err(bad(key, format!("'{s}' is not one of manhattan, euclidean, infinity, no_weighting")));
+                    }
+                    Some(s.to_string())
+                }
+            }
+            "gldm_a" => {
+                let a = as_f64(key, v)?;
+                if a < 0.0 {
+                    return Err(bad(key, "must be >= 0"));
+                }
+                self.gldm_a = a;
+            }
+            "force2D" => self.force2d = as_bool(key, v)?,
+            "force2Ddimension" => self.force2d_dimension = as_count(key, v, 0, 2)?,
+            k if NOT_YET.contains(&k) => {
+                return Err(Error::Settings(format!(
+                    "setting '{k}' is a PyRadiomics setting that gpurad does not support yet"
+                )))
+            }
+            k => {
+                return Err(Error::Settings(format!(
+                    "unknown setting '{k}' (known settings: {})",
+                    KNOWN_SETTINGS.join(", ")
+                )))
+            }
+        }
+        Ok(())
+    }
+
+    /// Applies a command-line override `NAME:VALUE`; VALUE is read as YAML (`5`, `true`, `[1,1,1]`).
+    pub fn apply_override(&mut self, spec: &str) -> Result<()> {
+        let (key, value) = spec.split_once(':').ok_or_else(|| {
+            Error::Settings(format!("override '{spec}' is not of the form NAME:VALUE"))
+        })?;
+        let v: Value = serde_yaml_ng::from_str(value.trim())
+            .map_err(|e| Error::Settings(format!("override '{spec}': cannot read value: {e}")))?;
+        self.apply(key.trim(), &v)
+    }
+}
+
+impl Params {
+    /// Reads a PyRadiomics parameter file (YAML or JSON).
+    pub fn from_file(path: &Path) -> Result<Params> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Error::Settings(format!(
+                "cannot read parameter file '{}': {e}",
+                path.display()
+            ))
+        })?;
+        Params::from_yaml(&text).map_err(|e| match e {
+            Error::Settings(m) => Error::Settings(format!("{}: {m}", path.display())),
+            other => other,
+        })
+    }
+
+    /// Parses a parameter file's text.
+    pub fn from_yaml(text: &str) -> Result<Params> {
+        let doc: Value = serde_yaml_ng::from_str(text)
+            .map_err(|e| Error::Settings(format!("not valid YAML: {e}")))?;
+        let mut params = Params::default();
+        let map = match doc {
+            Value::Mapping(m) => m,
+            Value::Null => return Ok(params),
+            other => {
+                return Err(Error::Settings(format!(
+                    "top level must be a mapping, got {}",
+                    describe(&other)
+                )))
+            }
+        };
+        for (k, v) in &map {
+            let key = k
+                .as_str()
+                .ok_or_else(|| Error::Settings("top-level keys must be strings".into()))?;
+            match key {
+                "setting" => {
+                    if let Value::Mapping(m) = v {
+                        for (sk, sv) in m {
+                            let sk = sk.as_str().ok_or_else(|| {
+                                Error::Settings("setting names must be strings".into())
+                            })?;
+                            params.settings.apply(sk, sv)?;
+                        }
+                    } else if !v.is_null() {
+                        return Err(Error::Settings(format!(
+                            "'setting' must be a mapping, got {}",
+                            describe(v)
+                        )));
+                    }
+                }
+                "imageType" => params.image_types = parse_image_types(v)?,
+                "featureClass" => params.feature_classes = parse_feature_classes(v)?,
+                "voxelSetting" => {
+                    return Err(Error::Settings(
+                        "'voxelSetting' (voxel-based extraction) is not supported yet".into(),
+                    ))
+                }
+                other => return Err(Error::Settings(format!(
+                    "unknown top-level key '{other}' (expected setting, imageType, featureClass)"
+                ))),
+            }
+        }
+        Ok(params)
+    }
+
+    /// Short stable hash of the resolved parameters (hex SHA-256 prefix), for provenance.
+    pub fn hash(&self) -> String {
+        let json = serde_json::to_string(self).expect("settings serialise");
+        let digest = Sha256::digest(json.as_bytes());
+        digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+fn parse_image_types(v: &Value) -> Result<Vec<String>> {
+    let m = match v {
+        Value::Mapping(m) => m,
+        other => {
+            return Err(Error::Settings(format!(
+                "'imageType' must be a mapping, got {}",
+                describe(other)
+            )))
+        }
+    };
+    let mut out = Vec::new();
+    for (k, custom) in m {
+        let name = k
+            .as_str()
+            .ok_or_else(|| Error::Settings("image type names must be strings".into()))?;
+        if name != "Original" {
+            return Err(Error::Settings(format!(
+                "image type '{name}' is not supported yet (available: Original)"
+            )));
+        }
+        match custom {
+            Value::Null => {}
+            Value::Mapping(cm) if cm.is_empty() => {}
+            _ => {
+                return Err(Error::Settings(
+                    "custom settings for image type 'Original' are not supported".into(),
+                ))
+            }
+        }
+        out.push(name.to_string());
+    }
+    if out.is_empty() {
+        return Err(Error::Settings("'imageType' enables no image type".into()));
+    }
+    Ok(out)
+}
+
+fn parse_feature_classes(v: &Value) -> Result<BTreeMap<String, Vec<String>>> {
+    let m = match v {
+        Value::Mapping(m) => m,
+        other => {
+            return Err(Error::Settings(format!(
+                "'featureClass' must be a mapping, got {}",
+                describe(other)
+            )))
+        }
+    };
+    let mut out = BTreeMap::new();
+    for (k, features) in m {
+        let class = k
+            .as_str()
+            .ok_or_else(|| Error::Settings("feature class names must be strings".into()))?;
+        let spec = registry::class(class).ok_or_else(|| {
+            let known: Vec<&str> = registry::CLASSES.iter().map(|c| c.name).collect();
+            let pending = ["glcm", "glrlm", "glszm", "gldm", "ngtdm", "shape2D"];
+            if pending.contains(&class) {
+                Error::Settings(format!(
+                    "feature class '{class}' is not available yet (available: {})",
+                    known.join(", ")
+                ))
+            } else {
+                Error::Settings(format!(
+                    "unknown feature class '{class}' (available: {})",
+                    known.join(", ")
+                ))
+            }
+        })?;
+        let names = match features {
+            Value::Null => registry::default_features(class),
+            Value::Sequence(list) if list.is_empty() => registry::default_features(class),
+            Value::Sequence(list) => {
+                let mut names = Vec::new();
+                for f in list {
+                    let n = f.as_str().ok_or_else(|| {
+                        Error::Settings(format!("feature names in '{class}' must be strings"))
+                    })?;
+                    if !spec.features.iter().any(|d| d.name == n) {
+                        let all: Vec<&str> = spec.features.iter().map(|d| d.name).collect();
+                        return Err(Error::Settings(format!(
+                            "class '{class}' has no feature '{n}' (features: {})",
+                            all.join(", ")
+                        )));
+                    }
+                    names.push(n.to_string());
+                }
+                names
+            }
+            other => {
+                return Err(Error::Settings(format!(
+                    "features of class '{class}' must be a list or null, got {}",
+                    describe(other)
+                )))
+            }
+        };
+        out.insert(class.to_string(), names);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_match_pyradiomics() {
+        let p = Params::default();
+        assert_eq!(p.settings.bin_width, 25.0);
+        assert_eq!(p.settings.label, 1);
+        assert_eq!(p.settings.pad_distance, 5);
+        assert_eq!(p.settings.minimum_roi_dimensions, 2);
+        assert_eq!(p.settings.interpolator, Interpolator::BSpline);
+        assert!(p.feature_classes["firstorder"].len() == 18);
+        assert!(!p.feature_classes["firstorder"].contains(&"StandardDeviation".to_string()));
+        assert_eq!(p.feature_classes["shape"].len(), 14);
+    }
+
+    #[test]
+    fn parses_parameter_file() {
+        let p = Params::from_yaml(
+            "imageType:\n  Original: {}\nfeatureClass:\n  firstorder: [Mean, StandardDeviation]\n  shape:\nsetting:\n  binWidth: 5\n  normalize: true\n  resampledPixelSpacing: [1, 1, 2.5]\n  interpolator: 'sitkLinear'\n",
+        )
+        .unwrap();
+        assert_eq!(p.settings.bin_width, 5.0);
+        assert!(p.settings.normalize);
+        assert_eq!(p.settings.resampled_pixel_spacing, Some([1.0, 1.0, 2.5]));
+        assert_eq!(p.settings.interpolator, Interpolator::Linear);
+        assert_eq!(
+            p.feature_classes["firstorder"],
+            vec!["Mean", "StandardDeviation"]
+        );
+        assert_eq!(p.feature_classes["shape"].len(), 14);
+    }
+
+    #[test]
+    fn rejects_unknown_and_ill_typed_keys() {
+        let e = Params::from_yaml("setting:\n  binwidth: 5\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("unknown setting 'binwidth'"), "{e}");
+        let e = Params::from_yaml("setting:\n  binWidth: wide\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("'binWidth'") && e.contains("expected a number"),
+            "{e}"
+        );
+        let e = Params::from_yaml("setting:\n  binWidth: -1\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("greater than 0"), "{e}");
+        let e = Params::from_yaml("featureClass:\n  firstorder: [Mena]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("no feature 'Mena'"), "{e}");
+        let e = Params::from_yaml("colour: red\n").unwrap_err().to_string();
+        assert!(e.contains("unknown top-level key 'colour'"), "{e}");
+    }
+
+    #[test]
+    fn overrides() {
+        let mut s = Settings::default();
+        s.apply_override("binWidth:5").unwrap();
+        s.apply_override("resampledPixelSpacing:[2,2,2]").unwrap();
+        s.apply_override("binningOrigin:ibsi").unwrap();
+        assert_eq!(s.bin_width, 5.0);
+        assert_eq!(s.resampled_pixel_spacing, Some([2.0; 3]));
+        assert_eq!(s.binning_origin, BinningOrigin::Ibsi);
+        assert!(s.apply_override("binWidth").is_err());
+        assert!(s.apply_override("normalize:maybe").is_err());
+    }
+
+    #[test]
+    fn hash_changes_with_settings() {
+        let a = Params::default();
+        let mut b = Params::default();
+        b.settings.bin_width = 5.0;
+        assert_ne!(a.hash(), b.hash());
+        assert_eq!(a.hash(), Params::default().hash());
+    }
+}

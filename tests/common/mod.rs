@@ -1,0 +1,70 @@
+//! Helpers shared by the integration tests: where the external test data lives, and
+//! byte-level NIfTI manipulation for building broken inputs.
+#![allow(dead_code)]
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// Folder of the external test data (`../shared/data` beside the checkout, or
+/// `$GPURAD_SHARED_DATA`). Panics with a clear message when it is missing: these tests
+/// need the real data and must not pass without it.
+pub fn shared_data() -> PathBuf {
+    let p = std::env::var_os("GPURAD_SHARED_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data"));
+    assert!(
+        p.is_dir(),
+        "external test data not found at {} (set GPURAD_SHARED_DATA)",
+        p.display()
+    );
+    p
+}
+
+/// The six PyRadiomics test cases.
+pub const PYRADIOMICS_CASES: [&str; 6] =
+    ["brain1", "brain2", "breast1", "lung1", "lung2", "prostate"];
+
+/// Image and mask paths of a PyRadiomics test case.
+pub fn pyradiomics_case(case: &str) -> (PathBuf, PathBuf) {
+    let d = shared_data().join("pyradiomics");
+    (
+        d.join(format!("{case}_image.nii.gz")),
+        d.join(format!("{case}_label.nii.gz")),
+    )
+}
+
+/// Decompressed bytes of a `.nii.gz`.
+pub fn gunzip(path: &Path) -> Vec<u8> {
+    let raw = std::fs::read(path).unwrap();
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(&raw[..])
+        .read_to_end(&mut out)
+        .unwrap();
+    out
+}
+
+/// Little-endian NIfTI-1 header field writers.
+pub fn put_i16(b: &mut [u8], off: usize, v: i16) {
+    b[off..off + 2].copy_from_slice(&v.to_le_bytes());
+}
+pub fn put_f32(b: &mut [u8], off: usize, v: f32) {
+    b[off..off + 4].copy_from_slice(&v.to_le_bytes());
+}
+pub fn get_f32(b: &[u8], off: usize) -> f32 {
+    f32::from_le_bytes(b[off..off + 4].try_into().unwrap())
+}
+pub fn get_i16(b: &[u8], off: usize) -> i16 {
+    i16::from_le_bytes(b[off..off + 2].try_into().unwrap())
+}
+
+/// Byte offsets in the NIfTI-1 header.
+pub mod off {
+    pub const DIM: usize = 40;
+    pub const DATATYPE: usize = 70;
+    pub const BITPIX: usize = 72;
+    pub const PIXDIM: usize = 76;
+    pub const QOFFSET_X: usize = 268;
+    pub const SROW_X: usize = 280;
+    pub const MAGIC: usize = 344;
+    pub const DATA: usize = 352;
+}
