@@ -109,27 +109,41 @@ fn diagnostics_for(row: &mut Row, stage: &str, image: &Volume, mask: &Mask, bb: 
     );
 }
 
-/// Crops image and mask to the ROI bounding box grown by `pad` voxels (clamped to the image),
-/// as PyRadiomics `cropToTumorMask`.
-pub fn crop_to_roi(image: &Volume, mask: &Mask, bb: &BoundingBox, pad: usize) -> (Volume, Mask) {
-    let s = image.geometry.size;
-    let padded = BoundingBox {
+/// The ROI box grown by `pad` voxels and clamped to a grid of `size`.
+fn padded_box(bb: &BoundingBox, pad: usize, size: [usize; 3]) -> BoundingBox {
+    BoundingBox {
         lo: [0, 1, 2].map(|a| bb.lo[a].saturating_sub(pad)),
-        hi: [0, 1, 2].map(|a| (bb.hi[a] + pad).min(s[a] - 1)),
-    };
-    let (g, data) = crop(&image.geometry, &image.data, &padded);
-    let (mg, mdata) = crop(&mask.geometry, &mask.data, &padded);
-    (
-        Volume {
-            geometry: g,
-            data,
-            pixel_type: image.pixel_type,
-        },
-        Mask {
-            geometry: mg,
-            data: mdata,
-        },
-    )
+        hi: [0, 1, 2].map(|a| (bb.hi[a] + pad).min(size[a] - 1)),
+    }
+}
+
+/// Crops a volume to the ROI box grown by `pad` voxels (PyRadiomics `cropToTumorMask`).
+pub fn crop_volume(image: &Volume, bb: &BoundingBox, pad: usize) -> Volume {
+    let (geometry, data) = crop(
+        &image.geometry,
+        &image.data,
+        &padded_box(bb, pad, image.geometry.size),
+    );
+    Volume {
+        geometry,
+        data,
+        pixel_type: image.pixel_type,
+    }
+}
+
+/// Crops a mask to the ROI box grown by `pad` voxels (PyRadiomics `cropToTumorMask`).
+pub fn crop_mask(mask: &Mask, bb: &BoundingBox, pad: usize) -> Mask {
+    let (geometry, data) = crop(
+        &mask.geometry,
+        &mask.data,
+        &padded_box(bb, pad, mask.geometry.size),
+    );
+    Mask { geometry, data }
+}
+
+/// Crops image and mask together (see [`crop_volume`], [`crop_mask`]).
+pub fn crop_to_roi(image: &Volume, mask: &Mask, bb: &BoundingBox, pad: usize) -> (Volume, Mask) {
+    (crop_volume(image, bb, pad), crop_mask(mask, bb, pad))
 }
 
 /// Values of `image` inside `mask`, in voxel order.
@@ -204,30 +218,34 @@ pub fn extract_case(image_path: &Path, mask_path: &Path, params: &Params) -> Res
     } else if s.pre_crop {
         (image, mask) = crop_to_roi(&image, &mask, &bb0, s.pad_distance);
     }
-    let bb = checks::check_roi(
-        &mask,
-        s.label,
-        s.minimum_roi_dimensions,
-        s.minimum_roi_size,
-        mask_path,
-    )?;
-    let (image, shape_mask) = crop_to_roi(&image, &mask, &bb, s.pad_distance);
-
-    let mut roi = shape_mask.clone();
-    if let Some(range) = s.resegment_range {
-        roi = resegment::resegment(&image, &shape_mask, range, s.resegment_mode, mask_path)?;
+    let roi_check = |m: &Mask| {
         checks::check_roi(
-            &roi,
+            m,
             s.label,
             s.minimum_roi_dimensions,
             s.minimum_roi_size,
             mask_path,
-        )?;
+        )
+    };
+    let mut bb = roi_check(&mask)?;
+    let mut roi = mask.clone();
+    if let Some(range) = s.resegment_range {
+        roi = resegment::resegment(&image, &mask, range, s.resegment_mode, mask_path)?;
+        bb = roi_check(&roi)?;
         row.push((
             "diagnostics_Mask-resegmented_VoxelNum".into(),
             Value::Number(roi.count() as f64),
         ));
     }
+    // As PyRadiomics: every class works on the bounding box of the final ROI, without padding;
+    // shape uses the mask from before resegmentation (unless resegmentShape) cut to that box.
+    let shape_mask = if s.resegment_shape {
+        roi.clone()
+    } else {
+        crop_mask(&mask, &bb, 0)
+    };
+    let roi = crop_mask(&roi, &bb, 0);
+    let image = crop_volume(&image, &bb, 0);
 
     let image_type = "original";
     for class in crate::features::registry::CLASSES {
@@ -235,7 +253,7 @@ pub fn extract_case(image_path: &Path, mask_path: &Path, params: &Params) -> Res
             continue;
         };
         let values = match class.name {
-            "shape" => shape::compute(if s.resegment_shape { &roi } else { &shape_mask }, names),
+            "shape" => shape::compute(&shape_mask, names, s.shape_covariance),
             "firstorder" => {
                 let values = roi_values(&image, &roi);
                 let discretized = discretize::discretize(&values, s);

@@ -24,6 +24,16 @@ pub enum BinningOrigin {
     Ibsi,
 }
 
+/// Normalisation of the voxel-position covariance behind the shape axis lengths.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ShapeCovariance {
+    /// `1/N` (PyRadiomics).
+    Pyradiomics,
+    /// `1/(N − 1)` (IBSI 3.1.11–3.1.17 reference values).
+    Ibsi,
+}
+
 /// Image interpolator used for resampling (the mask always uses nearest neighbour).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Interpolator {
@@ -79,6 +89,8 @@ pub struct Settings {
     pub bin_count: Option<usize>,
     /// Where fixed-width bin edges start (`binningOrigin`: pyradiomics or ibsi).
     pub binning_origin: BinningOrigin,
+    /// Covariance normalisation for axis lengths, elongation, flatness (`shapeCovariance`).
+    pub shape_covariance: ShapeCovariance,
     /// Constant added to intensities in Energy, TotalEnergy and RMS (`voxelArrayShift`).
     pub voxel_array_shift: f64,
     /// Minimum number of dimensions with more than one voxel in the ROI (`minimumROIDimensions`, 1–3, default 2).
@@ -121,6 +133,7 @@ impl Default for Settings {
             bin_width: 25.0,
             bin_count: None,
             binning_origin: BinningOrigin::Pyradiomics,
+            shape_covariance: ShapeCovariance::Pyradiomics,
             voxel_array_shift: 0.0,
             minimum_roi_dimensions: 2,
             minimum_roi_size: None,
@@ -289,6 +302,7 @@ pub const KNOWN_SETTINGS: &[&str] = &[
     "binWidth",
     "binCount",
     "binningOrigin",
+    "shapeCovariance",
     "voxelArrayShift",
     "minimumROIDimensions",
     "minimumROISize",
@@ -390,6 +404,13 @@ impl Settings {
                 self.binning_origin = match as_str(key, v)? {
                     "pyradiomics" => BinningOrigin::Pyradiomics,
                     "ibsi" => BinningOrigin::Ibsi,
+                    o => return Err(bad(key, format!("'{o}' is not one of pyradiomics, ibsi"))),
+                }
+            }
+            "shapeCovariance" => {
+                self.shape_covariance = match as_str(key, v)? {
+                    "pyradiomics" => ShapeCovariance::Pyradiomics,
+                    "ibsi" => ShapeCovariance::Ibsi,
                     o => return Err(bad(key, format!("'{o}' is not one of pyradiomics, ibsi"))),
                 }
             }
@@ -517,9 +538,11 @@ impl Params {
                         "'voxelSetting' (voxel-based extraction) is not supported yet".into(),
                     ))
                 }
-                other => return Err(Error::Settings(format!(
+                other => {
+                    return Err(Error::Settings(format!(
                     "unknown top-level key '{other}' (expected setting, imageType, featureClass)"
-                ))),
+                )))
+                }
             }
         }
         Ok(params)

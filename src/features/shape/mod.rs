@@ -10,14 +10,15 @@ pub mod mesh;
 use nalgebra::{Matrix3, SymmetricEigen};
 
 use crate::image::Mask;
+use crate::settings::ShapeCovariance;
 
 /// Computes the requested shape features on the ROI `mask` (its geometry carries the spacing).
-pub fn compute(mask: &Mask, names: &[String]) -> Vec<(String, f64)> {
+pub fn compute(mask: &Mask, names: &[String], covariance: ShapeCovariance) -> Vec<(String, f64)> {
     let m = mesh::measure(mask);
     let np = mask.count() as f64;
     let sp = mask.geometry.spacing;
     let voxel_volume = np * sp[0] * sp[1] * sp[2];
-    let [least, minor, major] = principal_variances(mask);
+    let [least, minor, major] = principal_variances(mask, covariance);
     let (a, v) = (m.surface_area, m.volume);
     let sphere = (36.0 * std::f64::consts::PI * v * v).cbrt();
     names
@@ -73,9 +74,10 @@ fn ratio_sqrt(num: f64, den: f64) -> f64 {
     }
 }
 
-/// Eigenvalues (ascending) of the covariance matrix of ROI voxel positions in mm.
+/// Eigenvalues (ascending) of the covariance matrix of ROI voxel positions in mm, normalised
+/// by `N` (PyRadiomics) or `N − 1` (IBSI).
 /// Round-off negatives above −1e-10 (flat ROIs) are set to 0, as PyRadiomics does.
-pub fn principal_variances(mask: &Mask) -> [f64; 3] {
+pub fn principal_variances(mask: &Mask, covariance: ShapeCovariance) -> [f64; 3] {
     let g = &mask.geometry;
     let mut n = 0.0;
     let mut sum = [0.0f64; 3];
@@ -106,7 +108,10 @@ pub fn principal_variances(mask: &Mask) -> [f64; 3] {
             }
         }
     }
-    cov /= n;
+    cov /= match covariance {
+        ShapeCovariance::Pyradiomics => n,
+        ShapeCovariance::Ibsi => n - 1.0,
+    };
     let mut ev: Vec<f64> = SymmetricEigen::new(cov)
         .eigenvalues
         .iter()
