@@ -147,7 +147,8 @@ fn compare(
             Some((_, Value::Number(g))) => {
                 n += 1;
                 let d = rel_diff(*g, e);
-                if !(d <= tol(k)) {
+                // NaN differences fail too.
+                if d.is_nan() || d > tol(k) {
                     bad.push(format!(
                         "{label} {k}: gpurad {g} vs {e} (rel {d:.2e}, tol {:.0e})",
                         tol(k)
