@@ -12,8 +12,11 @@ use common::*;
 use gpurad::extract::{extract_case, Value};
 use gpurad::Params;
 
-/// IBSI id → (gpurad column, transform to the IBSI definition).
-fn covered() -> Vec<(&'static str, &'static str, fn(f64) -> f64)> {
+/// An IBSI id, the gpurad column holding it, and the transform to the IBSI definition.
+type Coverage = (&'static str, &'static str, fn(f64) -> f64);
+
+/// Rows of the reference table that gpurad computes.
+fn covered() -> Vec<Coverage> {
     let same: fn(f64) -> f64 = |x| x;
     vec![
         ("RNU0", "original_shape_MeshVolume", same),

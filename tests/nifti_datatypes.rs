@@ -25,7 +25,8 @@ fn encode(datatype: i16, bitpix: i16, enc: fn(f64) -> Vec<u8>, slope: f32, inter
 fn all_datatypes_and_scaling() {
     let dir = tempfile::tempdir().unwrap();
     let reference = read_volume(&shared_data().join("ibsi/digital_phantom/image.nii.gz")).unwrap();
-    let cases: Vec<(&str, i16, i16, fn(f64) -> Vec<u8>, PixelType)> = vec![
+    type Encoding = (&'static str, i16, i16, fn(f64) -> Vec<u8>, PixelType);
+    let cases: Vec<Encoding> = vec![
         ("u8", 2, 8, |v| vec![v as u8], PixelType::U8),
         ("i8", 256, 8, |v| vec![v as i8 as u8], PixelType::I8),
         (
