@@ -126,13 +126,15 @@ fn is_mesh(feature: &str) -> bool {
     .any(|k| feature.starts_with(&format!("original_shape_{k}")))
 }
 
-/// Compares one extracted row with the reference values; returns (compared, failures).
+/// Compares one extracted row with the reference values; returns (compared, failures,
+/// largest relative difference).
 fn compare(
     label: &str,
     row: &[(String, Value)],
     expected: &BTreeMap<String, String>,
     tol: impl Fn(&str) -> f64,
-) -> (usize, Vec<String>) {
+) -> (usize, Vec<String>, f64) {
+    let mut worst = 0.0f64;
     let mut n = 0;
     let mut bad = Vec::new();
     for (k, v) in expected {
@@ -147,6 +149,7 @@ fn compare(
             Some((_, Value::Number(g))) => {
                 n += 1;
                 let d = rel_diff(*g, e);
+                worst = worst.max(d);
                 // NaN differences fail too.
                 if d.is_nan() || d > tol(k) {
                     bad.push(format!(
@@ -158,7 +161,7 @@ fn compare(
             _ => bad.push(format!("{label} {k}: missing in gpurad output")),
         }
     }
-    (n, bad)
+    (n, bad, worst)
 }
 
 #[test]
@@ -167,6 +170,7 @@ fn matches_pyradiomics_3_on_all_cases_and_configs() {
     let mut compared = 0;
     let mut failures = Vec::new();
     let mut runs = 0;
+    let (mut worst_plain, mut worst_resampled) = (0.0f64, 0.0f64);
     for case in PYRADIOMICS_CASES {
         let (img, mask) = pyradiomics_case(case);
         for (config, overrides) in configs() {
@@ -196,13 +200,21 @@ fn matches_pyradiomics_3_on_all_cases_and_configs() {
                     1e-6
                 }
             };
-            let (n, bad) = compare(&label, &row, exp, tol);
+            let (n, bad, worst) = compare(&label, &row, exp, tol);
+            let slot = if resampled {
+                &mut worst_resampled
+            } else {
+                &mut worst_plain
+            };
+            *slot = slot.max(worst);
             compared += n;
             runs += 1;
             failures.extend(bad);
         }
     }
-    println!("compared {compared} feature values over {runs} case/config runs");
+    println!(
+        "compared {compared} feature values over {runs} case/config runs; largest relative difference {worst_plain:.1e} without resampling, {worst_resampled:.1e} with"
+    );
     assert!(
         failures.is_empty(),
         "{} mismatches:\n{}",
@@ -231,6 +243,7 @@ fn baseline(class: &str) -> BTreeMap<String, BTreeMap<String, String>> {
 
 #[test]
 fn matches_pyradiomics_baseline_tables() {
+    let mut worst = 0.0f64;
     let mut compared = 0;
     let mut failures = Vec::new();
     for class in ["firstorder", "shape"] {
@@ -248,14 +261,15 @@ fn matches_pyradiomics_baseline_tables() {
             let mut p = params_for(&overrides);
             p.feature_classes.retain(|c, _| c == class);
             let row = extract_case(&img, &mask, &p).unwrap_or_else(|e| panic!("{column}: {e}"));
-            let (n, bad) = compare(&format!("baseline {class} {column}"), &row, &values, |_| {
+            let (n, bad, w) = compare(&format!("baseline {class} {column}"), &row, &values, |_| {
                 1e-3
             });
+            worst = worst.max(w);
             compared += n;
             failures.extend(bad);
         }
     }
-    println!("compared {compared} baseline values");
+    println!("compared {compared} baseline values; largest relative difference {worst:.1e}");
     assert!(
         failures.is_empty(),
         "{} mismatches:\n{}",

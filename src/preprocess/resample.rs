@@ -9,14 +9,76 @@
 //! the mask always with nearest neighbour. Points outside the input get 0, and results are
 //! converted back to the input's storage type, as SimpleITK does.
 
-use crate::image::{crop, BoundingBox, Geometry, Mask, Volume};
+use crate::image::{BoundingBox, Geometry, Mask, Volume};
 use crate::settings::Interpolator;
 
-/// Grid computed by PyRadiomics' `resampleImage` for the given ROI box and target spacing.
+/// `D · diag(s)`: maps index offsets to physical offsets (ITK `m_IndexToPhysicalPoint`).
+fn index_matrix(g: &Geometry) -> [[f64; 3]; 3] {
+    let mut m = [[0.0; 3]; 3];
+    for (r, row) in m.iter_mut().enumerate() {
+        for (c, v) in row.iter_mut().enumerate() {
+            *v = g.direction[r][c] * g.spacing[c];
+        }
+    }
+    m
+}
+
+/// `diag(1/s) · Dᵀ`: physical offsets to index offsets (exact inverse for axis-aligned and
+/// flipped directions, as ITK computes it there).
+fn inverse_index_matrix(g: &Geometry) -> [[f64; 3]; 3] {
+    let mut m = [[0.0; 3]; 3];
+    for (r, row) in m.iter_mut().enumerate() {
+        let inv = 1.0 / g.spacing[r];
+        for (c, v) in row.iter_mut().enumerate() {
+            *v = g.direction[c][r] * inv;
+        }
+    }
+    m
+}
+
+/// Integer index to physical point, origin first (ITK `TransformIndexToPhysicalPoint`).
+fn index_to_point(g: &Geometry, m: &[[f64; 3]; 3], idx: [f64; 3]) -> [f64; 3] {
+    let mut p = g.origin;
+    for r in 0..3 {
+        for c in 0..3 {
+            p[r] += m[r][c] * idx[c];
+        }
+    }
+    p
+}
+
+/// Continuous index to physical point, origin last (ITK `TransformContinuousIndexToPhysicalPoint`).
+fn cindex_to_point(g: &Geometry, m: &[[f64; 3]; 3], ci: [f64; 3]) -> [f64; 3] {
+    let mut p = [0.0; 3];
+    for r in 0..3 {
+        let mut acc = 0.0;
+        for c in 0..3 {
+            acc += m[r][c] * ci[c];
+        }
+        p[r] = acc + g.origin[r];
+    }
+    p
+}
+
+/// Physical point to continuous index (ITK `TransformPhysicalPointToContinuousIndex`).
+fn point_to_cindex(g: &Geometry, minv: &[[f64; 3]; 3], p: [f64; 3]) -> [f64; 3] {
+    let v = [p[0] - g.origin[0], p[1] - g.origin[1], p[2] - g.origin[2]];
+    let mut ci = [0.0; 3];
+    for r in 0..3 {
+        let mut acc = 0.0;
+        for c in 0..3 {
+            acc += minv[r][c] * v[c];
+        }
+        ci[r] = acc;
+    }
+    ci
+}
+
+/// Grid computed by PyRadiomics' `resampleImage` for the given ROI box and target spacing
+/// (floating-point operations in PyRadiomics' order, so grid ties resolve identically).
 pub fn output_grid(g: &Geometry, bb: &BoundingBox, new_spacing: [f64; 3], pad: usize) -> Geometry {
-    let mut lb = [0.0; 3];
     let mut size = [0usize; 3];
-    let mut origin_idx = [0.0; 3];
+    let mut ci = [0.0; 3];
     let ext = bb.extent();
     for a in 0..3 {
         let ratio = g.spacing[a] / new_spacing[a];
@@ -27,14 +89,14 @@ pub fn output_grid(g: &Geometry, bb: &BoundingBox, new_spacing: [f64; 3], pad: u
         let ub = ((bb.lo[a] as f64 + ext[a] as f64 - 0.5) * ratio + pad as f64)
             .ceil()
             .min(max_ub);
-        lb[a] = lo;
         size[a] = (ub - lo + 1.0) as usize;
-        origin_idx[a] = 0.5 * (new_spacing[a] - g.spacing[a]) / g.spacing[a] + lo / ratio;
+        ci[a] = 0.5 * (new_spacing[a] - g.spacing[a]) / g.spacing[a] + lo / ratio;
     }
+    let origin = cindex_to_point(g, &index_matrix(g), ci);
     Geometry {
         size,
         spacing: new_spacing,
-        origin: g.index_to_physical(origin_idx),
+        origin,
         direction: g.direction,
     }
 }
@@ -47,7 +109,8 @@ fn allclose(a: &[f64; 3], b: &[f64; 3]) -> bool {
 }
 
 /// Resamples image and mask onto the PyRadiomics output grid. `spacing` entries of 0 keep the
-/// original spacing of that axis. When the spacing is unchanged, the pair is only cropped.
+/// original spacing of that axis, as do axes along which the ROI is one voxel thick. When the
+/// spacing is unchanged, the pair is only cropped.
 pub fn resample_pair(
     image: &Volume,
     mask: &Mask,
@@ -57,8 +120,10 @@ pub fn resample_pair(
     bb: &BoundingBox,
 ) -> (Volume, Mask) {
     let g = &image.geometry;
+    // A spacing of 0, or an axis along which the ROI is one voxel thick, keeps the original.
+    let ext = bb.extent();
     let new_spacing = [0, 1, 2].map(|a| {
-        if spacing[a] == 0.0 {
+        if spacing[a] == 0.0 || ext[a] == 1 {
             g.spacing[a]
         } else {
             spacing[a]
@@ -68,24 +133,31 @@ pub fn resample_pair(
         return crate::extract::crop_to_roi(image, mask, bb, pad);
     }
     let out = output_grid(g, bb, new_spacing, pad);
-    // Continuous input index of output voxel (0,0,0) and the step per output index.
-    let start = g.physical_to_index(out.origin);
-    let step = [0, 1, 2].map(|a| new_spacing[a] / g.spacing[a]);
-    let sampler = Sampler::new(image, interpolator, &start, &step, &out.size);
+    let sampler = Sampler::new(image, interpolator);
+    let (m_out, minv_in) = (index_matrix(&out), inverse_index_matrix(g));
+    let n0 = out.size[0];
     let mut data = Vec::with_capacity(out.len());
     let mut mdata = Vec::with_capacity(out.len());
     for z in 0..out.size[2] {
         for y in 0..out.size[1] {
-            for x in 0..out.size[0] {
-                let c = [
-                    start[0] + x as f64 * step[0],
-                    start[1] + y as f64 * step[1],
-                    start[2] + z as f64 * step[2],
-                ];
+            // ITK's scanline form: exact input indices at x = 0 and x = N0, interpolated between.
+            let start = point_to_cindex(
+                g,
+                &minv_in,
+                index_to_point(&out, &m_out, [0.0, y as f64, z as f64]),
+            );
+            let end = point_to_cindex(
+                g,
+                &minv_in,
+                index_to_point(&out, &m_out, [n0 as f64, y as f64, z as f64]),
+            );
+            for x in 0..n0 {
+                let alpha = x as f64 / n0 as f64;
+                let c = [0, 1, 2].map(|d| start[d] + alpha * (end[d] - start[d]));
                 let inside = (0..3).all(|a| c[a] >= -0.5 && c[a] < g.size[a] as f64 - 0.5);
                 if inside {
                     data.push(image.pixel_type.cast(sampler.eval(c)));
-                    let n = [0, 1, 2].map(|a| ((c[a] + 0.5).floor() as usize).min(g.size[a] - 1));
+                    let n = nearest_index(g, c);
                     mdata.push(mask.data[g.index(n[0], n[1], n[2])]);
                 } else {
                     data.push(0.0);
@@ -107,55 +179,37 @@ pub fn resample_pair(
     )
 }
 
+/// Nearest voxel of an inside-buffer continuous index, ties rounded up (ITK
+/// `RoundHalfIntegerUp`, computed as `rint(2x + 0.5) >> 1` as on x86-64).
+fn nearest_index(g: &Geometry, c: [f64; 3]) -> [usize; 3] {
+    [0, 1, 2].map(|a| {
+        let i = ((2.0 * c[a] + 0.5).round_ties_even() as i64) >> 1;
+        i.clamp(0, g.size[a] as i64 - 1) as usize
+    })
+}
+
 /// Evaluates the image at continuous indices with one interpolator.
 enum Sampler<'a> {
     Nearest(&'a Volume),
     Linear(&'a Volume),
-    /// B-spline coefficients of a sub-box of the image: box origin (in input indices),
-    /// the box geometry and the full image size (for mirror boundaries).
+    /// B-spline coefficients of the whole image (as ITK, so results agree to the last bit).
     BSpline {
         coef: Vec<f64>,
-        lo: [usize; 3],
         size: [usize; 3],
     },
 }
 
-/// Margin (voxels) around the needed region over which B-spline coefficients are computed:
-/// the prefilter's influence decays as |z|ⁿ with |z| = 2 − √3, below 1e-13 after 24 voxels.
-const BSPLINE_MARGIN: usize = 24;
-
 impl<'a> Sampler<'a> {
-    fn new(
-        image: &'a Volume,
-        interpolator: Interpolator,
-        start: &[f64; 3],
-        step: &[f64; 3],
-        out: &[usize; 3],
-    ) -> Self {
+    fn new(image: &'a Volume, interpolator: Interpolator) -> Self {
         match interpolator {
             Interpolator::NearestNeighbor => Sampler::Nearest(image),
             Interpolator::Linear => Sampler::Linear(image),
             Interpolator::BSpline => {
-                let g = &image.geometry;
-                // Input region touched by the output grid, grown by the margin and clipped.
-                let mut bb = BoundingBox {
-                    lo: [0; 3],
-                    hi: [0; 3],
-                };
-                for a in 0..3 {
-                    let first = start[a].floor() - 2.0;
-                    let last = (start[a] + (out[a].max(1) - 1) as f64 * step[a]).floor() + 3.0;
-                    bb.lo[a] = (first - BSPLINE_MARGIN as f64).max(0.0) as usize;
-                    bb.hi[a] = ((last + BSPLINE_MARGIN as f64) as usize).min(g.size[a] - 1);
-                }
-                // Near the image border the box reaches it, so mirror boundaries apply there
-                // exactly as on the whole image.
-                let (sub, mut coef) = crop(g, &image.data, &bb);
-                bspline_coefficients(&mut coef, sub.size);
+                let mut coef = image.data.clone();
+                bspline_coefficients(&mut coef, image.geometry.size);
                 Sampler::BSpline {
                     coef,
-                    lo: bb.lo,
-                    size: sub.size,
+                    size: image.geometry.size,
                 }
             }
         }
@@ -164,48 +218,54 @@ impl<'a> Sampler<'a> {
     fn eval(&self, c: [f64; 3]) -> f64 {
         match self {
             Sampler::Nearest(v) => {
-                let s = v.geometry.size;
-                let n = [0, 1, 2].map(|a| ((c[a] + 0.5).floor() as usize).min(s[a] - 1));
+                let n = nearest_index(&v.geometry, c);
                 v.data[v.geometry.index(n[0], n[1], n[2])]
             }
             Sampler::Linear(v) => linear(v, c),
-            Sampler::BSpline { coef, lo, size } => {
-                let local = [
-                    c[0] - lo[0] as f64,
-                    c[1] - lo[1] as f64,
-                    c[2] - lo[2] as f64,
-                ];
-                bspline_eval(coef, *size, local)
-            }
+            Sampler::BSpline { coef, size } => bspline_eval(coef, *size, c),
         }
     }
 }
 
-/// Trilinear interpolation with neighbours clamped to the image (ITK `LinearInterpolateImageFunction`).
+/// Trilinear interpolation as ITK's `LinearInterpolateImageFunction`: lerps along x, then y,
+/// then z; an axis is skipped where the point lies on or before its first voxel or past its
+/// last, which extends edge values.
 fn linear(v: &Volume, c: [f64; 3]) -> f64 {
     let s = v.geometry.size;
-    let mut idx = [[0usize; 2]; 3];
-    let mut w = [[0.0f64; 2]; 3];
+    let mut b = [0usize; 3];
+    let mut t = [0.0f64; 3];
+    let mut used = [false; 3];
     for a in 0..3 {
-        let base = c[a].floor();
-        let f = c[a] - base;
-        let b = base as isize;
-        let clamp = |i: isize| i.clamp(0, s[a] as isize - 1) as usize;
-        idx[a] = [clamp(b), clamp(b + 1)];
-        w[a] = [1.0 - f, f];
+        let base = (c[a].floor() as i64).max(0);
+        t[a] = c[a] - base as f64;
+        used[a] = t[a] > 0.0 && base + 1 <= s[a] as i64 - 1;
+        b[a] = base as usize;
     }
-    let mut sum = 0.0;
-    for (kz, &wz) in w[2].iter().enumerate() {
-        for (ky, &wy) in w[1].iter().enumerate() {
-            for (kx, &wx) in w[0].iter().enumerate() {
-                let wt = wx * wy * wz;
-                if wt != 0.0 {
-                    sum += wt * v.data[v.geometry.index(idx[0][kx], idx[1][ky], idx[2][kz])];
-                }
-            }
+    let px =
+        |dx: usize, dy: usize, dz: usize| v.data[v.geometry.index(b[0] + dx, b[1] + dy, b[2] + dz)];
+    let lerp = |a: f64, b: f64, t: f64| a + (b - a) * t;
+    let line = |dy: usize, dz: usize| {
+        let a = px(0, dy, dz);
+        if used[0] {
+            lerp(a, px(1, dy, dz), t[0])
+        } else {
+            a
         }
+    };
+    let plane = |dz: usize| {
+        let a = line(0, dz);
+        if used[1] {
+            lerp(a, line(1, dz), t[1])
+        } else {
+            a
+        }
+    };
+    let a = plane(0);
+    if used[2] {
+        lerp(a, plane(1), t[2])
+    } else {
+        a
     }
-    sum
 }
 
 /// Cubic B-spline pole `z = √3 − 2`.
@@ -296,18 +356,20 @@ fn mirror(i: isize, n: usize) -> usize {
     j as usize
 }
 
-/// Evaluates the cubic B-spline with coefficients `coef` (x fastest, `size`) at `c`.
+/// Evaluates the cubic B-spline with coefficients `coef` (x fastest, `size`) at `c`, with
+/// ITK's operation order (support from `floor(f32(c)) − 1`, weights of Unser's cubic, taps
+/// summed x fastest).
 fn bspline_eval(coef: &[f64], size: [usize; 3], c: [f64; 3]) -> f64 {
     let mut idx = [[0usize; 4]; 3];
     let mut w = [[0.0f64; 4]; 3];
     for a in 0..3 {
-        let base = c[a].floor() as isize - 1;
+        let base = (c[a] as f32).floor() as isize - 1;
         for (k, i) in idx[a].iter_mut().enumerate() {
             *i = mirror(base + k as isize, size[a]);
         }
         let t = c[a] - (base + 1) as f64;
-        let w3 = t * t * t / 6.0;
-        let w0 = 1.0 / 6.0 + 0.5 * t * (t - 1.0) - w3;
+        let w3 = (1.0 / 6.0) * t * t * t;
+        let w0 = (1.0 / 6.0) + 0.5 * t * (t - 1.0) - w3;
         let w2 = t + w0 - 2.0 * w3;
         let w1 = 1.0 - w0 - w2 - w3;
         w[a] = [w0, w1, w2, w3];
@@ -316,9 +378,12 @@ fn bspline_eval(coef: &[f64], size: [usize; 3], c: [f64; 3]) -> f64 {
     for kz in 0..4 {
         for ky in 0..4 {
             let row = size[0] * (idx[1][ky] + size[1] * idx[2][kz]);
-            let wzy = w[2][kz] * w[1][ky];
             for kx in 0..4 {
-                sum += w[0][kx] * wzy * coef[row + idx[0][kx]];
+                let mut wp = 1.0;
+                wp *= w[0][kx];
+                wp *= w[1][ky];
+                wp *= w[2][kz];
+                sum += wp * coef[row + idx[0][kx]];
             }
         }
     }

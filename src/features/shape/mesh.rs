@@ -91,13 +91,16 @@ pub fn area_and_volume(mask: &Mask) -> (f64, f64) {
                     } else {
                         1.0
                     };
+                    // Coordinates are taken in the padded grid (voxel (0,0,0) of the mask at
+                    // index 1), as PyRadiomics does: a mesh that does not close (the 128-case
+                    // table can leave holes for scattered voxels) has an origin-dependent volume.
                     let vert = |e: i8| -> V3 {
                         let [a, b] = EDGE_CORNERS[e as usize];
                         let (oa, ob) = (CORNER_OFFSETS[a], CORNER_OFFSETS[b]);
                         [
-                            (cx as f64 + (oa[0] + ob[0]) as f64 * 0.5) * sp[0],
-                            (cy as f64 + (oa[1] + ob[1]) as f64 * 0.5) * sp[1],
-                            (cz as f64 + (oa[2] + ob[2]) as f64 * 0.5) * sp[2],
+                            ((cx + 1) as f64 + (oa[0] + ob[0]) as f64 * 0.5) * sp[0],
+                            ((cy + 1) as f64 + (oa[1] + ob[1]) as f64 * 0.5) * sp[1],
+                            ((cz + 1) as f64 + (oa[2] + ob[2]) as f64 * 0.5) * sp[2],
                         ]
                     };
                     for t in TRI_TABLE[idx].chunks(3) {
@@ -114,7 +117,7 @@ pub fn area_and_volume(mask: &Mask) -> (f64, f64) {
             (area, volume)
         })
         .reduce(|| (0.0, 0.0), |x, y| (x.0 + y.0, x.1 + y.1));
-    (area, volume.abs())
+    (area, volume)
 }
 
 /// Mesh vertices as doubled integer grid coordinates (a midpoint between voxels `i` and `i+1`
