@@ -238,7 +238,7 @@ fn linear(v: &Volume, c: [f64; 3]) -> f64 {
     for a in 0..3 {
         let base = (c[a].floor() as i64).max(0);
         t[a] = c[a] - base as f64;
-        used[a] = t[a] > 0.0 && base + 1 <= s[a] as i64 - 1;
+        used[a] = t[a] > 0.0 && base < s[a] as i64 - 1;
         b[a] = base as usize;
     }
     let px =
