@@ -5,9 +5,10 @@ use std::path::Path;
 
 use crate::checks;
 use crate::error::Result;
-use crate::features::{firstorder, shape};
+use crate::features::{firstorder, shape, texture};
 use crate::image::{crop, BoundingBox, Mask, Volume};
 use crate::io::nifti;
+use crate::matrices::{grey_image, GreyImage};
 use crate::preprocess::{discretize, normalize, resample, resegment};
 use crate::settings::Params;
 
@@ -248,6 +249,7 @@ pub fn extract_case(image_path: &Path, mask_path: &Path, params: &Params) -> Res
     let image = crop_volume(&image, &bb, 0);
 
     let image_type = "original";
+    let mut grey: Option<GreyImage> = None;
     for class in crate::features::registry::CLASSES {
         let Some(names) = params.feature_classes.get(class.name) else {
             continue;
@@ -266,6 +268,12 @@ pub fn extract_case(image_path: &Path, mask_path: &Path, params: &Params) -> Res
                     },
                     names,
                 )
+            }
+            c if texture::is_texture(c) => {
+                if grey.is_none() {
+                    grey = Some(grey_image(&image, &roi, s)?);
+                }
+                texture::compute(c, grey.as_ref().expect("set above"), s, names)
             }
             _ => continue,
         };

@@ -11,6 +11,7 @@ pub mod extract;
 pub mod features;
 pub mod image;
 pub mod io;
+pub mod matrices;
 pub mod preprocess;
 pub mod settings;
 

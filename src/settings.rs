@@ -91,6 +91,8 @@ pub struct Settings {
     pub binning_origin: BinningOrigin,
     /// Covariance normalisation for axis lengths, elongation, flatness (`shapeCovariance`).
     pub shape_covariance: ShapeCovariance,
+    /// Largest number of grey levels texture matrices may have (`maxGreyLevels`, default 4096).
+    pub max_grey_levels: usize,
     /// Constant added to intensities in Energy, TotalEnergy and RMS (`voxelArrayShift`).
     pub voxel_array_shift: f64,
     /// Minimum number of dimensions with more than one voxel in the ROI (`minimumROIDimensions`, 1–3, default 2).
@@ -134,6 +136,7 @@ impl Default for Settings {
             bin_count: None,
             binning_origin: BinningOrigin::Pyradiomics,
             shape_covariance: ShapeCovariance::Pyradiomics,
+            max_grey_levels: 4096,
             voxel_array_shift: 0.0,
             minimum_roi_dimensions: 2,
             minimum_roi_size: None,
@@ -303,6 +306,7 @@ pub const KNOWN_SETTINGS: &[&str] = &[
     "binCount",
     "binningOrigin",
     "shapeCovariance",
+    "maxGreyLevels",
     "voxelArrayShift",
     "minimumROIDimensions",
     "minimumROISize",
@@ -414,6 +418,7 @@ impl Settings {
                     o => return Err(bad(key, format!("'{o}' is not one of pyradiomics, ibsi"))),
                 }
             }
+            "maxGreyLevels" => self.max_grey_levels = as_count(key, v, 1, 1 << 20)?,
             "voxelArrayShift" => self.voxel_array_shift = as_f64(key, v)?,
             "minimumROIDimensions" => self.minimum_roi_dimensions = as_count(key, v, 1, 3)?,
             "minimumROISize" => {
@@ -610,7 +615,7 @@ fn parse_feature_classes(v: &Value) -> Result<BTreeMap<String, Vec<String>>> {
             .ok_or_else(|| Error::Settings("feature class names must be strings".into()))?;
         let spec = registry::class(class).ok_or_else(|| {
             let known: Vec<&str> = registry::CLASSES.iter().map(|c| c.name).collect();
-            let pending = ["glcm", "glrlm", "glszm", "gldm", "ngtdm", "shape2D"];
+            let pending = ["shape2D"];
             if pending.contains(&class) {
                 Error::Settings(format!(
                     "feature class '{class}' is not available yet (available: {})",

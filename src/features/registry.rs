@@ -85,8 +85,118 @@ pub const SHAPE: ClassSpec = ClassSpec {
     ],
 };
 
-/// All implemented classes, in PyRadiomics' output order (shape is computed first).
-pub const CLASSES: &[ClassSpec] = &[SHAPE, FIRSTORDER];
+/// Grey-level co-occurrence matrix features (IBSI chapter 3.6).
+pub const GLCM: ClassSpec = ClassSpec {
+    name: "glcm",
+    features: &[
+        on("Autocorrelation"),
+        on("ClusterProminence"),
+        on("ClusterShade"),
+        on("ClusterTendency"),
+        on("Contrast"),
+        on("Correlation"),
+        on("DifferenceAverage"),
+        on("DifferenceEntropy"),
+        on("DifferenceVariance"),
+        on("Id"),
+        on("Idm"),
+        on("Idmn"),
+        on("Idn"),
+        on("Imc1"),
+        on("Imc2"),
+        on("InverseVariance"),
+        on("JointAverage"),
+        on("JointEnergy"),
+        on("JointEntropy"),
+        on("MCC"),
+        on("MaximumProbability"),
+        on("SumAverage"),
+        on("SumEntropy"),
+        on("SumSquares"),
+    ],
+};
+
+/// Grey-level run-length matrix features (IBSI chapter 3.7).
+pub const GLRLM: ClassSpec = ClassSpec {
+    name: "glrlm",
+    features: &[
+        on("GrayLevelNonUniformity"),
+        on("GrayLevelNonUniformityNormalized"),
+        on("GrayLevelVariance"),
+        on("HighGrayLevelRunEmphasis"),
+        on("LongRunEmphasis"),
+        on("LongRunHighGrayLevelEmphasis"),
+        on("LongRunLowGrayLevelEmphasis"),
+        on("LowGrayLevelRunEmphasis"),
+        on("RunEntropy"),
+        on("RunLengthNonUniformity"),
+        on("RunLengthNonUniformityNormalized"),
+        on("RunPercentage"),
+        on("RunVariance"),
+        on("ShortRunEmphasis"),
+        on("ShortRunHighGrayLevelEmphasis"),
+        on("ShortRunLowGrayLevelEmphasis"),
+    ],
+};
+
+/// Grey-level size-zone matrix features (IBSI chapter 3.8).
+pub const GLSZM: ClassSpec = ClassSpec {
+    name: "glszm",
+    features: &[
+        on("GrayLevelNonUniformity"),
+        on("GrayLevelNonUniformityNormalized"),
+        on("GrayLevelVariance"),
+        on("HighGrayLevelZoneEmphasis"),
+        on("LargeAreaEmphasis"),
+        on("LargeAreaHighGrayLevelEmphasis"),
+        on("LargeAreaLowGrayLevelEmphasis"),
+        on("LowGrayLevelZoneEmphasis"),
+        on("SizeZoneNonUniformity"),
+        on("SizeZoneNonUniformityNormalized"),
+        on("SmallAreaEmphasis"),
+        on("SmallAreaHighGrayLevelEmphasis"),
+        on("SmallAreaLowGrayLevelEmphasis"),
+        on("ZoneEntropy"),
+        on("ZonePercentage"),
+        on("ZoneVariance"),
+    ],
+};
+
+/// Grey-level dependence matrix features (IBSI chapter 3.11, NGLDM).
+pub const GLDM: ClassSpec = ClassSpec {
+    name: "gldm",
+    features: &[
+        on("DependenceEntropy"),
+        on("DependenceNonUniformity"),
+        on("DependenceNonUniformityNormalized"),
+        on("DependenceVariance"),
+        on("GrayLevelNonUniformity"),
+        on("GrayLevelVariance"),
+        on("HighGrayLevelEmphasis"),
+        on("LargeDependenceEmphasis"),
+        on("LargeDependenceHighGrayLevelEmphasis"),
+        on("LargeDependenceLowGrayLevelEmphasis"),
+        on("LowGrayLevelEmphasis"),
+        on("SmallDependenceEmphasis"),
+        on("SmallDependenceHighGrayLevelEmphasis"),
+        on("SmallDependenceLowGrayLevelEmphasis"),
+    ],
+};
+
+/// Neighbourhood grey-tone difference matrix features (IBSI chapter 3.10).
+pub const NGTDM: ClassSpec = ClassSpec {
+    name: "ngtdm",
+    features: &[
+        on("Busyness"),
+        on("Coarseness"),
+        on("Complexity"),
+        on("Contrast"),
+        on("Strength"),
+    ],
+};
+
+/// All implemented classes, in output order (shape is computed first, as in PyRadiomics).
+pub const CLASSES: &[ClassSpec] = &[SHAPE, FIRSTORDER, GLCM, GLRLM, GLSZM, GLDM, NGTDM];
 
 /// Looks a class up by its PyRadiomics name.
 pub fn class(name: &str) -> Option<&'static ClassSpec> {
@@ -114,6 +224,12 @@ mod tests {
     fn default_counts_match_pyradiomics() {
         assert_eq!(default_features("firstorder").len(), 18);
         assert_eq!(default_features("shape").len(), 14);
-        assert!(default_features("glcm").is_empty());
+        let total: usize = CLASSES
+            .iter()
+            .filter(|c| c.name != "shape2D")
+            .map(|c| default_features(c.name).len())
+            .sum();
+        assert_eq!(total, 107, "PyRadiomics' 107 default features");
+        assert!(default_features("wavelet").is_empty());
     }
 }

@@ -1,0 +1,275 @@
+//! GLCM features (IBSI 3.6; PyRadiomics `glcm`), computed per direction on the normalised
+//! matrix and averaged over directions (IBSI "3D averaged", ITBB), or on one merged matrix
+//! with `weightingNorm` (IBSI "3D merged", IAZD).
+//!
+//! Notation: `p(i,j)` normalised co-occurrence over the grey levels present in the ROI,
+//! `p_x`, `p_y` marginals, `p_{x+y}(k)`, `p_{x−y}(k)` sum and difference distributions,
+//! `μ_x = Σ i p(i,j)`, `N_g` the highest grey level, `ε` machine epsilon.
+
+use nalgebra::{DMatrix, SymmetricEigen};
+
+use super::texture::{angle_weight, nanmean, EPS};
+use crate::matrices::glcm::{symmetrize, Glcm};
+use crate::settings::Settings;
+
+/// Per-direction matrices restricted to present grey levels, ready for features.
+struct Prepared {
+    /// Grey-level values of the rows/columns.
+    levels: Vec<f64>,
+    /// Highest grey level `N_g`.
+    ng: f64,
+    /// Normalised matrices, one per non-empty direction (or one merged), row-major n×n.
+    mats: Vec<Vec<f64>>,
+}
+
+fn prepare(glcm: &Glcm, present: &[u32], settings: &Settings, spacing: [f64; 3]) -> Prepared {
+    let mut g = glcm.clone();
+    if settings.symmetrical_glcm {
+        symmetrize(&mut g);
+    }
+    let n = present.len();
+    let idx: Vec<usize> = present.iter().map(|&l| l as usize).collect();
+    let mut mats: Vec<Vec<f64>> = (0..g.angles.len())
+        .map(|a| {
+            let mut m = vec![0.0; n * n];
+            for (r, &i) in idx.iter().enumerate() {
+                for (c, &j) in idx.iter().enumerate() {
+                    m[r * n + c] = g.get(a, i, j) as f64;
+                }
+            }
+            m
+        })
+        .collect();
+    if let Some(norm) = &settings.weighting_norm {
+        let mut merged = vec![0.0; n * n];
+        for (m, &off) in mats.iter().zip(&g.angles) {
+            let w = angle_weight(norm, off, spacing);
+            for (acc, v) in merged.iter_mut().zip(m) {
+                *acc += v * w;
+            }
+        }
+        mats = vec![merged];
+    }
+    let mats = mats
+        .into_iter()
+        .filter_map(|m| {
+            let s: f64 = m.iter().sum();
+            (s > 0.0).then(|| m.into_iter().map(|v| v / s).collect())
+        })
+        .collect();
+    Prepared {
+        levels: present.iter().map(|&l| l as f64).collect(),
+        ng: glcm.ng as f64,
+        mats,
+    }
+}
+
+/// Computes the requested GLCM features.
+pub fn compute(
+    glcm: &Glcm,
+    present: &[u32],
+    settings: &Settings,
+    spacing: [f64; 3],
+    names: &[String],
+) -> Vec<(String, f64)> {
+    let prep = prepare(glcm, present, settings, spacing);
+    let per_angle: Vec<Vec<f64>> = prep
+        .mats
+        .iter()
+        .map(|p| angle_features(p, &prep.levels, prep.ng, names))
+        .collect();
+    names
+        .iter()
+        .enumerate()
+        .map(|(f, name)| {
+            let vals: Vec<f64> = per_angle.iter().map(|v| v[f]).collect();
+            (name.clone(), nanmean(&vals))
+        })
+        .collect()
+}
+
+fn entropy(p: &[f64]) -> f64 {
+    -p.iter().map(|&v| v * (v + EPS).log2()).sum::<f64>()
+}
+
+/// All requested features of one normalised matrix `p` (n×n over grey levels `g`).
+fn angle_features(p: &[f64], g: &[f64], ng: f64, names: &[String]) -> Vec<f64> {
+    let n = g.len();
+    let at = |i: usize, j: usize| p[i * n + j];
+    let mut px = vec![0.0; n];
+    let mut py = vec![0.0; n];
+    let (mut ux, mut uy) = (0.0, 0.0);
+    for i in 0..n {
+        for j in 0..n {
+            let v = at(i, j);
+            px[i] += v;
+            py[j] += v;
+            ux += g[i] * v;
+            uy += g[j] * v;
+        }
+    }
+    // Sum and difference distributions indexed by grey-level value: k = i + j (2..2N_g) and
+    // k = |i − j| (0..N_g−1).
+    let ngi = ng as usize;
+    let mut p_sum = vec![0.0; 2 * ngi + 1];
+    let mut p_diff = vec![0.0; ngi];
+    for i in 0..n {
+        for j in 0..n {
+            let v = at(i, j);
+            p_sum[(g[i] + g[j]) as usize] += v;
+            p_diff[(g[i] - g[j]).abs() as usize] += v;
+        }
+    }
+    let hxy = entropy(p);
+    let hx = entropy(&px);
+    let hy = entropy(&py);
+    let (mut hxy1, mut hxy2) = (0.0, 0.0);
+    for (i, &pxi) in px.iter().enumerate() {
+        for (j, &pyj) in py.iter().enumerate() {
+            let q = pxi * pyj;
+            hxy1 -= at(i, j) * (q + EPS).log2();
+            hxy2 -= q * (q + EPS).log2();
+        }
+    }
+    let sum_ij = |f: &dyn Fn(f64, f64, f64) -> f64| -> f64 {
+        let mut s = 0.0;
+        for i in 0..n {
+            for j in 0..n {
+                s += f(g[i], g[j], at(i, j));
+            }
+        }
+        s
+    };
+    let diff_avg: f64 = p_diff.iter().enumerate().map(|(k, v)| k as f64 * v).sum();
+    names
+        .iter()
+        .map(|name| match name.as_str() {
+            // Σ i j p(i,j)  (IBSI QWB0).
+            "Autocorrelation" => sum_ij(&|i, j, v| i * j * v),
+            // μ_x  (IBSI 60VM).
+            "JointAverage" => ux,
+            // Σ (i + j − μ_x − μ_y)⁴ p  (IBSI AE86).
+            "ClusterProminence" => sum_ij(&|i, j, v| (i + j - ux - uy).powi(4) * v),
+            // Σ (i + j − μ_x − μ_y)³ p  (IBSI 7NFM).
+            "ClusterShade" => sum_ij(&|i, j, v| (i + j - ux - uy).powi(3) * v),
+            // Σ (i + j − μ_x − μ_y)² p  (IBSI DG8W).
+            "ClusterTendency" => sum_ij(&|i, j, v| (i + j - ux - uy).powi(2) * v),
+            // Σ (i − j)² p  (IBSI ACUI).
+            "Contrast" => sum_ij(&|i, j, v| (i - j).powi(2) * v),
+            // (Σ p (i − μ_x)(j − μ_y)) / (σ_x σ_y + ε); 1 for a flat matrix  (IBSI NI2N).
+            "Correlation" => {
+                let sx = sum_ij(&|i, _, v| (i - ux).powi(2) * v).sqrt();
+                let sy = sum_ij(&|_, j, v| (j - uy).powi(2) * v).sqrt();
+                let cov = sum_ij(&|i, j, v| (i - ux) * (j - uy) * v);
+                if sx * sy == 0.0 {
+                    1.0
+                } else {
+                    cov / (sx * sy + EPS)
+                }
+            }
+            // Σ k p_{x−y}(k)  (IBSI TF7R).
+            "DifferenceAverage" => diff_avg,
+            // −Σ p_{x−y} log2(p_{x−y} + ε)  (IBSI NTRS).
+            "DifferenceEntropy" => entropy(&p_diff),
+            // Σ (k − DA)² p_{x−y}(k)  (IBSI D3YU).
+            "DifferenceVariance" => p_diff
+                .iter()
+                .enumerate()
+                .map(|(k, v)| (k as f64 - diff_avg).powi(2) * v)
+                .sum(),
+            // Σ p²  (IBSI 8ZQL).
+            "JointEnergy" => p.iter().map(|v| v * v).sum(),
+            // −Σ p log2(p + ε)  (IBSI TU9B).
+            "JointEntropy" => hxy,
+            // (HXY − HXY1) / max(HX, HY); 0 when both are 0  (IBSI R8DG).
+            "Imc1" => {
+                let div = hx.max(hy);
+                if div == 0.0 {
+                    0.0
+                } else {
+                    (hxy - hxy1) / div
+                }
+            }
+            // sqrt(1 − exp(−2 (HXY2 − HXY))); 0 when HXY2 = HXY, undefined (NaN, left out of
+            // the direction average) when HXY > HXY2  (IBSI JN9H).
+            "Imc2" => {
+                if hxy2 == hxy {
+                    0.0
+                } else {
+                    (1.0 - (-2.0 * (hxy2 - hxy)).exp()).sqrt()
+                }
+            }
+            // Σ p_{x−y}(k) / (1 + k²)  (IBSI WF0Z).
+            "Idm" => p_diff
+                .iter()
+                .enumerate()
+                .map(|(k, v)| v / (1.0 + (k * k) as f64))
+                .sum(),
+            // Σ p_{x−y}(k) / (1 + k²/N_g²)  (IBSI 1QCO).
+            "Idmn" => p_diff
+                .iter()
+                .enumerate()
+                .map(|(k, v)| v / (1.0 + (k * k) as f64 / (ng * ng)))
+                .sum(),
+            // Σ p_{x−y}(k) / (1 + k)  (IBSI IB1Z).
+            "Id" => p_diff
+                .iter()
+                .enumerate()
+                .map(|(k, v)| v / (1.0 + k as f64))
+                .sum(),
+            // Σ p_{x−y}(k) / (1 + k/N_g)  (IBSI NDRX).
+            "Idn" => p_diff
+                .iter()
+                .enumerate()
+                .map(|(k, v)| v / (1.0 + k as f64 / ng))
+                .sum(),
+            // Σ_{k≥1} p_{x−y}(k) / k²  (IBSI E8JP).
+            "InverseVariance" => p_diff
+                .iter()
+                .enumerate()
+                .skip(1)
+                .map(|(k, v)| v / (k * k) as f64)
+                .sum(),
+            // max p  (IBSI GYBY).
+            "MaximumProbability" => p.iter().copied().fold(0.0, f64::max),
+            // Σ k p_{x+y}(k)  (IBSI ZGXS).
+            "SumAverage" => p_sum.iter().enumerate().map(|(k, v)| k as f64 * v).sum(),
+            // −Σ p_{x+y} log2(p_{x+y} + ε)  (IBSI P6QZ).
+            "SumEntropy" => entropy(&p_sum),
+            // Σ (i − μ_x)² p  (IBSI UR99, joint variance).
+            "SumSquares" => sum_ij(&|i, _, v| (i - ux).powi(2) * v),
+            // sqrt of the second largest eigenvalue of Q(i,j) = Σ_k p(i,k) p(j,k) / (p_x(i) p_y(k))
+            // (Haralick's maximal correlation coefficient; not in IBSI).
+            "MCC" => mcc(p, &px, &py, n),
+            _ => f64::NAN,
+        })
+        .collect()
+}
+
+/// Maximal correlation coefficient: square root of the second largest eigenvalue of
+/// `Q(i,j) = Σ_k p(i,k) p(j,k) / (p_x(i) p_y(k))` (Haralick 1973; PyRadiomics `MCC`).
+///
+/// `Q = D⁻¹A` with `A(i,j) = Σ_k p(i,k) p(j,k) / p_y(k)` symmetric and `D = diag(p_x)`, so its
+/// eigenvalues are those of the symmetric `D^{-1/2} A D^{-1/2}`, found with a symmetric
+/// eigen-solver that always converges (a general solver on `Q` itself can stall). A negative
+/// second eigenvalue (round-off of 0) gives NaN, left out of the direction average as
+/// PyRadiomics does; one grey level gives 1.
+fn mcc(p: &[f64], px: &[f64], py: &[f64], n: usize) -> f64 {
+    if n < 2 {
+        return 1.0;
+    }
+    let s = DMatrix::from_fn(n, n, |i, j| {
+        let d = (px[i] * px[j]).sqrt();
+        if d == 0.0 {
+            return 0.0;
+        }
+        (0..n)
+            .filter(|&k| py[k] > 0.0)
+            .map(|k| p[i * n + k] * p[j * n + k] / py[k])
+            .sum::<f64>()
+            / d
+    });
+    let mut ev: Vec<f64> = SymmetricEigen::new(s).eigenvalues.iter().copied().collect();
+    ev.sort_by(f64::total_cmp);
+    ev[n - 2].sqrt()
+}

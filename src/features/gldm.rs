@@ -1,0 +1,56 @@
+//! GLDM features (IBSI 3.11 NGLDM; PyRadiomics `gldm`): one matrix of voxel counts per grey
+//! level and dependence (1 + number of dependent neighbours). As PyRadiomics, an empty matrix
+//! normalises by 1 instead of 0.
+
+use super::size_matrix::{features, SizeMatrix, Stat};
+use super::texture::restrict_rows;
+use crate::matrices::gldm::Gldm;
+
+/// Feature name → statistic of the dependence matrix.
+pub const TABLE: &[(&str, Stat)] = &[
+    ("DependenceEntropy", Stat::Entropy),
+    ("DependenceNonUniformity", Stat::SizeNonUniformity),
+    (
+        "DependenceNonUniformityNormalized",
+        Stat::SizeNonUniformityNormalized,
+    ),
+    ("DependenceVariance", Stat::SizeVariance),
+    ("GrayLevelNonUniformity", Stat::GreyNonUniformity),
+    ("GrayLevelVariance", Stat::GreyVariance),
+    ("HighGrayLevelEmphasis", Stat::HighGreyEmphasis),
+    ("LargeDependenceEmphasis", Stat::LargeEmphasis),
+    (
+        "LargeDependenceHighGrayLevelEmphasis",
+        Stat::LargeHighGreyEmphasis,
+    ),
+    (
+        "LargeDependenceLowGrayLevelEmphasis",
+        Stat::LargeLowGreyEmphasis,
+    ),
+    ("LowGrayLevelEmphasis", Stat::LowGreyEmphasis),
+    ("SmallDependenceEmphasis", Stat::SmallEmphasis),
+    (
+        "SmallDependenceHighGrayLevelEmphasis",
+        Stat::SmallHighGreyEmphasis,
+    ),
+    (
+        "SmallDependenceLowGrayLevelEmphasis",
+        Stat::SmallLowGreyEmphasis,
+    ),
+];
+
+/// Computes the requested GLDM features.
+pub fn compute(m: &Gldm, present: &[u32], names: &[String]) -> Vec<(String, f64)> {
+    let sm = SizeMatrix {
+        levels: present.iter().map(|&l| l as f64).collect(),
+        sizes: (1..=m.nd).map(|d| d as f64).collect(),
+        counts: restrict_rows(&m.counts, m.nd, present),
+    };
+    let n = sm.total();
+    let n = if n == 0.0 { 1.0 } else { n };
+    names
+        .iter()
+        .cloned()
+        .zip(features(&sm, n, TABLE, names))
+        .collect()
+}

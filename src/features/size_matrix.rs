@@ -1,0 +1,188 @@
+//! Statistics shared by the "grey level × size" matrices: run lengths (GLRLM), zone sizes
+//! (GLSZM) and dependence counts (GLDM). The three classes give the same sums different
+//! names (IBSI 3.7, 3.8, 3.11; PyRadiomics `glrlm`, `glszm`, `gldm`).
+//!
+//! Notation: `P(i, j)` counts of grey level `i` (value of a present level) with size `j`
+//! (run length, zone size or dependence), `N = Σ P`, `p_g(i) = Σ_j P(i, j)`,
+//! `p_s(j) = Σ_i P(i, j)`, `ε` machine epsilon.
+
+use super::texture::EPS;
+
+/// A grey-level × size matrix with its row and column values.
+#[derive(Debug, Clone)]
+pub struct SizeMatrix {
+    /// Grey-level value of each row (present levels only).
+    pub levels: Vec<f64>,
+    /// Size value of each column (1-based run length, zone size or dependence).
+    pub sizes: Vec<f64>,
+    /// Counts (or weighted counts), row-major `levels.len() × sizes.len()`.
+    pub counts: Vec<f64>,
+}
+
+/// One statistic of a [`SizeMatrix`]; each class maps its feature names onto these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stat {
+    /// `Σ p_s(j)/j² / N` — short run / small area / small dependence emphasis (IBSI 22OV, P001, SODN).
+    SmallEmphasis,
+    /// `Σ p_s(j)·j² / N` — long run / large area / large dependence emphasis (IBSI W4KF, 48P8, IMOQ).
+    LargeEmphasis,
+    /// `Σ p_g(i)² / N` — grey-level non-uniformity (IBSI R5YN, JNSA, FP8K).
+    GreyNonUniformity,
+    /// `Σ p_g(i)² / N²` — normalised grey-level non-uniformity (IBSI OVBL, Y1RO, 5SPA).
+    GreyNonUniformityNormalized,
+    /// `Σ p_s(j)² / N` — run-length / size-zone / dependence non-uniformity (IBSI W92Y, 4JP3, Z87G).
+    SizeNonUniformity,
+    /// `Σ p_s(j)² / N²` — normalised size non-uniformity (IBSI IC23, VB3A, OKJI).
+    SizeNonUniformityNormalized,
+    /// `N / Σ_j j·p_s(j)` — run percentage / zone percentage (IBSI 9ZK5, P30P).
+    Percentage,
+    /// `Σ p(i)(i − μ)²` with `p = p_g/N`, `μ = Σ i p(i)` (IBSI 8CE5, BYLV, 1PFV).
+    GreyVariance,
+    /// `Σ p(j)(j − μ)²` with `p = p_s/N` (IBSI SXLW, 3NSA, DNX2).
+    SizeVariance,
+    /// `−Σ p log2(p + ε)` with `p = P/N` (IBSI HJ9O, GU8N, FCBV).
+    Entropy,
+    /// `Σ p_g(i)/i² / N` (IBSI V3SW, XMSY, TL9H).
+    LowGreyEmphasis,
+    /// `Σ p_g(i)·i² / N` (IBSI G3QZ, 5GN9, OAE7).
+    HighGreyEmphasis,
+    /// `Σ P/(i² j²) / N` (IBSI HTZT, 5RAI, EQ3F).
+    SmallLowGreyEmphasis,
+    /// `Σ P·i²/j² / N` (IBSI GD3A, HW1V, JA6D).
+    SmallHighGreyEmphasis,
+    /// `Σ P·j²/i² / N` (IBSI IVPO, YH51, NBZI).
+    LargeLowGreyEmphasis,
+    /// `Σ P·i²·j² / N` (IBSI 3KUM, J17V, 9QMG).
+    LargeHighGreyEmphasis,
+}
+
+impl SizeMatrix {
+    /// Total count `N`.
+    pub fn total(&self) -> f64 {
+        self.counts.iter().sum()
+    }
+
+    fn grey_marginal(&self) -> Vec<f64> {
+        let m = self.sizes.len();
+        self.counts.chunks(m).map(|r| r.iter().sum()).collect()
+    }
+
+    fn size_marginal(&self) -> Vec<f64> {
+        let m = self.sizes.len();
+        let mut ps = vec![0.0; m];
+        for row in self.counts.chunks(m) {
+            for (acc, v) in ps.iter_mut().zip(row) {
+                *acc += v;
+            }
+        }
+        ps
+    }
+
+    /// `Σ_{i,j} P(i,j) f(i, j)`.
+    fn weighted(&self, f: impl Fn(f64, f64) -> f64) -> f64 {
+        let m = self.sizes.len();
+        let mut s = 0.0;
+        for (row, &i) in self.counts.chunks(m).zip(&self.levels) {
+            for (&v, &j) in row.iter().zip(&self.sizes) {
+                if v != 0.0 {
+                    s += v * f(i, j);
+                }
+            }
+        }
+        s
+    }
+
+    /// Evaluates one statistic with normaliser `n` (the class decides what an empty matrix
+    /// gives: NaN for an empty GLRLM direction, 1 for GLSZM and GLDM as PyRadiomics).
+    pub fn stat(&self, stat: Stat, n: f64) -> f64 {
+        let variance = |p: &[f64], x: &[f64]| {
+            let mu: f64 = p.iter().zip(x).map(|(p, x)| p * x).sum();
+            p.iter()
+                .zip(x)
+                .map(|(p, x)| p * (x - mu).powi(2))
+                .sum::<f64>()
+        };
+        match stat {
+            Stat::SmallEmphasis => dot(&self.size_marginal(), &self.sizes, |j| 1.0 / (j * j)) / n,
+            Stat::LargeEmphasis => dot(&self.size_marginal(), &self.sizes, |j| j * j) / n,
+            Stat::GreyNonUniformity => sum_sq(&self.grey_marginal()) / n,
+            Stat::GreyNonUniformityNormalized => sum_sq(&self.grey_marginal()) / (n * n),
+            Stat::SizeNonUniformity => sum_sq(&self.size_marginal()) / n,
+            Stat::SizeNonUniformityNormalized => sum_sq(&self.size_marginal()) / (n * n),
+            Stat::Percentage => n / dot(&self.size_marginal(), &self.sizes, |j| j),
+            Stat::GreyVariance => {
+                let p: Vec<f64> = self.grey_marginal().iter().map(|v| v / n).collect();
+                variance(&p, &self.levels)
+            }
+            Stat::SizeVariance => {
+                let p: Vec<f64> = self.size_marginal().iter().map(|v| v / n).collect();
+                variance(&p, &self.sizes)
+            }
+            Stat::Entropy => -self
+                .counts
+                .iter()
+                .map(|&v| {
+                    let p = v / n;
+                    p * (p + EPS).log2()
+                })
+                .sum::<f64>(),
+            Stat::LowGreyEmphasis => {
+                dot(&self.grey_marginal(), &self.levels, |i| 1.0 / (i * i)) / n
+            }
+            Stat::HighGreyEmphasis => dot(&self.grey_marginal(), &self.levels, |i| i * i) / n,
+            Stat::SmallLowGreyEmphasis => self.weighted(|i, j| 1.0 / (i * i * j * j)) / n,
+            Stat::SmallHighGreyEmphasis => self.weighted(|i, j| i * i / (j * j)) / n,
+            Stat::LargeLowGreyEmphasis => self.weighted(|i, j| j * j / (i * i)) / n,
+            Stat::LargeHighGreyEmphasis => self.weighted(|i, j| i * i * j * j) / n,
+        }
+    }
+}
+
+fn sum_sq(v: &[f64]) -> f64 {
+    v.iter().map(|x| x * x).sum()
+}
+
+fn dot(p: &[f64], x: &[f64], f: impl Fn(f64) -> f64) -> f64 {
+    p.iter().zip(x).map(|(p, &x)| p * f(x)).sum()
+}
+
+/// Evaluates the features `names` of a class whose name → statistic table is `table`;
+/// a name not in the table gives NaN.
+pub fn features(m: &SizeMatrix, n: f64, table: &[(&str, Stat)], names: &[String]) -> Vec<f64> {
+    names
+        .iter()
+        .map(|name| {
+            table
+                .iter()
+                .find(|(k, _)| k == name)
+                .map_or(f64::NAN, |&(_, s)| m.stat(s, n))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hand_computed_statistics() {
+        // Two grey levels (1, 3), sizes 1 and 2: P = [[2, 1], [0, 1]], N = 4.
+        let m = SizeMatrix {
+            levels: vec![1.0, 3.0],
+            sizes: vec![1.0, 2.0],
+            counts: vec![2.0, 1.0, 0.0, 1.0],
+        };
+        let n = m.total();
+        assert_eq!(n, 4.0);
+        // p_s = [2, 2]: (2/1 + 2/4)/4
+        assert_eq!(m.stat(Stat::SmallEmphasis, n), 2.5 / 4.0);
+        // p_g = [3, 1]: (9 + 1)/4
+        assert_eq!(m.stat(Stat::GreyNonUniformity, n), 2.5);
+        // N / Σ j p_s = 4 / (2 + 4)
+        assert_eq!(m.stat(Stat::Percentage, n), 4.0 / 6.0);
+        // p = [3/4, 1/4] over levels [1, 3]: μ = 1.5, var = 0.75·0.25 + 0.25·2.25
+        assert!((m.stat(Stat::GreyVariance, n) - 0.75).abs() < 1e-15);
+        // Σ P i² j² / N = (2·1 + 1·4 + 1·9·4)/4
+        assert_eq!(m.stat(Stat::LargeHighGreyEmphasis, n), 42.0 / 4.0);
+    }
+}

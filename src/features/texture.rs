@@ -1,0 +1,84 @@
+//! Helpers shared by the texture feature classes: angle aggregation and weighting.
+
+use crate::matrices::angles::{self, Offset};
+use crate::matrices::{self, GreyImage};
+use crate::settings::Settings;
+
+/// Machine epsilon inside logarithms, as PyRadiomics (`numpy.spacing(1)`).
+pub const EPS: f64 = f64::EPSILON;
+
+/// Weight of a direction under `weightingNorm` (PyRadiomics): `exp(−‖d‖²)` with the
+/// displacement `d` in mm measured by the infinity, Euclidean or Manhattan norm; 1 for
+/// `no_weighting`.
+pub fn angle_weight(norm: &str, off: Offset, spacing: [f64; 3]) -> f64 {
+    let d: Vec<f64> = (0..3).map(|k| (off[k].abs() as f64) * spacing[k]).collect();
+    match norm {
+        "infinity" => (-d.iter().copied().fold(0.0, f64::max).powi(2)).exp(),
+        "euclidean" => (-d.iter().map(|v| v * v).sum::<f64>()).exp(),
+        "manhattan" => (-d.iter().sum::<f64>().powi(2)).exp(),
+        _ => 1.0,
+    }
+}
+
+/// Mean over angles ignoring NaN (`numpy.nanmean`); NaN when every value is NaN.
+pub fn nanmean(values: &[f64]) -> f64 {
+    let kept: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
+    if kept.is_empty() {
+        f64::NAN
+    } else {
+        kept.iter().sum::<f64>() / kept.len() as f64
+    }
+}
+
+/// Rows of a `[level − 1][column]` count matrix (`cols` columns) for the grey levels in
+/// `present` (ascending, 1-based), as f64: PyRadiomics deletes the rows of grey levels absent
+/// from the ROI before computing features.
+pub fn restrict_rows(counts: &[u64], cols: usize, present: &[u32]) -> Vec<f64> {
+    let mut out = Vec::with_capacity(present.len() * cols);
+    for &l in present {
+        let r = (l as usize - 1) * cols;
+        out.extend(counts[r..r + cols].iter().map(|&v| v as f64));
+    }
+    out
+}
+
+/// Builds the matrix of texture class `class` for `img` on the CPU and computes the features
+/// `names` from it. Neighbour directions follow PyRadiomics: GLCM, GLDM and NGTDM use the
+/// `distances` setting, GLRLM and GLSZM distance 1; `force2D` keeps the in-plane ones.
+pub fn compute(
+    class: &str,
+    img: &GreyImage,
+    settings: &Settings,
+    names: &[String],
+) -> Vec<(String, f64)> {
+    let force2d = settings.force2d.then_some(settings.force2d_dimension);
+    let angles = |distances: &[usize]| angles::generate(img.size, distances, force2d);
+    let present = img.present_levels();
+    match class {
+        "glcm" => {
+            let m = matrices::glcm::build(img, &angles(&settings.distances));
+            super::glcm::compute(&m, &present, settings, img.spacing, names)
+        }
+        "glrlm" => {
+            let m = matrices::glrlm::build(img, &angles(&[1]));
+            super::glrlm::compute(&m, &present, settings, img.spacing, names)
+        }
+        "glszm" => {
+            super::glszm::compute(&matrices::glszm::build(img, &angles(&[1])), &present, names)
+        }
+        "gldm" => {
+            let m = matrices::gldm::build(img, &angles(&settings.distances), settings.gldm_a);
+            super::gldm::compute(&m, &present, names)
+        }
+        "ngtdm" => super::ngtdm::compute(
+            &matrices::ngtdm::build(img, &angles(&settings.distances)),
+            names,
+        ),
+        _ => names.iter().map(|n| (n.clone(), f64::NAN)).collect(),
+    }
+}
+
+/// Whether `class` is a texture class computed from a discretised ROI matrix.
+pub fn is_texture(class: &str) -> bool {
+    matches!(class, "glcm" | "glrlm" | "glszm" | "gldm" | "ngtdm")
+}

@@ -1,0 +1,58 @@
+//! Grey-level dependence matrix (IBSI 3.11 NGLDM, REK0; PyRadiomics `gldm`).
+//!
+//! For each ROI voxel of grey level `i`, its dependence `d` is 1 plus the number of ROI
+//! neighbours (both signs of every direction) whose grey level differs by at most `a`
+//! (`gldm_a`); `P[i][d]` counts voxels.
+
+use super::angles::Offset;
+use super::glcm::neighbour;
+use super::GreyImage;
+
+/// Dependence counts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Gldm {
+    /// Number of grey levels.
+    pub ng: usize,
+    /// Largest possible dependence (neighbours + 1).
+    pub nd: usize,
+    /// Counts `[i − 1][d − 1]`.
+    pub counts: Vec<u64>,
+}
+
+impl Gldm {
+    /// Count at (grey level i, dependence d), 1-based.
+    pub fn get(&self, i: usize, d: usize) -> u64 {
+        self.counts[(i - 1) * self.nd + d - 1]
+    }
+}
+
+/// Builds the GLDM on the CPU.
+pub fn build(img: &GreyImage, angles: &[Offset], alpha: f64) -> Gldm {
+    let ng = img.ng as usize;
+    let s = img.size;
+    let mut dirs: Vec<Offset> = angles.to_vec();
+    dirs.extend(angles.iter().map(|o| [-o[0], -o[1], -o[2]]));
+    let nd = dirs.len() + 1;
+    let mut counts = vec![0u64; ng * nd];
+    for z in 0..s[2] {
+        for y in 0..s[1] {
+            for x in 0..s[0] {
+                let l = img.levels[img.index(x, y, z)];
+                if l == 0 {
+                    continue;
+                }
+                let mut dep = 1;
+                for &d in &dirs {
+                    if let Some((nx, ny, nz)) = neighbour(s, x, y, z, d) {
+                        let m = img.levels[img.index(nx, ny, nz)];
+                        if m > 0 && (l as f64 - m as f64).abs() <= alpha {
+                            dep += 1;
+                        }
+                    }
+                }
+                counts[(l as usize - 1) * nd + dep - 1] += 1;
+            }
+        }
+    }
+    Gldm { ng, nd, counts }
+}

@@ -1,0 +1,117 @@
+//! Grey-level run-length matrix (IBSI 3.7, TP0I; PyRadiomics `glrlm`).
+//!
+//! `P[a][i][r]` counts maximal runs of `r` consecutive ROI voxels of grey level `i` along
+//! direction `a`; a run ends at a voxel of another level, outside the ROI, or at the box edge.
+//!
+//! As PyRadiomics, a direction along which no line through the box holds two or more ROI
+//! voxels (the ROI is "flat" in that direction) is emptied, so that it is dropped before the
+//! features are averaged.
+
+use super::angles::Offset;
+use super::glcm::neighbour;
+use super::GreyImage;
+
+/// Per-direction run-length counts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Glrlm {
+    /// Number of grey levels.
+    pub ng: usize,
+    /// Longest possible run (largest box side).
+    pub nr: usize,
+    /// The directions.
+    pub angles: Vec<Offset>,
+    /// Counts `[angle][i − 1][r − 1]`.
+    pub counts: Vec<u64>,
+}
+
+impl Glrlm {
+    /// Count at (angle, grey level i, run length r), 1-based.
+    pub fn get(&self, a: usize, i: usize, r: usize) -> u64 {
+        self.counts[(a * self.ng + i - 1) * self.nr + r - 1]
+    }
+}
+
+/// Builds the per-direction GLRLM on the CPU.
+pub fn build(img: &GreyImage, angles: &[Offset]) -> Glrlm {
+    let ng = img.ng as usize;
+    let s = img.size;
+    let nr = s.iter().copied().max().unwrap_or(1);
+    let mut counts = vec![0u64; angles.len() * ng * nr];
+    for (a, &off) in angles.iter().enumerate() {
+        let back = [-off[0], -off[1], -off[2]];
+        for z in 0..s[2] {
+            for y in 0..s[1] {
+                for x in 0..s[0] {
+                    let l = img.levels[img.index(x, y, z)];
+                    if l == 0 {
+                        continue;
+                    }
+                    // Only the first voxel of a run starts counting.
+                    if let Some((px, py, pz)) = neighbour(s, x, y, z, back) {
+                        if img.levels[img.index(px, py, pz)] == l {
+                            continue;
+                        }
+                    }
+                    let mut len = 1;
+                    let (mut cx, mut cy, mut cz) = (x, y, z);
+                    while let Some((nx, ny, nz)) = neighbour(s, cx, cy, cz, off) {
+                        if img.levels[img.index(nx, ny, nz)] != l {
+                            break;
+                        }
+                        len += 1;
+                        (cx, cy, cz) = (nx, ny, nz);
+                    }
+                    counts[(a * ng + l as usize - 1) * nr + len - 1] += 1;
+                }
+            }
+        }
+        if !has_multi_voxel_line(img, off) {
+            counts[a * ng * nr..(a + 1) * ng * nr].fill(0);
+        }
+    }
+    Glrlm {
+        ng,
+        nr,
+        angles: angles.to_vec(),
+        counts,
+    }
+}
+
+/// Whether some line along `off` through the box holds at least two ROI voxels (not
+/// necessarily adjacent). Each voxel is mapped to the first grid position of its line: walk
+/// back along `off` until a moving coordinate would leave the box.
+pub fn has_multi_voxel_line(img: &GreyImage, off: Offset) -> bool {
+    let s = img.size;
+    let mut seen = vec![false; img.levels.len()];
+    for z in 0..s[2] {
+        for y in 0..s[1] {
+            for x in 0..s[0] {
+                if img.levels[img.index(x, y, z)] == 0 {
+                    continue;
+                }
+                let p = [x, y, z];
+                let back = (0..3)
+                    .filter(|&k| off[k] != 0)
+                    .map(|k| {
+                        let step = off[k].unsigned_abs() as usize;
+                        if off[k] > 0 {
+                            p[k] / step
+                        } else {
+                            (s[k] - 1 - p[k]) / step
+                        }
+                    })
+                    .min()
+                    .unwrap_or(0) as i64;
+                let start: Vec<usize> = (0..3)
+                    .map(|k| (p[k] as i64 - back * off[k] as i64) as usize)
+                    .collect();
+                let id = img.index(start[0], start[1], start[2]);
+                if seen[id] {
+                    return true;
+                }
+                seen[id] = true;
+            }
+        }
+    }
+    false
+}

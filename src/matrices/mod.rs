@@ -1,0 +1,90 @@
+//! Texture matrices (GLCM, GLRLM, GLSZM, GLDM, NGTDM) built from a discretised ROI.
+//!
+//! The CPU builders here are the reference: integer counts, computed on the ROI bounding box
+//! (voxels outside the ROI carry grey level 0 and never count), exactly as PyRadiomics'
+//! `cmatrices` extension does. Features are computed from these matrices in f64 by
+//! [`crate::features`].
+
+pub mod angles;
+pub mod glcm;
+pub mod gldm;
+pub mod glrlm;
+pub mod glszm;
+pub mod ngtdm;
+
+use crate::error::{Error, Result};
+use crate::extract::roi_values;
+use crate::image::{Mask, Volume};
+use crate::preprocess::discretize;
+use crate::settings::Settings;
+
+/// A discretised ROI on its bounding-box grid: grey level per voxel (1..=`ng`), 0 outside.
+#[derive(Debug, Clone)]
+pub struct GreyImage {
+    /// Grid size (x, y, z).
+    pub size: [usize; 3],
+    /// Voxel spacing (x, y, z) in mm (used by angle weighting).
+    pub spacing: [f64; 3],
+    /// Grey level per voxel, x fastest; 0 = outside the ROI.
+    pub levels: Vec<u32>,
+    /// Highest grey level (bin index) present in the ROI.
+    pub ng: u32,
+}
+
+impl GreyImage {
+    /// Linear index of voxel (x, y, z).
+    #[inline]
+    pub fn index(&self, x: usize, y: usize, z: usize) -> usize {
+        x + self.size[0] * (y + self.size[1] * z)
+    }
+
+    /// Grey levels present in the ROI, ascending.
+    pub fn present_levels(&self) -> Vec<u32> {
+        let mut seen = vec![false; self.ng as usize + 1];
+        for &l in &self.levels {
+            seen[l as usize] = true;
+        }
+        (1..=self.ng).filter(|&l| seen[l as usize]).collect()
+    }
+
+    /// Number of ROI voxels.
+    pub fn roi_count(&self) -> usize {
+        self.levels.iter().filter(|&&l| l > 0).count()
+    }
+}
+
+/// Discretises the ROI of `image` (already cropped to the ROI box) for the texture classes.
+///
+/// The number of bins is checked before anything is allocated: more than
+/// `settings.max_grey_levels` is an error that suggests `binCount` or a wider `binWidth`.
+pub fn grey_image(image: &Volume, roi: &Mask, settings: &Settings) -> Result<GreyImage> {
+    let values = roi_values(image, roi);
+    let (min, max) = values
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+            (lo.min(v), hi.max(v))
+        });
+    let predicted = discretize::predicted_bin_count(min, max, settings);
+    if predicted > settings.max_grey_levels {
+        return Err(Error::Compute(format!(
+            "discretisation would give {predicted} grey levels (intensities {min} to {max}, binWidth {}), above the limit of {} \
+             (setting maxGreyLevels); use binCount (e.g. binCount:64) or a larger binWidth",
+            settings.bin_width, settings.max_grey_levels
+        )));
+    }
+    let d = discretize::discretize(&values, settings);
+    let mut levels = vec![0u32; roi.data.len()];
+    let mut it = d.levels.iter();
+    for (l, &m) in levels.iter_mut().zip(&roi.data) {
+        if m {
+            *l = *it.next().expect("one level per ROI voxel");
+        }
+    }
+    let ng = d.levels.iter().copied().max().unwrap_or(0);
+    Ok(GreyImage {
+        size: image.geometry.size,
+        spacing: image.geometry.spacing,
+        levels,
+        ng,
+    })
+}

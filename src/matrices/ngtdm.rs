@@ -1,0 +1,57 @@
+//! Neighbourhood grey-tone difference matrix (IBSI 3.10, IPET; PyRadiomics `ngtdm`).
+//!
+//! For each ROI voxel, the absolute difference between its grey level and the mean grey level
+//! of its ROI neighbours (both signs of every direction) is accumulated in `s[i]`, and `n[i]`
+//! counts the voxels. As PyRadiomics, a voxel without any ROI neighbour still counts in `n[i]`
+//! and adds 0 to `s[i]`.
+
+use super::angles::Offset;
+use super::glcm::neighbour;
+use super::GreyImage;
+
+/// Per-grey-level NGTDM columns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ngtdm {
+    /// Number of grey levels.
+    pub ng: usize,
+    /// `n[i − 1]`: ROI voxels of level i.
+    pub n: Vec<u64>,
+    /// `s[i − 1]`: Σ |i − mean of neighbours| over those voxels.
+    pub s: Vec<f64>,
+}
+
+/// Builds the NGTDM on the CPU.
+pub fn build(img: &GreyImage, angles: &[Offset]) -> Ngtdm {
+    let ng = img.ng as usize;
+    let size = img.size;
+    let mut dirs: Vec<Offset> = angles.to_vec();
+    dirs.extend(angles.iter().map(|o| [-o[0], -o[1], -o[2]]));
+    let mut n = vec![0u64; ng];
+    let mut s = vec![0.0f64; ng];
+    for z in 0..size[2] {
+        for y in 0..size[1] {
+            for x in 0..size[0] {
+                let l = img.levels[img.index(x, y, z)];
+                if l == 0 {
+                    continue;
+                }
+                let (mut sum, mut cnt) = (0u64, 0u64);
+                for &d in &dirs {
+                    if let Some((nx, ny, nz)) = neighbour(size, x, y, z, d) {
+                        let m = img.levels[img.index(nx, ny, nz)];
+                        if m > 0 {
+                            sum += m as u64;
+                            cnt += 1;
+                        }
+                    }
+                }
+                let i = l as usize - 1;
+                n[i] += 1;
+                if cnt > 0 {
+                    s[i] += (l as f64 - sum as f64 / cnt as f64).abs();
+                }
+            }
+        }
+    }
+    Ngtdm { ng, n, s }
+}
