@@ -3,8 +3,9 @@
 
 use rayon::prelude::*;
 
-use crate::extract::{extract_case, Row, Value};
+use crate::extract::{extract_case_on, Row, Value};
 use crate::io::manifest::Case;
+use crate::matrices::gpu::DeviceChoice;
 use crate::settings::Params;
 
 /// Result of a batch: rows in manifest order and how many cases failed.
@@ -15,8 +16,8 @@ pub struct BatchResult {
     pub failures: usize,
 }
 
-/// Extracts every case; `jobs` threads (0 = all cores).
-pub fn run(cases: &[Case], params: &Params, jobs: usize) -> BatchResult {
+/// Extracts every case; `jobs` threads (0 = all cores); texture matrices on `device`.
+pub fn run(cases: &[Case], params: &Params, jobs: usize, device: DeviceChoice) -> BatchResult {
     let work = || -> Vec<Row> {
         cases
             .par_iter()
@@ -30,7 +31,7 @@ pub fn run(cases: &[Case], params: &Params, jobs: usize) -> BatchResult {
                     .iter()
                     .map(|(k, v)| (k.clone(), Value::Text(v.clone())))
                     .collect();
-                match extract_case(&case.image, &case.mask, &p) {
+                match extract_case_on(&case.image, &case.mask, &p, device) {
                     Ok(features) => {
                         row.extend(features);
                         row.push(("error".into(), Value::Text(String::new())));

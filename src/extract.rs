@@ -8,7 +8,8 @@ use crate::error::Result;
 use crate::features::{firstorder, shape, texture};
 use crate::image::{crop, BoundingBox, Mask, Volume};
 use crate::io::nifti;
-use crate::matrices::{grey_image, GreyImage};
+use crate::matrices::gpu::{build_batch, DeviceChoice};
+use crate::matrices::{grey_image, GreyImage, Matrix, Request};
 use crate::preprocess::{discretize, normalize, resample, resegment};
 use crate::settings::Params;
 
@@ -158,8 +159,21 @@ pub fn roi_values(image: &Volume, mask: &Mask) -> Vec<f64> {
         .collect()
 }
 
-/// Extracts all enabled features of one image/mask pair.
-pub fn extract_case(image_path: &Path, mask_path: &Path, params: &Params) -> Result<Row> {
+/// A case after reading, validation and preprocessing, cut to the bounding box of its ROI.
+pub struct Prepared {
+    /// Diagnostics columns gathered so far.
+    pub row: Row,
+    /// Preprocessed image on the ROI box.
+    pub image: Volume,
+    /// Final ROI (after resegmentation) on the same box.
+    pub roi: Mask,
+    /// Mask used by the shape class (before resegmentation unless `resegmentShape`).
+    pub shape_mask: Mask,
+}
+
+/// Reads, validates and preprocesses one image/mask pair in PyRadiomics' order (normalise,
+/// resample or pre-crop, resegment) and cuts it to the final ROI's bounding box.
+pub fn prepare(image_path: &Path, mask_path: &Path, params: &Params) -> Result<Prepared> {
     let s = &params.settings;
     let mut image = nifti::read_volume(image_path)?;
     let mut mask = nifti::read_mask(mask_path, s.label)?;
@@ -247,9 +261,69 @@ pub fn extract_case(image_path: &Path, mask_path: &Path, params: &Params) -> Res
     };
     let roi = crop_mask(&roi, &bb, 0);
     let image = crop_volume(&image, &bb, 0);
+    Ok(Prepared {
+        row,
+        image,
+        roi,
+        shape_mask,
+    })
+}
+
+/// The discretised ROI of a case, as the texture classes see it (for matrix dumps and
+/// GPU/CPU comparisons).
+pub fn case_grey_image(image_path: &Path, mask_path: &Path, params: &Params) -> Result<GreyImage> {
+    let p = prepare(image_path, mask_path, params)?;
+    grey_image(&p.image, &p.roi, &params.settings)
+}
+
+/// Extracts all enabled features of one image/mask pair, building texture matrices with the
+/// CPU reference builders (see [`extract_case_on`] for the GPU).
+pub fn extract_case(image_path: &Path, mask_path: &Path, params: &Params) -> Result<Row> {
+    extract_case_on(image_path, mask_path, params, DeviceChoice::Cpu)
+}
+
+/// Extracts all enabled features of one image/mask pair, building texture matrices on
+/// `device`. The device actually used (and why the GPU was not, when it was wanted) is
+/// recorded in the `diagnostics_Device` column.
+pub fn extract_case_on(
+    image_path: &Path,
+    mask_path: &Path,
+    params: &Params,
+    device: DeviceChoice,
+) -> Result<Row> {
+    let s = &params.settings;
+    let Prepared {
+        mut row,
+        image,
+        roi,
+        shape_mask,
+    } = prepare(image_path, mask_path, params)?;
 
     let image_type = "original";
+    let texture_classes: Vec<&str> = crate::features::registry::CLASSES
+        .iter()
+        .map(|c| c.name)
+        .filter(|c| texture::is_texture(c) && params.feature_classes.contains_key(*c))
+        .collect();
+    let mut matrices: Vec<(&str, Matrix)> = Vec::new();
     let mut grey: Option<GreyImage> = None;
+    let mut device_used = String::from("cpu");
+    if !texture_classes.is_empty() {
+        let g = grey_image(&image, &roi, s)?;
+        let requests: Vec<Request> = texture_classes
+            .iter()
+            .filter_map(|c| texture::request(c, &g, s))
+            .collect();
+        let (mut built, used) = build_batch(&[(&g, &requests)], device);
+        matrices = texture_classes
+            .iter()
+            .copied()
+            .zip(built.remove(0))
+            .collect();
+        device_used = used;
+        grey = Some(g);
+    }
+    row.push(("diagnostics_Device".into(), Value::Text(device_used)));
     for class in crate::features::registry::CLASSES {
         let Some(names) = params.feature_classes.get(class.name) else {
             continue;
@@ -270,10 +344,11 @@ pub fn extract_case(image_path: &Path, mask_path: &Path, params: &Params) -> Res
                 )
             }
             c if texture::is_texture(c) => {
-                if grey.is_none() {
-                    grey = Some(grey_image(&image, &roi, s)?);
-                }
-                texture::compute(c, grey.as_ref().expect("set above"), s, names)
+                let (_, m) = matrices
+                    .iter()
+                    .find(|(k, _)| *k == c)
+                    .expect("a matrix for every enabled texture class");
+                texture::features(m, grey.as_ref().expect("built with the matrices"), s, names)
             }
             _ => continue,
         };

@@ -5,6 +5,7 @@
 //! ([`features`]) and assembles named output rows ([`extract`]).
 
 pub mod batch;
+pub mod bench;
 pub mod checks;
 pub mod error;
 pub mod extract;

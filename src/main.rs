@@ -4,7 +4,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use gpurad::extract::extract_case;
+use gpurad::extract::extract_case_on;
+use gpurad::matrices::gpu::{DeviceChoice, GpuContext};
+
+use gpurad::bench;
 use gpurad::io::{manifest, table};
 use gpurad::{batch, Params};
 
@@ -64,7 +67,16 @@ enum Command {
         /// Worker threads for a batch (default: all cores).
         #[arg(long, default_value_t = 0)]
         jobs: usize,
+        /// Where texture matrices are built: auto (the GPU if one is found, else the CPU),
+        /// gpu (an error if none is found) or cpu. Pick one of several GPUs with the
+        /// environment variable GPURAD_ADAPTER=<part of its name>. The device used for each
+        /// case is written to the diagnostics_Device column.
+        #[arg(long, default_value = "auto")]
+        device: DeviceChoice,
     },
+    /// Time texture-matrix construction on the CPU and the GPU over synthetic volumes of
+    /// growing ROI size and grey-level count; prints a table and writes it as CSV.
+    Bench(bench::BenchArgs),
 }
 
 fn main() -> ExitCode {
@@ -100,7 +112,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             format,
             output,
             jobs,
+            device,
         } => {
+            check_device(device)?;
             let mut p = match &params {
                 Some(f) => Params::from_file(f)?,
                 None => Params::default(),
@@ -113,7 +127,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             if let Some(m) = manifest {
                 let cases = manifest::read(&m)?;
-                let result = batch::run(&cases, &p, jobs);
+                let result = batch::run(&cases, &p, jobs, device);
                 let cols = batch::batch_columns(&result.rows);
                 table::write_csv(open_output(&output)?, &cols, &result.rows)?;
                 eprintln!("{} case(s), {} failed", cases.len(), result.failures);
@@ -125,7 +139,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             let image = image.expect("clap requires --image without --manifest");
             let mask = mask.ok_or_else(|| anyhow::anyhow!("--mask is required with --image"))?;
-            let row = extract_case(&image, &mask, &p)?;
+            let row = extract_case_on(&image, &mask, &p, device)?;
             let mut out = open_output(&output)?;
             match format {
                 Format::Csv => {
@@ -138,7 +152,25 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Bench(args) => {
+            bench::run(&args)?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
+}
+
+/// Opens the GPU once up front: `gpu` fails without one, `auto` says in one line that it
+/// falls back to the CPU.
+fn check_device(device: DeviceChoice) -> anyhow::Result<()> {
+    match (device, GpuContext::shared()) {
+        (DeviceChoice::Cpu, _) => {}
+        (_, Ok(ctx)) => eprintln!("gpurad: texture matrices on GPU {}", ctx.adapter_name()),
+        (DeviceChoice::Gpu, Err(e)) => anyhow::bail!("--device gpu: {e}"),
+        (DeviceChoice::Auto, Err(e)) => {
+            eprintln!("gpurad: no usable GPU ({e}); texture matrices on the CPU")
+        }
+    }
+    Ok(())
 }
 
 use std::io::Write as _;

@@ -1,7 +1,7 @@
 //! Helpers shared by the texture feature classes: angle aggregation and weighting.
 
 use crate::matrices::angles::{self, Offset};
-use crate::matrices::{self, GreyImage};
+use crate::matrices::{GreyImage, Matrix, Request};
 use crate::settings::Settings;
 
 /// Machine epsilon inside logarithms, as PyRadiomics (`numpy.spacing(1)`).
@@ -42,39 +42,36 @@ pub fn restrict_rows(counts: &[u64], cols: usize, present: &[u32]) -> Vec<f64> {
     out
 }
 
-/// Builds the matrix of texture class `class` for `img` on the CPU and computes the features
-/// `names` from it. Neighbour directions follow PyRadiomics: GLCM, GLDM and NGTDM use the
-/// `distances` setting, GLRLM and GLSZM distance 1; `force2D` keeps the in-plane ones.
-pub fn compute(
-    class: &str,
+/// The matrix request of texture class `class` for `img`. Neighbour directions follow
+/// PyRadiomics: GLCM, GLDM and NGTDM use the `distances` setting, GLRLM and GLSZM distance 1;
+/// `force2D` keeps the in-plane ones.
+pub fn request(class: &str, img: &GreyImage, settings: &Settings) -> Option<Request> {
+    let force2d = settings.force2d.then_some(settings.force2d_dimension);
+    let angles = |distances: &[usize]| angles::generate(img.size, distances, force2d);
+    Some(match class {
+        "glcm" => Request::Glcm(angles(&settings.distances)),
+        "glrlm" => Request::Glrlm(angles(&[1])),
+        "glszm" => Request::Glszm(angles(&[1])),
+        "gldm" => Request::Gldm(angles(&settings.distances), settings.gldm_a),
+        "ngtdm" => Request::Ngtdm(angles(&settings.distances)),
+        _ => return None,
+    })
+}
+
+/// Computes the features `names` of a built texture matrix of `img`.
+pub fn features(
+    matrix: &Matrix,
     img: &GreyImage,
     settings: &Settings,
     names: &[String],
 ) -> Vec<(String, f64)> {
-    let force2d = settings.force2d.then_some(settings.force2d_dimension);
-    let angles = |distances: &[usize]| angles::generate(img.size, distances, force2d);
     let present = img.present_levels();
-    match class {
-        "glcm" => {
-            let m = matrices::glcm::build(img, &angles(&settings.distances));
-            super::glcm::compute(&m, &present, settings, img.spacing, names)
-        }
-        "glrlm" => {
-            let m = matrices::glrlm::build(img, &angles(&[1]));
-            super::glrlm::compute(&m, &present, settings, img.spacing, names)
-        }
-        "glszm" => {
-            super::glszm::compute(&matrices::glszm::build(img, &angles(&[1])), &present, names)
-        }
-        "gldm" => {
-            let m = matrices::gldm::build(img, &angles(&settings.distances), settings.gldm_a);
-            super::gldm::compute(&m, &present, names)
-        }
-        "ngtdm" => super::ngtdm::compute(
-            &matrices::ngtdm::build(img, &angles(&settings.distances)),
-            names,
-        ),
-        _ => names.iter().map(|n| (n.clone(), f64::NAN)).collect(),
+    match matrix {
+        Matrix::Glcm(m) => super::glcm::compute(m, &present, settings, img.spacing, names),
+        Matrix::Glrlm(m) => super::glrlm::compute(m, &present, settings, img.spacing, names),
+        Matrix::Glszm(m) => super::glszm::compute(m, &present, names),
+        Matrix::Gldm(m) => super::gldm::compute(m, &present, names),
+        Matrix::Ngtdm(m) => super::ngtdm::compute(m, names),
     }
 }
 

@@ -65,15 +65,24 @@ pub fn build(img: &GreyImage, angles: &[Offset]) -> Glrlm {
                 }
             }
         }
-        if !has_multi_voxel_line(img, off) {
-            counts[a * ng * nr..(a + 1) * ng * nr].fill(0);
-        }
     }
-    Glrlm {
+    let mut m = Glrlm {
         ng,
         nr,
         angles: angles.to_vec(),
         counts,
+    };
+    empty_flat_directions(img, &mut m);
+    m
+}
+
+/// Empties the directions along which no line holds two ROI voxels (PyRadiomics drops them).
+pub fn empty_flat_directions(img: &GreyImage, m: &mut Glrlm) {
+    let block = m.ng * m.nr;
+    for (a, &off) in m.angles.iter().enumerate() {
+        if !has_multi_voxel_line(img, off) {
+            m.counts[a * block..(a + 1) * block].fill(0);
+        }
     }
 }
 

@@ -10,8 +10,10 @@ pub mod glcm;
 pub mod gldm;
 pub mod glrlm;
 pub mod glszm;
+pub mod gpu;
 pub mod ngtdm;
 
+use self::angles::Offset;
 use crate::error::{Error, Result};
 use crate::extract::roi_values;
 use crate::image::{Mask, Volume};
@@ -87,4 +89,45 @@ pub fn grey_image(image: &Volume, roi: &Mask, settings: &Settings) -> Result<Gre
         levels,
         ng,
     })
+}
+
+/// One texture matrix to build, with its neighbour directions.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Request {
+    /// Per-direction co-occurrence counts.
+    Glcm(Vec<Offset>),
+    /// Per-direction run-length counts.
+    Glrlm(Vec<Offset>),
+    /// Zone-size counts; the directions define connectivity.
+    Glszm(Vec<Offset>),
+    /// Dependence counts with the largest grey-level difference that still counts (`gldm_a`).
+    Gldm(Vec<Offset>, f64),
+    /// Neighbourhood grey-tone differences.
+    Ngtdm(Vec<Offset>),
+}
+
+/// A built texture matrix.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Matrix {
+    /// See [`glcm::Glcm`].
+    Glcm(glcm::Glcm),
+    /// See [`glrlm::Glrlm`].
+    Glrlm(glrlm::Glrlm),
+    /// See [`glszm::Glszm`].
+    Glszm(glszm::Glszm),
+    /// See [`gldm::Gldm`].
+    Gldm(gldm::Gldm),
+    /// See [`ngtdm::Ngtdm`].
+    Ngtdm(ngtdm::Ngtdm),
+}
+
+/// Builds one requested matrix with the CPU reference builders.
+pub fn build_cpu(img: &GreyImage, req: &Request) -> Matrix {
+    match req {
+        Request::Glcm(a) => Matrix::Glcm(glcm::build(img, a)),
+        Request::Glrlm(a) => Matrix::Glrlm(glrlm::build(img, a)),
+        Request::Glszm(a) => Matrix::Glszm(glszm::build(img, a)),
+        Request::Gldm(a, alpha) => Matrix::Gldm(gldm::build(img, a, *alpha)),
+        Request::Ngtdm(a) => Matrix::Ngtdm(ngtdm::build(img, a)),
+    }
 }

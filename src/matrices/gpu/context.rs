@@ -1,0 +1,437 @@
+//! The process-wide GPU context and the batch dispatcher.
+
+use std::sync::{Arc, Mutex, OnceLock};
+
+use wgpu::util::DeviceExt;
+
+use crate::matrices::angles::Offset;
+use crate::matrices::{glcm, gldm, glrlm, ngtdm, GreyImage, Matrix, Request};
+
+/// Environment variable that picks an adapter by (case-insensitive) name substring, e.g.
+/// `GPURAD_ADAPTER=H100` on a machine with several GPUs.
+pub const ADAPTER_ENV: &str = "GPURAD_ADAPTER";
+
+const SHADER: &str = include_str!("../../../shaders/texture.wgsl");
+const WORKGROUP: u32 = 64;
+
+/// Uniform block of the shaders (`Params` in `texture.wgsl`).
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+struct Params {
+    size: [u32; 3],
+    n_angles: u32,
+    ng: u32,
+    nr: u32,
+    alpha: u32,
+    n_voxels: u32,
+}
+
+/// Which shader entry point.
+#[derive(Clone, Copy)]
+enum Kernel {
+    Glcm = 0,
+    Glrlm = 1,
+    Gldm = 2,
+    Ngtdm = 3,
+}
+
+/// Adapter, device, queue and compiled pipelines, created once per process.
+pub struct GpuContext {
+    device: wgpu::Device,
+    queue: wgpu::Queue,
+    layout: wgpu::BindGroupLayout,
+    pipelines: Vec<wgpu::ComputePipeline>,
+    info: wgpu::AdapterInfo,
+    limits: wgpu::Limits,
+    /// Message of an uncaptured device error, if one happened.
+    fault: Arc<Mutex<Option<String>>>,
+    /// Seconds spent creating the context.
+    pub init_seconds: f64,
+}
+
+static SHARED: OnceLock<Result<GpuContext, String>> = OnceLock::new();
+
+fn storage(binding: u32, read_only: bool) -> wgpu::BindGroupLayoutEntry {
+    wgpu::BindGroupLayoutEntry {
+        binding,
+        visibility: wgpu::ShaderStages::COMPUTE,
+        ty: wgpu::BindingType::Buffer {
+            ty: wgpu::BufferBindingType::Storage { read_only },
+            has_dynamic_offset: false,
+            min_binding_size: None,
+        },
+        count: None,
+    }
+}
+
+impl GpuContext {
+    /// The process-wide context, created on first use (an error when no adapter works).
+    pub fn shared() -> Result<&'static GpuContext, String> {
+        SHARED
+            .get_or_init(GpuContext::new)
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    /// Creates a context on the best adapter (or the one named by [`ADAPTER_ENV`]).
+    pub fn new() -> Result<GpuContext, String> {
+        let t0 = std::time::Instant::now();
+        let instance =
+            wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
+        let adapter = match std::env::var(ADAPTER_ENV) {
+            Ok(want) => {
+                let adapters =
+                    pollster::block_on(instance.enumerate_adapters(wgpu::Backends::all()));
+                let names: Vec<String> = adapters.iter().map(|a| a.get_info().name).collect();
+                adapters
+                    .into_iter()
+                    .find(|a| {
+                        a.get_info()
+                            .name
+                            .to_lowercase()
+                            .contains(&want.to_lowercase())
+                    })
+                    .ok_or_else(|| {
+                        format!(
+                            "no adapter matches {ADAPTER_ENV}={want} (found: {})",
+                            names.join(", ")
+                        )
+                    })?
+            }
+            Err(_) => pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions {
+                power_preference: wgpu::PowerPreference::HighPerformance,
+                ..Default::default()
+            }))
+            .map_err(|e| format!("no GPU adapter: {e}"))?,
+        };
+        let info = adapter.get_info();
+        let limits = adapter.limits();
+        let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
+            label: Some("gpurad"),
+            required_limits: limits.clone(),
+            ..Default::default()
+        }))
+        .map_err(|e| format!("cannot open device on '{}': {e}", info.name))?;
+        let fault = Arc::new(Mutex::new(None));
+        let sink = fault.clone();
+        device.on_uncaptured_error(Arc::new(move |e: wgpu::Error| {
+            *sink.lock().expect("fault lock") = Some(e.to_string());
+        }));
+        let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some("texture.wgsl"),
+            source: wgpu::ShaderSource::Wgsl(SHADER.into()),
+        });
+        let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("texture"),
+            entries: &[
+                wgpu::BindGroupLayoutEntry {
+                    binding: 0,
+                    visibility: wgpu::ShaderStages::COMPUTE,
+                    ty: wgpu::BindingType::Buffer {
+                        ty: wgpu::BufferBindingType::Uniform,
+                        has_dynamic_offset: false,
+                        min_binding_size: None,
+                    },
+                    count: None,
+                },
+                storage(1, true),
+                storage(2, true),
+                storage(3, false),
+            ],
+        });
+        let pl = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+            label: Some("texture"),
+            bind_group_layouts: &[Some(&layout)],
+            immediate_size: 0,
+        });
+        let pipelines = ["glcm", "glrlm", "gldm", "ngtdm"]
+            .iter()
+            .map(|entry| {
+                device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                    label: Some(entry),
+                    layout: Some(&pl),
+                    module: &module,
+                    entry_point: Some(entry),
+                    compilation_options: Default::default(),
+                    cache: None,
+                })
+            })
+            .collect();
+        let ctx = GpuContext {
+            device,
+            queue,
+            layout,
+            pipelines,
+            info,
+            limits,
+            fault,
+            init_seconds: 0.0,
+        };
+        if let Some(e) = ctx.take_fault() {
+            return Err(format!("shader setup failed on '{}': {e}", ctx.info.name));
+        }
+        Ok(GpuContext {
+            init_seconds: t0.elapsed().as_secs_f64(),
+            ..ctx
+        })
+    }
+
+    /// Adapter name and backend, e.g. `NVIDIA H100 80GB HBM3 (Vulkan)`.
+    pub fn adapter_name(&self) -> String {
+        format!("{} ({:?})", self.info.name, self.info.backend)
+    }
+
+    /// Largest storage buffer the device binds, in bytes.
+    pub fn max_binding_bytes(&self) -> u64 {
+        self.limits.max_storage_buffer_binding_size.min(self.limits.max_buffer_size)
+    }
+
+    fn take_fault(&self) -> Option<String> {
+        self.fault.lock().expect("fault lock").take()
+    }
+
+    /// Builds the requested matrices of every image in one submission and one read-back.
+    /// An error (buffer over the device's limits, device lost, out of memory) leaves nothing
+    /// half-done: the caller builds on the CPU instead.
+    pub fn build_batch(
+        &self,
+        jobs: &[(&GreyImage, &[Request])],
+    ) -> Result<Vec<Vec<Matrix>>, String> {
+        struct Pending {
+            kernel: Kernel,
+            offset: u64,
+            words: u64,
+        }
+        let max = self.max_binding_bytes();
+        let mut encoder = self.device.create_command_encoder(&Default::default());
+        let mut keep: Vec<wgpu::Buffer> = Vec::new();
+        let mut plan: Vec<Vec<Option<Pending>>> = Vec::new();
+        let mut copies: Vec<(usize, u64, u64)> = Vec::new(); // (buffer index, dst offset, bytes)
+        let mut total: u64 = 0;
+        for (img, reqs) in jobs {
+            let n_vox = img.levels.len() as u64;
+            if n_vox * 4 > max {
+                return Err(format!(
+                    "ROI box of {n_vox} voxels needs {} MiB, above the device's {} MiB per buffer",
+                    (n_vox * 4) >> 20,
+                    max >> 20
+                ));
+            }
+            if n_vox >= u32::MAX as u64 {
+                return Err(format!(
+                    "ROI box of {n_vox} voxels is too large for 32-bit indexing"
+                ));
+            }
+            let levels = self
+                .device
+                .create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                    label: Some("levels"),
+                    contents: bytemuck::cast_slice(&img.levels),
+                    usage: wgpu::BufferUsages::STORAGE,
+                });
+            let mut row = Vec::new();
+            for req in reqs.iter() {
+                let (kernel, angles, alpha, words) = match req {
+                    Request::Glcm(a) => {
+                        (Kernel::Glcm, a, 0, a.len() as u64 * (img.ng as u64).pow(2))
+                    }
+                    Request::Glrlm(a) => (
+                        Kernel::Glrlm,
+                        a,
+                        0,
+                        a.len() as u64 * img.ng as u64 * glrlm_nr(img) as u64,
+                    ),
+                    Request::Gldm(a, alpha) => (
+                        Kernel::Gldm,
+                        a,
+                        alpha.max(0.0).floor().min(u32::MAX as f64) as u32,
+                        (2 * a.len() as u64 + 1) * img.ng as u64,
+                    ),
+                    Request::Ngtdm(a) => (Kernel::Ngtdm, a, 0, 2 * n_vox),
+                    Request::Glszm(_) => {
+                        row.push(None);
+                        continue;
+                    }
+                };
+                let bytes = words.max(1) * 4;
+                if bytes > max {
+                    return Err(format!(
+                        "a {} MiB matrix is above the device's {} MiB per buffer (grey levels {}, directions {})",
+                        bytes >> 20,
+                        max >> 20,
+                        img.ng,
+                        angles.len()
+                    ));
+                }
+                let params = Params {
+                    size: [img.size[0] as u32, img.size[1] as u32, img.size[2] as u32],
+                    n_angles: angles.len() as u32,
+                    ng: img.ng,
+                    nr: glrlm_nr(img) as u32,
+                    alpha,
+                    n_voxels: n_vox as u32,
+                };
+                let uniform = self
+                    .device
+                    .create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                        label: Some("params"),
+                        contents: bytemuck::bytes_of(&params),
+                        usage: wgpu::BufferUsages::UNIFORM,
+                    });
+                let packed: Vec<[i32; 4]> = angles
+                    .iter()
+                    .map(|o: &Offset| [o[0], o[1], o[2], 0])
+                    .collect();
+                let packed = if packed.is_empty() {
+                    vec![[0i32; 4]]
+                } else {
+                    packed
+                };
+                let angle_buf = self
+                    .device
+                    .create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                        label: Some("angles"),
+                        contents: bytemuck::cast_slice(&packed),
+                        usage: wgpu::BufferUsages::STORAGE,
+                    });
+                // Buffers are zeroed on creation.
+                let counts = self.device.create_buffer(&wgpu::BufferDescriptor {
+                    label: Some("counts"),
+                    size: bytes,
+                    usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
+                    mapped_at_creation: false,
+                });
+                let bind = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
+                    label: Some("texture"),
+                    layout: &self.layout,
+                    entries: &[
+                        wgpu::BindGroupEntry {
+                            binding: 0,
+                            resource: uniform.as_entire_binding(),
+                        },
+                        wgpu::BindGroupEntry {
+                            binding: 1,
+                            resource: levels.as_entire_binding(),
+                        },
+                        wgpu::BindGroupEntry {
+                            binding: 2,
+                            resource: angle_buf.as_entire_binding(),
+                        },
+                        wgpu::BindGroupEntry {
+                            binding: 3,
+                            resource: counts.as_entire_binding(),
+                        },
+                    ],
+                });
+                if !angles.is_empty() || matches!(kernel, Kernel::Gldm | Kernel::Ngtdm) {
+                    let groups = n_vox.div_ceil(WORKGROUP as u64);
+                    let gx = groups.min(self.limits.max_compute_workgroups_per_dimension as u64);
+                    let gy = groups.div_ceil(gx);
+                    let mut pass = encoder.begin_compute_pass(&Default::default());
+                    pass.set_pipeline(&self.pipelines[kernel as usize]);
+                    pass.set_bind_group(0, &bind, &[]);
+                    pass.dispatch_workgroups(gx as u32, gy as u32, 1);
+                }
+                copies.push((keep.len(), total, bytes));
+                row.push(Some(Pending {
+                    kernel,
+                    offset: total,
+                    words,
+                }));
+                total += bytes;
+                keep.push(counts);
+            }
+            plan.push(row);
+        }
+        let staging = self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("read-back"),
+            size: total.max(4),
+            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        for &(b, dst, bytes) in &copies {
+            encoder.copy_buffer_to_buffer(&keep[b], 0, &staging, dst, bytes);
+        }
+        let scope = self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
+        self.queue.submit([encoder.finish()]);
+        let slice = staging.slice(..);
+        let (tx, rx) = std::sync::mpsc::channel();
+        slice.map_async(wgpu::MapMode::Read, move |r| {
+            let _ = tx.send(r);
+        });
+        self.device
+            .poll(wgpu::PollType::wait_indefinitely())
+            .map_err(|e| format!("device poll failed: {e}"))?;
+        if let Some(e) = pollster::block_on(scope.pop()) {
+            return Err(format!("out of GPU memory: {e}"));
+        }
+        if let Some(e) = self.take_fault() {
+            return Err(e);
+        }
+        rx.recv()
+            .map_err(|_| "read-back was cancelled".to_string())?
+            .map_err(|e| format!("read-back failed: {e}"))?;
+        let words: Vec<u32> = {
+            let view = slice
+                .get_mapped_range()
+                .map_err(|e| format!("read-back failed: {e}"))?;
+            bytemuck::cast_slice(&view).to_vec()
+        };
+        staging.unmap();
+        Ok(jobs
+            .iter()
+            .zip(plan)
+            .map(|((img, reqs), row)| {
+                reqs.iter()
+                    .zip(row)
+                    .map(|(req, p)| match p {
+                        None => crate::matrices::build_cpu(img, req),
+                        Some(p) => {
+                            let o = (p.offset / 4) as usize;
+                            let data = &words[o..o + p.words as usize];
+                            assemble(img, req, p.kernel, data)
+                        }
+                    })
+                    .collect()
+            })
+            .collect())
+    }
+}
+
+/// Longest possible run in a box (as the CPU GLRLM).
+fn glrlm_nr(img: &GreyImage) -> usize {
+    img.size.iter().copied().max().unwrap_or(1)
+}
+
+/// Turns read-back counts into the matrix types of the CPU path.
+fn assemble(img: &GreyImage, req: &Request, kernel: Kernel, data: &[u32]) -> Matrix {
+    let counts = || data.iter().map(|&v| v as u64).collect::<Vec<u64>>();
+    let ng = img.ng as usize;
+    match (kernel, req) {
+        (Kernel::Glcm, Request::Glcm(a)) => Matrix::Glcm(glcm::Glcm {
+            ng,
+            angles: a.clone(),
+            counts: counts(),
+        }),
+        (Kernel::Glrlm, Request::Glrlm(a)) => {
+            let mut m = glrlm::Glrlm {
+                ng,
+                nr: glrlm_nr(img),
+                angles: a.clone(),
+                counts: counts(),
+            };
+            glrlm::empty_flat_directions(img, &mut m);
+            Matrix::Glrlm(m)
+        }
+        (Kernel::Gldm, Request::Gldm(a, _)) => Matrix::Gldm(gldm::Gldm {
+            ng,
+            nd: 2 * a.len() + 1,
+            counts: counts(),
+        }),
+        (Kernel::Ngtdm, Request::Ngtdm(_)) => {
+            let table: Vec<[u32; 2]> = data.chunks_exact(2).map(|c| [c[0], c[1]]).collect();
+            Matrix::Ngtdm(ngtdm::accumulate(img, &table))
+        }
+        _ => unreachable!("kernel matches its request"),
+    }
+}

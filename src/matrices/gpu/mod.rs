@@ -1,0 +1,66 @@
+//! GPU texture-matrix engine: WGSL compute shaders (`shaders/texture.wgsl`) run through wgpu
+//! (Vulkan, Metal, DX12 or GL), with exact integer counts so that every matrix equals the
+//! CPU reference ([`super::build_cpu`]).
+//!
+//! One [`GpuContext`] is created per process ([`GpuContext::shared`]): instance, adapter,
+//! device, queue and the compiled pipelines. A batch of images (the sequences of a patient, or
+//! several patients) with their requested matrices goes to the GPU in one submission and is
+//! read back once. GLSZM (connected components) is built on the CPU.
+
+mod context;
+
+pub use context::{GpuContext, ADAPTER_ENV};
+
+use super::{build_cpu, GreyImage, Matrix, Request};
+
+/// Where texture matrices are built (`--device`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DeviceChoice {
+    /// The GPU when an adapter exists, else the CPU.
+    #[default]
+    Auto,
+    /// The GPU; an error when no adapter exists.
+    Gpu,
+    /// The CPU reference builders.
+    Cpu,
+}
+
+impl std::str::FromStr for DeviceChoice {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "auto" => Ok(Self::Auto),
+            "gpu" => Ok(Self::Gpu),
+            "cpu" => Ok(Self::Cpu),
+            o => Err(format!("unknown device '{o}' (use auto, gpu or cpu)")),
+        }
+    }
+}
+
+/// Builds the requested matrices of each image: on the GPU when `choice` allows and the
+/// context works, else on the CPU. Returns the matrices and a description of the device used
+/// (for `diagnostics_Device`), which names the reason whenever the GPU was wanted but not used.
+pub fn build_batch(
+    jobs: &[(&GreyImage, &[Request])],
+    choice: DeviceChoice,
+) -> (Vec<Vec<Matrix>>, String) {
+    let cpu = || {
+        jobs.iter()
+            .map(|(img, reqs)| reqs.iter().map(|r| build_cpu(img, r)).collect())
+            .collect()
+    };
+    if choice == DeviceChoice::Cpu {
+        return (cpu(), "cpu".into());
+    }
+    let ctx = match GpuContext::shared() {
+        Ok(c) => c,
+        Err(e) => return (cpu(), format!("cpu (no GPU: {e})")),
+    };
+    match ctx.build_batch(jobs) {
+        Ok(m) => (m, format!("gpu ({})", ctx.adapter_name())),
+        Err(e) => (
+            cpu(),
+            format!("cpu (GPU {} failed: {e})", ctx.adapter_name()),
+        ),
+    }
+}
