@@ -1,9 +1,11 @@
 //! Neighbour directions for GLCM, GLRLM and NGTDM (PyRadiomics `imageoperations.generateAngles`).
 //!
-//! Directions are generated in PyRadiomics' order as (z, y, x) offsets, one of each ± pair
-//! (13 in 3D at distance 1), at every Chebyshev distance listed in `distances`; directions
-//! that do not fit in the ROI bounding box (|offset| ≥ box size along an axis) are dropped,
-//! and with `force2D` so are those that leave the slice plane.
+//! Directions are one of each ± pair of offsets (13 in 3D at distance 1) at every Chebyshev
+//! distance listed in `distances`, in PyRadiomics 3's order: the representative of a pair is
+//! the one whose first non-zero (z, y, x) component is positive, and the list is sorted by
+//! (z, y, x) in descending lexicographic order, from (1, 1, 1) to (0, 0, 1). Directions that
+//! do not fit in the ROI bounding box (|offset| ≥ box size along an axis) are dropped, and
+//! with `force2D` so are those that leave the slice plane.
 
 /// A direction as an offset (dx, dy, dz) in voxels.
 pub type Offset = [i32; 3];
@@ -23,6 +25,7 @@ pub fn generate(size: [usize; 3], distances: &[usize], force2d: Option<usize>) -
     }
     // PyRadiomics' size is in (z, y, x) order, ours in (x, y, z).
     let size_zyx = [size[2] as i32, size[1] as i32, size[0] as i32];
+    zyx.sort_by(|a, b| b.cmp(a));
     zyx.into_iter()
         .filter(|a| {
             let cheb = a.iter().map(|v| v.abs()).max().unwrap() as usize;
@@ -46,7 +49,9 @@ mod tests {
     fn thirteen_directions_in_3d() {
         let a = generate([5, 5, 5], &[1], None);
         assert_eq!(a.len(), 13);
-        assert_eq!(a[0], [1, 0, 0]);
+        // PyRadiomics 3 order: (z, y, x) = (1, 1, 1) first, (0, 0, 1) last.
+        assert_eq!(a[0], [1, 1, 1]);
+        assert_eq!(a[12], [1, 0, 0]);
         // no direction is the negative of another
         for x in &a {
             assert!(!a.contains(&[-x[0], -x[1], -x[2]]));
