@@ -6,8 +6,9 @@
 //   GLCM  [angle][i-1][j-1]       (ng x ng per angle)
 //   GLRLM [angle][i-1][len-1]     (ng x nr per angle)
 //   GLDM  [i-1][dep-1]            (ng x nd)
-//   NGTDM per voxel: sum of ROI neighbour levels and their count (the f64 differences are
-//         accumulated on the CPU in voxel order, so they too match exactly).
+//   NGTDM [i-1][c][0..3]          per grey level i and number c of ROI neighbours: voxel count,
+//         and the 64-bit sum (low, high words) of |i*c - Σ neighbour levels|, exact integers;
+//         s_i = Σ_c sum[i][c] / c is formed on the CPU.
 
 struct Params {
     size_x: u32,
@@ -25,7 +26,8 @@ struct Params {
 @group(0) @binding(2) var<storage, read> angles: array<vec4<i32>>;
 @group(0) @binding(3) var<storage, read_write> counts: array<atomic<u32>>;
 
-// Voxel index of a global invocation id (2D dispatch grid flattened), or n_voxels if none.
+// Voxel index of a global invocation id (x and y of the dispatch grid flattened; z, where
+// used, is the direction).
 fn voxel_index(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
     return gid.x + gid.y * nwg.x * 64u;
 }
@@ -58,40 +60,10 @@ fn glcm(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     if (i == 0u) {
         return;
     }
-    let p = coords(idx);
-    let ng = params.ng;
-    for (var a = 0u; a < params.n_angles; a++) {
-        let j = level_at(p + angles[a].xyz);
-        if (j != 0u) {
-            atomicAdd(&counts[(a * ng + i - 1u) * ng + j - 1u], 1u);
-        }
-    }
-}
-
-@compute @workgroup_size(64)
-fn glrlm(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let idx = voxel_index(gid, nwg);
-    if (idx >= params.n_voxels) {
-        return;
-    }
-    let l = levels[idx];
-    if (l == 0u) {
-        return;
-    }
-    let p = coords(idx);
-    for (var a = 0u; a < params.n_angles; a++) {
-        let off = angles[a].xyz;
-        // Only the first voxel of a run counts it.
-        if (level_at(p - off) == l) {
-            continue;
-        }
-        var len = 1u;
-        var q = p + off;
-        while (level_at(q) == l) {
-            len += 1u;
-            q += off;
-        }
-        atomicAdd(&counts[(a * params.ng + l - 1u) * params.nr + len - 1u], 1u);
+    let a = gid.z;
+    let j = level_at(coords(idx) + angles[a].xyz);
+    if (j != 0u) {
+        atomicAdd(&counts[(a * params.ng + i - 1u) * params.ng + j - 1u], 1u);
     }
 }
 
@@ -122,14 +94,16 @@ fn gldm(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     atomicAdd(&counts[(l - 1u) * nd + dep - 1u], 1u);
 }
 
-// NGTDM neighbourhoods: counts[2*idx] = Σ neighbour levels, counts[2*idx+1] = neighbours.
+// NGTDM: per (grey level, neighbour count) the voxel count and the exact 64-bit sum of
+// |l * count - Σ neighbour levels| (carry into the high word on overflow).
 @compute @workgroup_size(64)
 fn ngtdm(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let idx = voxel_index(gid, nwg);
     if (idx >= params.n_voxels) {
         return;
     }
-    if (levels[idx] == 0u) {
+    let l = levels[idx];
+    if (l == 0u) {
         return;
     }
     let p = coords(idx);
@@ -148,6 +122,128 @@ fn ngtdm(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups)
             cnt += 1u;
         }
     }
-    atomicStore(&counts[2u * idx], sum);
-    atomicStore(&counts[2u * idx + 1u], cnt);
+    let own = l * cnt;
+    let diff = max(own, sum) - min(own, sum);
+    let k = ((l - 1u) * (2u * params.n_angles + 1u) + cnt) * 3u;
+    atomicAdd(&counts[k], 1u);
+    let old = atomicAdd(&counts[k + 1u], diff);
+    if (old > 0xffffffffu - diff) {
+        atomicAdd(&counts[k + 2u], 1u);
+    }
+}
+
+// ---- Workgroup-privatised variants -------------------------------------------------------
+// Few distinct bins (a GLCM with few grey levels, the short runs of a GLRLM) make every
+// invocation hit the same global counters. These kernels count into a per-workgroup copy in
+// shared memory and add it to the global matrix once per workgroup. Dispatch: x = workgroups
+// per direction (each loops over voxels with a grid stride), z = direction.
+
+const LOCAL_BINS: u32 = 4096u;
+// Runs up to this length are counted locally, longer ones directly in global memory.
+const LOCAL_RUNS: u32 = 4u;
+
+var<workgroup> local_counts: array<atomic<u32>, LOCAL_BINS>;
+
+fn clear_local(lid: u32, bins: u32) {
+    for (var e = lid; e < bins; e += 64u) {
+        atomicStore(&local_counts[e], 0u);
+    }
+}
+
+@compute @workgroup_size(64)
+fn glcm_local(
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(local_invocation_index) lid: u32,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+) {
+    let ng = params.ng;
+    let bins = ng * ng;
+    clear_local(lid, bins);
+    workgroupBarrier();
+    let a = wid.z;
+    let off = angles[a].xyz;
+    for (var idx = wid.x * 64u + lid; idx < params.n_voxels; idx += nwg.x * 64u) {
+        let i = levels[idx];
+        if (i != 0u) {
+            let j = level_at(coords(idx) + off);
+            if (j != 0u) {
+                atomicAdd(&local_counts[(i - 1u) * ng + j - 1u], 1u);
+            }
+        }
+    }
+    workgroupBarrier();
+    for (var e = lid; e < bins; e += 64u) {
+        let v = atomicLoad(&local_counts[e]);
+        if (v != 0u) {
+            atomicAdd(&counts[a * bins + e], v);
+        }
+    }
+}
+
+// GLRLM by lines: one invocation walks a whole line along its direction from a start voxel
+// (its predecessor lies outside the box), counting each maximal run once. Start voxels of
+// direction a are starts[angles[a].w .. angles[a + 1].w) (a sentinel direction closes the
+// list). Runs up to LOCAL_RUNS long are counted in workgroup memory when Ng·LOCAL_RUNS fits.
+
+@group(0) @binding(4) var<storage, read> starts: array<u32>;
+
+fn count_run(a: u32, l: u32, len: u32, short: u32, local: bool) {
+    if (local && len <= short) {
+        atomicAdd(&local_counts[(l - 1u) * short + len - 1u], 1u);
+    } else {
+        atomicAdd(&counts[(a * params.ng + l - 1u) * params.nr + len - 1u], 1u);
+    }
+}
+
+@compute @workgroup_size(64)
+fn glrlm_lines(
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(local_invocation_index) lid: u32,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+) {
+    let ng = params.ng;
+    let short = min(LOCAL_RUNS, params.nr);
+    let local = ng * short <= LOCAL_BINS;
+    if (local) {
+        clear_local(lid, ng * short);
+    }
+    workgroupBarrier();
+    let a = wid.z;
+    let off = angles[a].xyz;
+    let first = u32(angles[a].w);
+    let last = u32(angles[a + 1u].w);
+    for (var t = first + wid.x * 64u + lid; t < last; t += nwg.x * 64u) {
+        var p = coords(starts[t]);
+        var cur = 0u;
+        var len = 0u;
+        loop {
+            let ins = inside(p);
+            var l = 0u;
+            if (ins) {
+                l = levels[u32(p.x) + params.size_x * (u32(p.y) + params.size_y * u32(p.z))];
+            }
+            if (l != cur || !ins) {
+                if (cur != 0u) {
+                    count_run(a, cur, len, short, local);
+                }
+                cur = l;
+                len = 1u;
+            } else {
+                len += 1u;
+            }
+            if (!ins) {
+                break;
+            }
+            p += off;
+        }
+    }
+    workgroupBarrier();
+    if (local) {
+        for (var e = lid; e < ng * short; e += 64u) {
+            let v = atomicLoad(&local_counts[e]);
+            if (v != 0u) {
+                atomicAdd(&counts[(a * ng + e / short) * params.nr + e % short], v);
+            }
+        }
+    }
 }

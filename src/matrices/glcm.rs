@@ -53,9 +53,8 @@ pub(crate) fn neighbour(
 /// Builds the per-direction GLCM of `img` on the CPU.
 pub fn build(img: &GreyImage, angles: &[Offset]) -> Glcm {
     let ng = img.ng as usize;
-    let mut counts = vec![0u64; angles.len() * ng * ng];
     let s = img.size;
-    for z in 0..s[2] {
+    let counts = super::par_slices(s[2], angles.len() * ng * ng, |z, counts| {
         for y in 0..s[1] {
             for x in 0..s[0] {
                 let i = img.levels[img.index(x, y, z)] as usize;
@@ -72,7 +71,7 @@ pub fn build(img: &GreyImage, angles: &[Offset]) -> Glcm {
                 }
             }
         }
-    }
+    });
     Glcm {
         ng,
         angles: angles.to_vec(),

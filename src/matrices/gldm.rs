@@ -33,8 +33,7 @@ pub fn build(img: &GreyImage, angles: &[Offset], alpha: f64) -> Gldm {
     let mut dirs: Vec<Offset> = angles.to_vec();
     dirs.extend(angles.iter().map(|o| [-o[0], -o[1], -o[2]]));
     let nd = dirs.len() + 1;
-    let mut counts = vec![0u64; ng * nd];
-    for z in 0..s[2] {
+    let counts = super::par_slices(s[2], ng * nd, |z, counts| {
         for y in 0..s[1] {
             for x in 0..s[0] {
                 let l = img.levels[img.index(x, y, z)];
@@ -53,6 +52,6 @@ pub fn build(img: &GreyImage, angles: &[Offset], alpha: f64) -> Gldm {
                 counts[(l as usize - 1) * nd + dep - 1] += 1;
             }
         }
-    }
+    });
     Gldm { ng, nd, counts }
 }

@@ -36,10 +36,9 @@ pub fn build(img: &GreyImage, angles: &[Offset]) -> Glrlm {
     let ng = img.ng as usize;
     let s = img.size;
     let nr = s.iter().copied().max().unwrap_or(1);
-    let mut counts = vec![0u64; angles.len() * ng * nr];
-    for (a, &off) in angles.iter().enumerate() {
-        let back = [-off[0], -off[1], -off[2]];
-        for z in 0..s[2] {
+    let counts = super::par_slices(s[2], angles.len() * ng * nr, |z, counts| {
+        for (a, &off) in angles.iter().enumerate() {
+            let back = [-off[0], -off[1], -off[2]];
             for y in 0..s[1] {
                 for x in 0..s[0] {
                     let l = img.levels[img.index(x, y, z)];
@@ -65,7 +64,7 @@ pub fn build(img: &GreyImage, angles: &[Offset]) -> Glrlm {
                 }
             }
         }
-    }
+    });
     let mut m = Glrlm {
         ng,
         nr,
@@ -123,4 +122,79 @@ pub fn has_multi_voxel_line(img: &GreyImage, off: Offset) -> bool {
         }
     }
     false
+}
+
+/// Start voxels (linear indices) of the lines along `off` through a box of `size`: the voxels
+/// whose predecessor `p − off` lies outside the box, each once. `off` has components in
+/// {−1, 0, 1} (GLRLM directions are at distance 1). The GPU walks one line per start.
+pub fn line_starts(size: [usize; 3], off: Offset) -> Vec<u32> {
+    assert!(
+        off.iter().all(|v| v.abs() <= 1),
+        "line starts need unit offsets"
+    );
+    let first = |k: usize| if off[k] > 0 { 0 } else { size[k] - 1 };
+    let mut out = Vec::new();
+    let moving: Vec<usize> = (0..3).filter(|&k| off[k] != 0).collect();
+    for (n, &k) in moving.iter().enumerate() {
+        // Starts on face k not already listed on an earlier face.
+        let ranges: Vec<std::ops::Range<usize>> = (0..3)
+            .map(|j| {
+                if j == k {
+                    first(k)..first(k) + 1
+                } else if moving[..n].contains(&j) {
+                    if off[j] > 0 {
+                        1..size[j]
+                    } else {
+                        0..size[j] - 1
+                    }
+                } else {
+                    0..size[j]
+                }
+            })
+            .collect();
+        for z in ranges[2].clone() {
+            for y in ranges[1].clone() {
+                for x in ranges[0].clone() {
+                    out.push((x + size[0] * (y + size[1] * z)) as u32);
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_starts_cover_every_line_once() {
+        let size = [4, 3, 5];
+        for off in crate::matrices::angles::generate(size, &[1], None) {
+            let starts = line_starts(size, off);
+            let mut seen = vec![0u32; 60];
+            for &st in &starts {
+                let mut p = [st as i64 % 4, (st as i64 / 4) % 3, st as i64 / 12];
+                let back = [
+                    p[0] - off[0] as i64,
+                    p[1] - off[1] as i64,
+                    p[2] - off[2] as i64,
+                ];
+                assert!(
+                    (0..3).any(|k| back[k] < 0 || back[k] >= size[k] as i64),
+                    "{off:?}"
+                );
+                while (0..3).all(|k| p[k] >= 0 && p[k] < size[k] as i64) {
+                    seen[(p[0] + 4 * (p[1] + 3 * p[2])) as usize] += 1;
+                    for k in 0..3 {
+                        p[k] += off[k] as i64;
+                    }
+                }
+            }
+            assert!(
+                seen.iter().all(|&c| c == 1),
+                "{off:?}: every voxel on exactly one line"
+            );
+        }
+    }
 }

@@ -91,6 +91,39 @@ pub fn grey_image(image: &Volume, roi: &Mask, settings: &Settings) -> Result<Gre
     })
 }
 
+/// Counts accumulated over the z-slices of a box in parallel: `add(z, counts)` adds slice
+/// `z`'s contributions. Integer sums do not depend on the order, so the result equals a
+/// sequential pass. Runs sequentially when per-thread copies of a large matrix would cost
+/// too much memory (over 256 MiB in all).
+pub(crate) fn par_slices(
+    nz: usize,
+    len: usize,
+    add: impl Fn(usize, &mut [u64]) + Sync,
+) -> Vec<u64> {
+    use rayon::prelude::*;
+    let parts = rayon::current_num_threads()
+        .min(nz)
+        .min((256 << 20) / (len * 8).max(1));
+    if parts <= 1 {
+        let mut acc = vec![0u64; len];
+        (0..nz).for_each(|z| add(z, &mut acc));
+        return acc;
+    }
+    // One accumulator per contiguous block of slices (never one per slice: large matrices).
+    (0..parts)
+        .into_par_iter()
+        .map(|p| {
+            let mut acc = vec![0u64; len];
+            (p * nz / parts..(p + 1) * nz / parts).for_each(|z| add(z, &mut acc));
+            acc
+        })
+        .reduce_with(|mut a, b| {
+            a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
+            a
+        })
+        .expect("at least two parts")
+}
+
 /// One texture matrix to build, with its neighbour directions.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Request {

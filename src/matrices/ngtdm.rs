@@ -20,57 +20,74 @@ pub struct Ngtdm {
     pub s: Vec<f64>,
 }
 
-/// Sum of the grey levels of each voxel's ROI neighbours and their number, `[sum, count]` per
-/// voxel of the box (zero outside the ROI). The GPU computes the same table.
-pub fn neighbourhoods(img: &GreyImage, angles: &[Offset]) -> Vec<[u32; 2]> {
+/// Exact integer NGTDM table: for grey level `i` and number `c` of ROI neighbours, the
+/// voxel count and `Σ |i·c − Σ neighbour levels|` (so `s_i = Σ_c table[i][c].1 / c`).
+/// The GPU computes the same table; both are exact, so the f64 `s_i` formed from it by
+/// [`from_table`] is bit-identical between them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    /// Number of grey levels.
+    pub ng: usize,
+    /// Neighbour counts per level: 0..=`nc − 1`.
+    pub nc: usize,
+    /// `[(i − 1)·nc + c]` → (voxels, difference sum).
+    pub cells: Vec<(u64, u64)>,
+}
+
+/// Builds the exact integer table on the CPU (z-slices in parallel).
+pub fn table(img: &GreyImage, angles: &[Offset]) -> Table {
     let size = img.size;
     let mut dirs: Vec<Offset> = angles.to_vec();
     dirs.extend(angles.iter().map(|o| [-o[0], -o[1], -o[2]]));
-    let mut out = vec![[0u32; 2]; img.levels.len()];
-    for z in 0..size[2] {
+    let ng = img.ng as usize;
+    let nc = dirs.len() + 1;
+    let flat = super::par_slices(size[2], 2 * ng * nc, |z, acc| {
         for y in 0..size[1] {
             for x in 0..size[0] {
-                let idx = img.index(x, y, z);
-                if img.levels[idx] == 0 {
+                let l = img.levels[img.index(x, y, z)];
+                if l == 0 {
                     continue;
                 }
-                let (mut sum, mut cnt) = (0u32, 0u32);
+                let (mut sum, mut cnt) = (0u64, 0u64);
                 for &d in &dirs {
                     if let Some((nx, ny, nz)) = neighbour(size, x, y, z, d) {
                         let m = img.levels[img.index(nx, ny, nz)];
                         if m > 0 {
-                            sum += m;
+                            sum += m as u64;
                             cnt += 1;
                         }
                     }
                 }
-                out[idx] = [sum, cnt];
+                let k = 2 * ((l as usize - 1) * nc + cnt as usize);
+                acc[k] += 1;
+                acc[k + 1] += (l as u64 * cnt).abs_diff(sum);
+            }
+        }
+    });
+    Table {
+        ng,
+        nc,
+        cells: flat.chunks_exact(2).map(|c| (c[0], c[1])).collect(),
+    }
+}
+
+/// The NGTDM from its integer table: `n_i = Σ_c voxels`, `s_i = Σ_c sum / c` (c ≥ 1).
+pub fn from_table(t: &Table) -> Ngtdm {
+    let mut n = vec![0u64; t.ng];
+    let mut s = vec![0.0f64; t.ng];
+    for i in 0..t.ng {
+        for c in 0..t.nc {
+            let (v, d) = t.cells[i * t.nc + c];
+            n[i] += v;
+            if c > 0 {
+                s[i] += d as f64 / c as f64;
             }
         }
     }
-    out
-}
-
-/// Accumulates the NGTDM from the per-voxel neighbourhood table, in voxel order (so CPU and
-/// GPU tables give bit-identical sums).
-pub fn accumulate(img: &GreyImage, table: &[[u32; 2]]) -> Ngtdm {
-    let ng = img.ng as usize;
-    let mut n = vec![0u64; ng];
-    let mut s = vec![0.0f64; ng];
-    for (&l, &[sum, cnt]) in img.levels.iter().zip(table) {
-        if l == 0 {
-            continue;
-        }
-        let i = l as usize - 1;
-        n[i] += 1;
-        if cnt > 0 {
-            s[i] += (l as f64 - sum as f64 / cnt as f64).abs();
-        }
-    }
-    Ngtdm { ng, n, s }
+    Ngtdm { ng: t.ng, n, s }
 }
 
 /// Builds the NGTDM on the CPU.
 pub fn build(img: &GreyImage, angles: &[Offset]) -> Ngtdm {
-    accumulate(img, &neighbourhoods(img, angles))
+    from_table(&table(img, angles))
 }

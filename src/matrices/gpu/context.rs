@@ -30,16 +30,29 @@ struct Params {
 #[derive(Clone, Copy)]
 enum Kernel {
     Glcm = 0,
-    Glrlm = 1,
-    Gldm = 2,
-    Ngtdm = 3,
+    Gldm = 1,
+    Ngtdm = 2,
+    /// GLCM counted in workgroup memory first (at most `LOCAL_BINS` = Ng² bins).
+    GlcmLocal = 3,
+    /// GLRLM walked line by line, short runs counted in workgroup memory first.
+    GlrlmLines = 4,
 }
+
+/// Bins of the workgroup-memory histograms (`LOCAL_BINS` in `texture.wgsl`).
+const LOCAL_BINS: u64 = 4096;
+/// Lines walked by one workgroup of the GLRLM kernel (two per invocation).
+const LINES_PER_WORKGROUP: u64 = 128;
+/// Voxels per workgroup and direction for the privatised kernels: enough to pay for adding
+/// the workgroup's histogram to the global one.
+const VOXELS_PER_WORKGROUP: u64 = 4096;
 
 /// Adapter, device, queue and compiled pipelines, created once per process.
 pub struct GpuContext {
     device: wgpu::Device,
     queue: wgpu::Queue,
     layout: wgpu::BindGroupLayout,
+    /// Bound as `starts` by the kernels that do not read it.
+    no_starts: wgpu::Buffer,
     pipelines: Vec<wgpu::ComputePipeline>,
     info: wgpu::AdapterInfo,
     limits: wgpu::Limits,
@@ -137,6 +150,7 @@ impl GpuContext {
                 storage(1, true),
                 storage(2, true),
                 storage(3, false),
+                storage(4, true),
             ],
         });
         let pl = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
@@ -144,7 +158,8 @@ impl GpuContext {
             bind_group_layouts: &[Some(&layout)],
             immediate_size: 0,
         });
-        let pipelines = ["glcm", "glrlm", "gldm", "ngtdm"]
+        // In the order of `Kernel`.
+        let pipelines = ["glcm", "gldm", "ngtdm", "glcm_local", "glrlm_lines"]
             .iter()
             .map(|entry| {
                 device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
@@ -157,10 +172,17 @@ impl GpuContext {
                 })
             })
             .collect();
+        let no_starts = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("no starts"),
+            size: 16,
+            usage: wgpu::BufferUsages::STORAGE,
+            mapped_at_creation: false,
+        });
         let ctx = GpuContext {
             device,
             queue,
             layout,
+            no_starts,
             pipelines,
             info,
             limits,
@@ -183,7 +205,9 @@ impl GpuContext {
 
     /// Largest storage buffer the device binds, in bytes.
     pub fn max_binding_bytes(&self) -> u64 {
-        self.limits.max_storage_buffer_binding_size.min(self.limits.max_buffer_size)
+        self.limits
+            .max_storage_buffer_binding_size
+            .min(self.limits.max_buffer_size)
     }
 
     fn take_fault(&self) -> Option<String> {
@@ -231,23 +255,30 @@ impl GpuContext {
                 });
             let mut row = Vec::new();
             for req in reqs.iter() {
+                let ng = img.ng as u64;
+                let nr = glrlm_nr(img) as u64;
                 let (kernel, angles, alpha, words) = match req {
                     Request::Glcm(a) => {
-                        (Kernel::Glcm, a, 0, a.len() as u64 * (img.ng as u64).pow(2))
+                        let k = if ng * ng <= LOCAL_BINS {
+                            Kernel::GlcmLocal
+                        } else {
+                            Kernel::Glcm
+                        };
+                        (k, a, 0, a.len() as u64 * ng * ng)
                     }
-                    Request::Glrlm(a) => (
-                        Kernel::Glrlm,
-                        a,
-                        0,
-                        a.len() as u64 * img.ng as u64 * glrlm_nr(img) as u64,
-                    ),
+                    Request::Glrlm(a) => (Kernel::GlrlmLines, a, 0, a.len() as u64 * ng * nr),
                     Request::Gldm(a, alpha) => (
                         Kernel::Gldm,
                         a,
                         alpha.max(0.0).floor().min(u32::MAX as f64) as u32,
                         (2 * a.len() as u64 + 1) * img.ng as u64,
                     ),
-                    Request::Ngtdm(a) => (Kernel::Ngtdm, a, 0, 2 * n_vox),
+                    Request::Ngtdm(a) => (
+                        Kernel::Ngtdm,
+                        a,
+                        0,
+                        3 * (2 * a.len() as u64 + 1) * img.ng as u64,
+                    ),
                     Request::Glszm(_) => {
                         row.push(None);
                         continue;
@@ -278,10 +309,31 @@ impl GpuContext {
                         contents: bytemuck::bytes_of(&params),
                         usage: wgpu::BufferUsages::UNIFORM,
                     });
-                let packed: Vec<[i32; 4]> = angles
+                let mut packed: Vec<[i32; 4]> = angles
                     .iter()
                     .map(|o: &Offset| [o[0], o[1], o[2], 0])
                     .collect();
+                // GLRLM: each direction's start voxels, its range in the angle's w component
+                // and a closing sentinel direction.
+                let mut starts: Vec<u32> = Vec::new();
+                let mut widest = 0u64;
+                if let Kernel::GlrlmLines = kernel {
+                    for (a, &off) in angles.iter().enumerate() {
+                        packed[a][3] = starts.len() as i32;
+                        let s = glrlm::line_starts(img.size, off);
+                        widest = widest.max(s.len() as u64);
+                        starts.extend(s);
+                    }
+                    packed.push([0, 0, 0, starts.len() as i32]);
+                }
+                let starts_buf = (!starts.is_empty()).then(|| {
+                    self.device
+                        .create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                            label: Some("line starts"),
+                            contents: bytemuck::cast_slice(&starts),
+                            usage: wgpu::BufferUsages::STORAGE,
+                        })
+                });
                 let packed = if packed.is_empty() {
                     vec![[0i32; 4]]
                 } else {
@@ -321,16 +373,39 @@ impl GpuContext {
                             binding: 3,
                             resource: counts.as_entire_binding(),
                         },
+                        wgpu::BindGroupEntry {
+                            binding: 4,
+                            resource: starts_buf
+                                .as_ref()
+                                .unwrap_or(&self.no_starts)
+                                .as_entire_binding(),
+                        },
                     ],
                 });
                 if !angles.is_empty() || matches!(kernel, Kernel::Gldm | Kernel::Ngtdm) {
-                    let groups = n_vox.div_ceil(WORKGROUP as u64);
-                    let gx = groups.min(self.limits.max_compute_workgroups_per_dimension as u64);
-                    let gy = groups.div_ceil(gx);
+                    let max_dim = self.limits.max_compute_workgroups_per_dimension as u64;
+                    let (gx, gy) = match kernel {
+                        Kernel::GlcmLocal => (n_vox.div_ceil(VOXELS_PER_WORKGROUP).min(max_dim), 1),
+                        Kernel::GlrlmLines => {
+                            (widest.div_ceil(LINES_PER_WORKGROUP).clamp(1, max_dim), 1)
+                        }
+                        _ => {
+                            let groups = n_vox.div_ceil(WORKGROUP as u64);
+                            let gx = groups.min(max_dim);
+                            (gx, groups.div_ceil(gx))
+                        }
+                    };
                     let mut pass = encoder.begin_compute_pass(&Default::default());
                     pass.set_pipeline(&self.pipelines[kernel as usize]);
                     pass.set_bind_group(0, &bind, &[]);
-                    pass.dispatch_workgroups(gx as u32, gy as u32, 1);
+                    // GLCM and GLRLM: one grid layer per direction.
+                    let gz = match kernel {
+                        Kernel::Glcm | Kernel::GlcmLocal | Kernel::GlrlmLines => {
+                            angles.len() as u32
+                        }
+                        Kernel::Gldm | Kernel::Ngtdm => 1,
+                    };
+                    pass.dispatch_workgroups(gx as u32, gy as u32, gz);
                 }
                 copies.push((keep.len(), total, bytes));
                 row.push(Some(Pending {
@@ -408,12 +483,12 @@ fn assemble(img: &GreyImage, req: &Request, kernel: Kernel, data: &[u32]) -> Mat
     let counts = || data.iter().map(|&v| v as u64).collect::<Vec<u64>>();
     let ng = img.ng as usize;
     match (kernel, req) {
-        (Kernel::Glcm, Request::Glcm(a)) => Matrix::Glcm(glcm::Glcm {
+        (Kernel::Glcm | Kernel::GlcmLocal, Request::Glcm(a)) => Matrix::Glcm(glcm::Glcm {
             ng,
             angles: a.clone(),
             counts: counts(),
         }),
-        (Kernel::Glrlm, Request::Glrlm(a)) => {
+        (Kernel::GlrlmLines, Request::Glrlm(a)) => {
             let mut m = glrlm::Glrlm {
                 ng,
                 nr: glrlm_nr(img),
@@ -428,9 +503,16 @@ fn assemble(img: &GreyImage, req: &Request, kernel: Kernel, data: &[u32]) -> Mat
             nd: 2 * a.len() + 1,
             counts: counts(),
         }),
-        (Kernel::Ngtdm, Request::Ngtdm(_)) => {
-            let table: Vec<[u32; 2]> = data.chunks_exact(2).map(|c| [c[0], c[1]]).collect();
-            Matrix::Ngtdm(ngtdm::accumulate(img, &table))
+        (Kernel::Ngtdm, Request::Ngtdm(a)) => {
+            let cells = data
+                .chunks_exact(3)
+                .map(|c| (c[0] as u64, c[1] as u64 | (c[2] as u64) << 32))
+                .collect();
+            Matrix::Ngtdm(ngtdm::from_table(&ngtdm::Table {
+                ng,
+                nc: 2 * a.len() + 1,
+                cells,
+            }))
         }
         _ => unreachable!("kernel matches its request"),
     }
