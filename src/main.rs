@@ -8,7 +8,7 @@ use gpurad::extract::extract_case_on;
 use gpurad::matrices::gpu::{DeviceChoice, GpuContext};
 
 use gpurad::bench;
-use gpurad::io::{manifest, table};
+use gpurad::io::{manifest, matrix_dump, table};
 use gpurad::{batch, Params};
 
 /// Radiomics features from NIfTI images, compatible with PyRadiomics and IBSI.
@@ -73,6 +73,35 @@ enum Command {
         /// case is written to the diagnostics_Device column.
         #[arg(long, default_value = "auto")]
         device: DeviceChoice,
+    },
+    /// Write the texture matrices of one case (raw per-direction counts) as JSON or .npy, for
+    /// debugging and for comparison with other tools.
+    Matrices {
+        /// Image file (.nii or .nii.gz).
+        #[arg(long)]
+        image: PathBuf,
+        /// Mask on the same voxel grid as the image.
+        #[arg(long)]
+        mask: PathBuf,
+        /// PyRadiomics parameter file (YAML).
+        #[arg(long)]
+        params: Option<PathBuf>,
+        /// Override one setting (NAME:VALUE); may be repeated.
+        #[arg(long = "setting", value_name = "NAME:VALUE")]
+        settings: Vec<String>,
+        /// Matrix class: glcm, glrlm, glszm, gldm or ngtdm.
+        #[arg(long = "class")]
+        class: String,
+        /// json (levels, directions and values) or npy (a float64 array; directions are
+        /// printed on standard error).
+        #[arg(long, default_value = "json")]
+        format: String,
+        /// Where the matrices are built: auto, gpu or cpu.
+        #[arg(long, default_value = "cpu")]
+        device: DeviceChoice,
+        /// Output file (JSON default: standard output; required for npy).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
     },
     /// Time texture-matrix construction on the CPU and the GPU over synthetic volumes of
     /// growing ROI size and grey-level count; prints a table and writes it as CSV.
@@ -149,6 +178,55 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     serde_json::to_writer_pretty(&mut out, &table::row_to_json(&row))?;
                     writeln!(out)?;
                 }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Matrices {
+            image,
+            mask,
+            params,
+            settings,
+            class,
+            format,
+            device,
+            output,
+        } => {
+            check_device(device)?;
+            let mut p = match &params {
+                Some(f) => Params::from_file(f)?,
+                None => Params::default(),
+            };
+            for s in &settings {
+                p.settings.apply_override(s)?;
+            }
+            let img = gpurad::extract::case_grey_image(&image, &mask, &p)?;
+            let req =
+                gpurad::features::texture::request(&class, &img, &p.settings).ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "unknown matrix class '{class}' (glcm, glrlm, glszm, gldm, ngtdm)"
+                    )
+                })?;
+            let (mut built, used) =
+                gpurad::matrices::gpu::build_batch(&[(&img, std::slice::from_ref(&req))], device);
+            let m = built.remove(0).remove(0);
+            match format.as_str() {
+                "json" => {
+                    let mut out = open_output(&output)?;
+                    serde_json::to_writer(
+                        &mut out,
+                        &matrix_dump::to_json(&class, &m, &img, &used),
+                    )?;
+                    writeln!(out)?;
+                }
+                "npy" => {
+                    let path = output.ok_or_else(|| {
+                        anyhow::anyhow!("-o FILE.npy is required with --format npy")
+                    })?;
+                    let (shape, data, dirs) = matrix_dump::array(&m);
+                    matrix_dump::write_npy(&path, &shape, &data)?;
+                    eprintln!("{class} {shape:?} on {used}; directions (x, y, z): {dirs:?}");
+                }
+                o => anyhow::bail!("unknown format '{o}' (json or npy)"),
             }
             Ok(ExitCode::SUCCESS)
         }
