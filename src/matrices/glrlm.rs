@@ -90,7 +90,9 @@ pub fn empty_flat_directions(img: &GreyImage, m: &mut Glrlm) {
 /// back along `off` until a moving coordinate would leave the box.
 pub fn has_multi_voxel_line(img: &GreyImage, off: Offset) -> bool {
     let s = img.size;
-    let mut seen = vec![false; img.levels.len()];
+    // A set, not a per-voxel table: a dense ROI answers after a few voxels, and clearing a
+    // table of the whole box for every direction would cost more than the answer.
+    let mut seen = std::collections::HashSet::new();
     for z in 0..s[2] {
         for y in 0..s[1] {
             for x in 0..s[0] {
@@ -113,11 +115,9 @@ pub fn has_multi_voxel_line(img: &GreyImage, off: Offset) -> bool {
                 let start: Vec<usize> = (0..3)
                     .map(|k| (p[k] as i64 - back * off[k] as i64) as usize)
                     .collect();
-                let id = img.index(start[0], start[1], start[2]);
-                if seen[id] {
+                if !seen.insert(img.index(start[0], start[1], start[2])) {
                     return true;
                 }
-                seen[id] = true;
             }
         }
     }
