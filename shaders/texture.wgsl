@@ -158,7 +158,11 @@ fn glcm_local(
 ) {
     let ng = params.ng;
     let bins = ng * ng;
-    clear_local(lid, bins);
+    // Several copies of the histogram, one per group of invocations, so that invocations
+    // counting the same pair rarely wait on each other.
+    let copies = min(LOCAL_BINS / bins, 16u);
+    let mine = (lid % copies) * bins;
+    clear_local(lid, bins * copies);
     workgroupBarrier();
     let a = wid.z;
     let off = angles[a].xyz;
@@ -167,13 +171,16 @@ fn glcm_local(
         if (i != 0u) {
             let j = level_at(coords(idx) + off);
             if (j != 0u) {
-                atomicAdd(&local_counts[(i - 1u) * ng + j - 1u], 1u);
+                atomicAdd(&local_counts[mine + (i - 1u) * ng + j - 1u], 1u);
             }
         }
     }
     workgroupBarrier();
     for (var e = lid; e < bins; e += 64u) {
-        let v = atomicLoad(&local_counts[e]);
+        var v = 0u;
+        for (var c = 0u; c < copies; c++) {
+            v += atomicLoad(&local_counts[c * bins + e]);
+        }
         if (v != 0u) {
             atomicAdd(&counts[a * bins + e], v);
         }
@@ -187,9 +194,9 @@ fn glcm_local(
 
 @group(0) @binding(4) var<storage, read> starts: array<u32>;
 
-fn count_run(a: u32, l: u32, len: u32, short: u32, local: bool) {
+fn count_run(a: u32, l: u32, len: u32, short: u32, local: bool, mine: u32) {
     if (local && len <= short) {
-        atomicAdd(&local_counts[(l - 1u) * short + len - 1u], 1u);
+        atomicAdd(&local_counts[mine + (l - 1u) * short + len - 1u], 1u);
     } else {
         atomicAdd(&counts[(a * params.ng + l - 1u) * params.nr + len - 1u], 1u);
     }
@@ -203,17 +210,22 @@ fn glrlm_lines(
 ) {
     let ng = params.ng;
     let short = min(LOCAL_RUNS, params.nr);
-    let local = ng * short <= LOCAL_BINS;
+    let bins = ng * short;
+    let local = bins <= LOCAL_BINS;
+    var copies = 1u;
     if (local) {
-        clear_local(lid, ng * short);
+        copies = min(LOCAL_BINS / bins, 16u);
+        clear_local(lid, bins * copies);
     }
+    let mine = (lid % copies) * bins;
     workgroupBarrier();
     let a = wid.z;
     let off = angles[a].xyz;
     let first = u32(angles[a].w);
-    let last = u32(angles[a + 1u].w);
-    for (var t = first + wid.x * 64u + lid; t < last; t += nwg.x * 64u) {
-        var p = coords(starts[t]);
+    let n = u32(angles[a + 1u].w) - first;
+    // Neighbouring invocations walk neighbouring lines: their reads coalesce.
+    for (var line = wid.x * 64u + lid; line < n; line += nwg.x * 64u) {
+        var p = coords(starts[first + line]);
         var cur = 0u;
         var len = 0u;
         loop {
@@ -224,7 +236,7 @@ fn glrlm_lines(
             }
             if (l != cur || !ins) {
                 if (cur != 0u) {
-                    count_run(a, cur, len, short, local);
+                    count_run(a, cur, len, short, local, mine);
                 }
                 cur = l;
                 len = 1u;
@@ -239,8 +251,11 @@ fn glrlm_lines(
     }
     workgroupBarrier();
     if (local) {
-        for (var e = lid; e < ng * short; e += 64u) {
-            let v = atomicLoad(&local_counts[e]);
+        for (var e = lid; e < bins; e += 64u) {
+            var v = 0u;
+            for (var c = 0u; c < copies; c++) {
+                v += atomicLoad(&local_counts[c * bins + e]);
+            }
             if (v != 0u) {
                 atomicAdd(&counts[(a * ng + e / short) * params.nr + e % short], v);
             }

@@ -240,6 +240,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 /// Opens the GPU once up front: `gpu` fails without one, `auto` says in one line that it
 /// falls back to the CPU.
 fn check_device(device: DeviceChoice) -> anyhow::Result<()> {
+    if device == DeviceChoice::Cpu {
+        return Ok(());
+    }
     match (device, GpuContext::shared()) {
         (DeviceChoice::Cpu, _) => {}
         (_, Ok(ctx)) => eprintln!("gpurad: texture matrices on GPU {}", ctx.adapter_name()),
