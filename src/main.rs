@@ -144,13 +144,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             device,
         } => {
             check_device(device)?;
-            let mut p = match &params {
-                Some(f) => Params::from_file(f)?,
-                None => Params::default(),
-            };
-            for s in &settings {
-                p.settings.apply_override(s)?;
-            }
+            let mut p = load_params(&params, &settings)?;
             if let Some(l) = label {
                 p.settings.label = l;
             }
@@ -192,13 +186,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             output,
         } => {
             check_device(device)?;
-            let mut p = match &params {
-                Some(f) => Params::from_file(f)?,
-                None => Params::default(),
-            };
-            for s in &settings {
-                p.settings.apply_override(s)?;
-            }
+            let p = load_params(&params, &settings)?;
             let img = gpurad::extract::case_grey_image(&image, &mask, &p)?;
             let req =
                 gpurad::features::texture::request(&class, &img, &p.settings).ok_or_else(|| {
@@ -235,6 +223,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// A parameter file (or PyRadiomics' defaults) with `--setting` overrides applied.
+fn load_params(file: &Option<PathBuf>, overrides: &[String]) -> anyhow::Result<Params> {
+    let mut p = match file {
+        Some(f) => Params::from_file(f)?,
+        None => Params::default(),
+    };
+    for s in overrides {
+        p.settings.apply_override(s)?;
+    }
+    Ok(p)
 }
 
 /// Opens the GPU once up front: `gpu` fails without one, `auto` says in one line that it

@@ -58,17 +58,6 @@ fn covered() -> Vec<Coverage> {
     ]
 }
 
-/// Half a unit in the last significant digit of a published value such as "0.0411" or "556".
-fn half_unit(published: &str) -> f64 {
-    let s = published.trim_start_matches('-');
-    let (mantissa, exp) = match s.split_once(['e', 'E']) {
-        Some((m, e)) => (m, e.parse::<i32>().unwrap()),
-        None => (s, 0),
-    };
-    let decimals = mantissa.split_once('.').map_or(0, |(_, d)| d.len()) as i32;
-    0.5 * 10f64.powi(exp - decimals)
-}
-
 #[test]
 fn digital_phantom_reference_values() {
     let dir = shared_data().join("ibsi/digital_phantom");

@@ -420,13 +420,6 @@ fn baseline(class: &str) -> BTreeMap<String, Values> {
     out
 }
 
-fn rel_diff(a: f64, b: f64) -> f64 {
-    if a == b {
-        return 0.0;
-    }
-    (a - b).abs() / a.abs().max(b.abs())
-}
-
 fn case_of(column: &str) -> (&str, &str) {
     column.split_once('_').unwrap_or((column, ""))
 }

@@ -105,13 +105,6 @@ fn load_expected() -> Expected {
     out
 }
 
-fn rel_diff(a: f64, b: f64) -> f64 {
-    if a == b {
-        return 0.0;
-    }
-    (a - b).abs() / a.abs().max(b.abs())
-}
-
 fn is_mesh(feature: &str) -> bool {
     [
         "MeshVolume",

@@ -89,13 +89,6 @@ fn params_for(overrides: &[&str], features: &BTreeMap<String, f64>) -> Params {
     p
 }
 
-fn rel_diff(a: f64, b: f64) -> f64 {
-    if a == b || (a.is_nan() && b.is_nan()) {
-        return 0.0;
-    }
-    (a - b).abs() / a.abs().max(b.abs())
-}
-
 fn case_paths(case: &str) -> (std::path::PathBuf, std::path::PathBuf) {
     if case == "ibsi_phantom" {
         let d = shared_data().join("ibsi/digital_phantom");

@@ -2,8 +2,7 @@
 //! level and dependence (1 + number of dependent neighbours). As PyRadiomics, an empty matrix
 //! normalises by 1 instead of 0.
 
-use super::size_matrix::{features, SizeMatrix, Stat};
-use super::texture::restrict_rows;
+use super::size_matrix::{single_matrix, Stat};
 use crate::matrices::gldm::Gldm;
 
 /// Feature name → statistic of the dependence matrix.
@@ -41,16 +40,5 @@ pub const TABLE: &[(&str, Stat)] = &[
 
 /// Computes the requested GLDM features.
 pub fn compute(m: &Gldm, present: &[u32], names: &[String]) -> Vec<(String, f64)> {
-    let sm = SizeMatrix {
-        levels: present.iter().map(|&l| l as f64).collect(),
-        sizes: (1..=m.nd).map(|d| d as f64).collect(),
-        counts: restrict_rows(&m.counts, m.nd, present),
-    };
-    let n = sm.total();
-    let n = if n == 0.0 { 1.0 } else { n };
-    names
-        .iter()
-        .cloned()
-        .zip(features(&sm, n, TABLE, names))
-        .collect()
+    single_matrix(&m.counts, m.nd, present, TABLE, names)
 }

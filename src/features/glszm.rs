@@ -1,8 +1,7 @@
 //! GLSZM features (IBSI 3.8; PyRadiomics `glszm`): one matrix of zone counts per grey level
 //! and zone size. As PyRadiomics, an empty matrix normalises by 1 instead of 0.
 
-use super::size_matrix::{features, SizeMatrix, Stat};
-use super::texture::restrict_rows;
+use super::size_matrix::{single_matrix, Stat};
 use crate::matrices::glszm::Glszm;
 
 /// Feature name → statistic of the size-zone matrix.
@@ -39,16 +38,5 @@ pub const TABLE: &[(&str, Stat)] = &[
 
 /// Computes the requested GLSZM features.
 pub fn compute(m: &Glszm, present: &[u32], names: &[String]) -> Vec<(String, f64)> {
-    let sm = SizeMatrix {
-        levels: present.iter().map(|&l| l as f64).collect(),
-        sizes: (1..=m.ns).map(|s| s as f64).collect(),
-        counts: restrict_rows(&m.counts, m.ns, present),
-    };
-    let n = sm.total();
-    let n = if n == 0.0 { 1.0 } else { n };
-    names
-        .iter()
-        .cloned()
-        .zip(features(&sm, n, TABLE, names))
-        .collect()
+    single_matrix(&m.counts, m.ns, present, TABLE, names)
 }

@@ -160,6 +160,30 @@ pub fn features(m: &SizeMatrix, n: f64, table: &[(&str, Stat)], names: &[String]
         .collect()
 }
 
+/// Features of a single (not per-direction) grey-level × size count matrix, `cols` sizes
+/// 1..=cols, restricted to the `present` grey levels. As PyRadiomics' GLSZM and GLDM, an empty
+/// matrix normalises by 1 instead of 0.
+pub fn single_matrix(
+    counts: &[u64],
+    cols: usize,
+    present: &[u32],
+    table: &[(&str, Stat)],
+    names: &[String],
+) -> Vec<(String, f64)> {
+    let sm = SizeMatrix {
+        levels: present.iter().map(|&l| l as f64).collect(),
+        sizes: (1..=cols).map(|s| s as f64).collect(),
+        counts: super::texture::restrict_rows(counts, cols, present),
+    };
+    let n = sm.total();
+    let n = if n == 0.0 { 1.0 } else { n };
+    names
+        .iter()
+        .cloned()
+        .zip(features(&sm, n, table, names))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

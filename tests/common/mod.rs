@@ -68,3 +68,23 @@ pub mod off {
     pub const MAGIC: usize = 344;
     pub const DATA: usize = 352;
 }
+
+/// Relative difference `|a − b| / max(|a|, |b|)`: 0 when equal (both NaN counts as equal),
+/// NaN when only one is NaN (so a comparison against a tolerance fails).
+pub fn rel_diff(a: f64, b: f64) -> f64 {
+    if a == b || (a.is_nan() && b.is_nan()) {
+        return 0.0;
+    }
+    (a - b).abs() / a.abs().max(b.abs())
+}
+
+/// Half a unit in the last significant digit of a published value such as "0.0411" or "556".
+pub fn half_unit(published: &str) -> f64 {
+    let s = published.trim_start_matches('-');
+    let (mantissa, exp) = match s.split_once(['e', 'E']) {
+        Some((m, e)) => (m, e.parse::<i32>().unwrap()),
+        None => (s, 0),
+    };
+    let decimals = mantissa.split_once('.').map_or(0, |(_, d)| d.len()) as i32;
+    0.5 * 10f64.powi(exp - decimals)
+}
