@@ -2,8 +2,6 @@
 
 use std::sync::{Arc, Mutex, OnceLock};
 
-use wgpu::util::DeviceExt;
-
 use crate::matrices::angles::Offset;
 use crate::matrices::{glcm, gldm, glrlm, ngtdm, GreyImage, Matrix, Request};
 
@@ -42,6 +40,18 @@ enum Kernel {
 const LOCAL_BINS: u64 = 4096;
 /// Lines walked by one workgroup of the GLRLM kernel (two per invocation).
 const LINES_PER_WORKGROUP: u64 = 128;
+/// Most bytes of buffers kept for reuse between batches.
+const POOL_BYTES: u64 = 2 << 30;
+
+/// Binds the first `bytes` of a (possibly larger, pooled) buffer.
+fn part(buffer: &wgpu::Buffer, bytes: u64) -> wgpu::BindingResource<'_> {
+    wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+        buffer,
+        offset: 0,
+        size: std::num::NonZeroU64::new(bytes.max(4)),
+    })
+}
+
 /// Voxels per workgroup and direction for the privatised kernels: enough to pay for adding
 /// the workgroup's histogram to the global one.
 const VOXELS_PER_WORKGROUP: u64 = 4096;
@@ -53,6 +63,9 @@ pub struct GpuContext {
     layout: wgpu::BindGroupLayout,
     /// Bound as `starts` by the kernels that do not read it.
     no_starts: wgpu::Buffer,
+    /// Buffers kept between batches for reuse: creating, zero-filling and first-touching
+    /// large buffers for every case would cost more than the dispatches themselves.
+    pool: Mutex<Vec<wgpu::Buffer>>,
     pipelines: Vec<wgpu::ComputePipeline>,
     info: wgpu::AdapterInfo,
     limits: wgpu::Limits,
@@ -183,6 +196,7 @@ impl GpuContext {
             queue,
             layout,
             no_starts,
+            pool: Mutex::new(Vec::new()),
             pipelines,
             info,
             limits,
@@ -210,6 +224,49 @@ impl GpuContext {
             .min(self.limits.max_buffer_size)
     }
 
+    /// A buffer of `usage` holding at least `bytes` (sizes are rounded up to a power of two so
+    /// that buffers can be reused across cases), from the pool or new.
+    fn take(&self, usage: wgpu::BufferUsages, bytes: u64) -> wgpu::Buffer {
+        let size = bytes.max(16).next_power_of_two();
+        let size = if size > self.limits.max_buffer_size {
+            bytes.max(16).next_multiple_of(4)
+        } else {
+            size
+        };
+        {
+            let mut pool = self.pool.lock().expect("pool lock");
+            if let Some(i) = pool
+                .iter()
+                .position(|b| b.usage() == usage && b.size() == size)
+            {
+                return pool.swap_remove(i);
+            }
+        }
+        self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("gpurad"),
+            size,
+            usage,
+            mapped_at_creation: false,
+        })
+    }
+
+    /// Returns buffers to the pool, which keeps at most `POOL_BYTES` (the newest).
+    fn give(&self, buffers: Vec<wgpu::Buffer>) {
+        let mut pool = self.pool.lock().expect("pool lock");
+        pool.extend(buffers);
+        let mut total: u64 = pool.iter().map(|b| b.size()).sum();
+        while total > POOL_BYTES && !pool.is_empty() {
+            total -= pool.remove(0).size();
+        }
+    }
+
+    /// A pooled buffer filled with `data` (written before the next submission's commands).
+    fn upload(&self, usage: wgpu::BufferUsages, data: &[u8]) -> wgpu::Buffer {
+        let b = self.take(usage | wgpu::BufferUsages::COPY_DST, data.len() as u64);
+        self.queue.write_buffer(&b, 0, data);
+        b
+    }
+
     fn take_fault(&self) -> Option<String> {
         self.fault.lock().expect("fault lock").take()
     }
@@ -229,6 +286,7 @@ impl GpuContext {
         let max = self.max_binding_bytes();
         let mut encoder = self.device.create_command_encoder(&Default::default());
         let mut keep: Vec<wgpu::Buffer> = Vec::new();
+        let mut used: Vec<wgpu::Buffer> = Vec::new();
         let mut plan: Vec<Vec<Option<Pending>>> = Vec::new();
         let mut copies: Vec<(usize, u64, u64)> = Vec::new(); // (buffer index, dst offset, bytes)
         let mut total: u64 = 0;
@@ -246,13 +304,11 @@ impl GpuContext {
                     "ROI box of {n_vox} voxels is too large for 32-bit indexing"
                 ));
             }
-            let levels = self
-                .device
-                .create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                    label: Some("levels"),
-                    contents: bytemuck::cast_slice(&img.levels),
-                    usage: wgpu::BufferUsages::STORAGE,
-                });
+            let levels_bytes = n_vox * 4;
+            let levels = self.upload(
+                wgpu::BufferUsages::STORAGE,
+                bytemuck::cast_slice(&img.levels),
+            );
             let mut row = Vec::new();
             for req in reqs.iter() {
                 let ng = img.ng as u64;
@@ -302,13 +358,7 @@ impl GpuContext {
                     alpha,
                     n_voxels: n_vox as u32,
                 };
-                let uniform = self
-                    .device
-                    .create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                        label: Some("params"),
-                        contents: bytemuck::bytes_of(&params),
-                        usage: wgpu::BufferUsages::UNIFORM,
-                    });
+                let uniform = self.upload(wgpu::BufferUsages::UNIFORM, bytemuck::bytes_of(&params));
                 let mut packed: Vec<[i32; 4]> = angles
                     .iter()
                     .map(|o: &Offset| [o[0], o[1], o[2], 0])
@@ -327,58 +377,50 @@ impl GpuContext {
                     packed.push([0, 0, 0, starts.len() as i32]);
                 }
                 let starts_buf = (!starts.is_empty()).then(|| {
-                    self.device
-                        .create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                            label: Some("line starts"),
-                            contents: bytemuck::cast_slice(&starts),
-                            usage: wgpu::BufferUsages::STORAGE,
-                        })
+                    self.upload(wgpu::BufferUsages::STORAGE, bytemuck::cast_slice(&starts))
                 });
+                let starts_bytes = starts.len() as u64 * 4;
                 let packed = if packed.is_empty() {
                     vec![[0i32; 4]]
                 } else {
                     packed
                 };
-                let angle_buf = self
-                    .device
-                    .create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                        label: Some("angles"),
-                        contents: bytemuck::cast_slice(&packed),
-                        usage: wgpu::BufferUsages::STORAGE,
-                    });
-                // Buffers are zeroed on creation.
-                let counts = self.device.create_buffer(&wgpu::BufferDescriptor {
-                    label: Some("counts"),
-                    size: bytes,
-                    usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
-                    mapped_at_creation: false,
-                });
+                let angle_bytes = packed.len() as u64 * 16;
+                let angle_buf =
+                    self.upload(wgpu::BufferUsages::STORAGE, bytemuck::cast_slice(&packed));
+                let counts = self.take(
+                    wgpu::BufferUsages::STORAGE
+                        | wgpu::BufferUsages::COPY_SRC
+                        | wgpu::BufferUsages::COPY_DST,
+                    bytes,
+                );
+                encoder.clear_buffer(&counts, 0, Some(bytes));
                 let bind = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
                     label: Some("texture"),
                     layout: &self.layout,
                     entries: &[
                         wgpu::BindGroupEntry {
                             binding: 0,
-                            resource: uniform.as_entire_binding(),
+                            resource: part(&uniform, std::mem::size_of::<Params>() as u64),
                         },
                         wgpu::BindGroupEntry {
                             binding: 1,
-                            resource: levels.as_entire_binding(),
+                            resource: part(&levels, levels_bytes),
                         },
                         wgpu::BindGroupEntry {
                             binding: 2,
-                            resource: angle_buf.as_entire_binding(),
+                            resource: part(&angle_buf, angle_bytes),
                         },
                         wgpu::BindGroupEntry {
                             binding: 3,
-                            resource: counts.as_entire_binding(),
+                            resource: part(&counts, bytes),
                         },
                         wgpu::BindGroupEntry {
                             binding: 4,
-                            resource: starts_buf
-                                .as_ref()
-                                .unwrap_or(&self.no_starts)
-                                .as_entire_binding(),
+                            resource: match &starts_buf {
+                                Some(b) => part(b, starts_bytes),
+                                None => self.no_starts.as_entire_binding(),
+                            },
                         },
                     ],
                 });
@@ -407,6 +449,8 @@ impl GpuContext {
                     };
                     pass.dispatch_workgroups(gx as u32, gy as u32, gz);
                 }
+                used.extend([uniform, angle_buf]);
+                used.extend(starts_buf);
                 copies.push((keep.len(), total, bytes));
                 row.push(Some(Pending {
                     kernel,
@@ -417,19 +461,18 @@ impl GpuContext {
                 keep.push(counts);
             }
             plan.push(row);
+            used.push(levels);
         }
-        let staging = self.device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("read-back"),
-            size: total.max(4),
-            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
+        let staging = self.take(
+            wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+            total.max(4),
+        );
         for &(b, dst, bytes) in &copies {
             encoder.copy_buffer_to_buffer(&keep[b], 0, &staging, dst, bytes);
         }
         let scope = self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
         self.queue.submit([encoder.finish()]);
-        let slice = staging.slice(..);
+        let slice = staging.slice(..total.max(4));
         let (tx, rx) = std::sync::mpsc::channel();
         slice.map_async(wgpu::MapMode::Read, move |r| {
             let _ = tx.send(r);
@@ -453,6 +496,9 @@ impl GpuContext {
             bytemuck::cast_slice(&view).to_vec()
         };
         staging.unmap();
+        used.push(staging);
+        used.extend(keep);
+        self.give(used);
         Ok(jobs
             .iter()
             .zip(plan)
