@@ -8,11 +8,13 @@ pub mod batch;
 pub mod bench;
 pub mod checks;
 pub mod error;
+pub mod evaluate;
 pub mod extract;
 pub mod features;
 pub mod image;
 pub mod io;
 pub mod matrices;
+pub mod model;
 pub mod preprocess;
 pub mod settings;
 

@@ -1,0 +1,10 @@
+//! Evaluation of a clinical prediction model, matching R (pROC, ResourceSelection, glm):
+//! discrimination ([`roc`]), operating points ([`threshold`]), goodness of fit
+//! ([`hosmer_lemeshow`]), calibration ([`calibration`]) and clinical usefulness
+//! ([`decision_curve`]). Errors are [`crate::model::StatsError`].
+
+pub mod calibration;
+pub mod decision_curve;
+pub mod hosmer_lemeshow;
+pub mod roc;
+pub mod threshold;

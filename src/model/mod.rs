@@ -1,0 +1,15 @@
+//! Prediction-model fitting: the statistics that turn a feature table into a clinical
+//! prediction model, validated against R (`glm`, see `tests/stats_vs_r.rs`).
+//!
+//! * [`logistic`]: binary logistic regression by IRLS (R's `glm(family = binomial)`).
+//! * [`error`]: the [`StatsError`] shared with [`crate::evaluate`].
+//! * [`input`]: validation of outcomes, predictions and predictors.
+//! * [`distributions`]: normal and chi-square tails used for p-values and CIs.
+
+pub mod distributions;
+pub mod error;
+pub mod input;
+pub mod logistic;
+
+pub use error::{StatsError, StatsResult};
+pub use logistic::{fit_logistic, Coefficient, LogisticFit, LogisticOptions};
