@@ -150,3 +150,33 @@ fn texture_features_match_pyradiomics() {
     );
     assert!(compared > 4000, "too few comparisons: {compared}");
 }
+
+/// Features PyRadiomics deprecated as duplicates are computed, when named, as the features
+/// they equal (PyRadiomics itself returns nothing for them).
+#[test]
+fn deprecated_features_equal_their_counterparts() {
+    let (img, mask) = pyradiomics_case("brain1");
+    let p = Params::from_yaml(
+        "featureClass:\n  firstorder: [Uniformity]\n  glcm: [Dissimilarity, DifferenceAverage, Homogeneity1, Id, Homogeneity2, Idm, SumVariance, ClusterTendency]\n  gldm: [GrayLevelNonUniformityNormalized]\n",
+    )
+    .unwrap();
+    let row = extract_case(&img, &mask, &p).unwrap();
+    let get = |k: &str| match row.iter().find(|(c, _)| c == &format!("original_{k}")) {
+        Some((_, Value::Number(v))) => *v,
+        other => panic!("{k}: {other:?}"),
+    };
+    for (old, new) in [
+        ("glcm_Dissimilarity", "glcm_DifferenceAverage"),
+        ("glcm_Homogeneity1", "glcm_Id"),
+        ("glcm_Homogeneity2", "glcm_Idm"),
+        ("glcm_SumVariance", "glcm_ClusterTendency"),
+    ] {
+        assert_eq!(get(old), get(new), "{old} vs {new}");
+    }
+    // Same sum of squared grey-level frequencies, accumulated in another order.
+    let (a, b) = (
+        get("gldm_GrayLevelNonUniformityNormalized"),
+        get("firstorder_Uniformity"),
+    );
+    assert!(rel_diff(a, b) < 1e-12, "{a} vs {b}");
+}

@@ -153,7 +153,7 @@ fn angle_features(p: &[f64], g: &[f64], ng: f64, names: &[String]) -> Vec<f64> {
             // Σ (i + j − μ_x − μ_y)³ p  (IBSI 7NFM).
             "ClusterShade" => sum_ij(&|i, j, v| (i + j - ux - uy).powi(3) * v),
             // Σ (i + j − μ_x − μ_y)² p  (IBSI DG8W).
-            "ClusterTendency" => sum_ij(&|i, j, v| (i + j - ux - uy).powi(2) * v),
+            "ClusterTendency" | "SumVariance" => sum_ij(&|i, j, v| (i + j - ux - uy).powi(2) * v),
             // Σ (i − j)² p  (IBSI ACUI).
             "Contrast" => sum_ij(&|i, j, v| (i - j).powi(2) * v),
             // (Σ p (i − μ_x)(j − μ_y)) / (σ_x σ_y + ε); 1 for a flat matrix  (IBSI NI2N).
@@ -168,7 +168,7 @@ fn angle_features(p: &[f64], g: &[f64], ng: f64, names: &[String]) -> Vec<f64> {
                 }
             }
             // Σ k p_{x−y}(k)  (IBSI TF7R).
-            "DifferenceAverage" => diff_avg,
+            "DifferenceAverage" | "Dissimilarity" => diff_avg,
             // −Σ p_{x−y} log2(p_{x−y} + ε)  (IBSI NTRS).
             "DifferenceEntropy" => entropy(&p_diff),
             // Σ (k − DA)² p_{x−y}(k)  (IBSI D3YU).
@@ -200,7 +200,7 @@ fn angle_features(p: &[f64], g: &[f64], ng: f64, names: &[String]) -> Vec<f64> {
                 }
             }
             // Σ p_{x−y}(k) / (1 + k²)  (IBSI WF0Z).
-            "Idm" => p_diff
+            "Idm" | "Homogeneity2" => p_diff
                 .iter()
                 .enumerate()
                 .map(|(k, v)| v / (1.0 + (k * k) as f64))
@@ -212,7 +212,7 @@ fn angle_features(p: &[f64], g: &[f64], ng: f64, names: &[String]) -> Vec<f64> {
                 .map(|(k, v)| v / (1.0 + (k * k) as f64 / (ng * ng)))
                 .sum(),
             // Σ p_{x−y}(k) / (1 + k)  (IBSI IB1Z).
-            "Id" => p_diff
+            "Id" | "Homogeneity1" => p_diff
                 .iter()
                 .enumerate()
                 .map(|(k, v)| v / (1.0 + k as f64))

@@ -15,6 +15,10 @@ pub const TABLE: &[(&str, Stat)] = &[
     ),
     ("DependenceVariance", Stat::SizeVariance),
     ("GrayLevelNonUniformity", Stat::GreyNonUniformity),
+    (
+        "GrayLevelNonUniformityNormalized",
+        Stat::GreyNonUniformityNormalized,
+    ),
     ("GrayLevelVariance", Stat::GreyVariance),
     ("HighGrayLevelEmphasis", Stat::HighGreyEmphasis),
     ("LargeDependenceEmphasis", Stat::LargeEmphasis),

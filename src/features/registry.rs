@@ -85,7 +85,10 @@ pub const SHAPE: ClassSpec = ClassSpec {
     ],
 };
 
-/// Grey-level co-occurrence matrix features (IBSI chapter 3.6).
+/// Grey-level co-occurrence matrix features (IBSI chapter 3.6). The four PyRadiomics calls
+/// deprecated (off by default) are computed, when named, as the features they equal:
+/// Dissimilarity = DifferenceAverage, Homogeneity1 = Id, Homogeneity2 = Idm,
+/// SumVariance = ClusterTendency.
 pub const GLCM: ClassSpec = ClassSpec {
     name: "glcm",
     features: &[
@@ -98,6 +101,9 @@ pub const GLCM: ClassSpec = ClassSpec {
         on("DifferenceAverage"),
         on("DifferenceEntropy"),
         on("DifferenceVariance"),
+        off("Dissimilarity"),
+        off("Homogeneity1"),
+        off("Homogeneity2"),
         on("Id"),
         on("Idm"),
         on("Idmn"),
@@ -113,6 +119,7 @@ pub const GLCM: ClassSpec = ClassSpec {
         on("SumAverage"),
         on("SumEntropy"),
         on("SumSquares"),
+        off("SumVariance"),
     ],
 };
 
@@ -162,7 +169,8 @@ pub const GLSZM: ClassSpec = ClassSpec {
     ],
 };
 
-/// Grey-level dependence matrix features (IBSI chapter 3.11, NGLDM).
+/// Grey-level dependence matrix features (IBSI chapter 3.11, NGLDM). The deprecated
+/// GrayLevelNonUniformityNormalized (equal to first-order Uniformity) is computed when named.
 pub const GLDM: ClassSpec = ClassSpec {
     name: "gldm",
     features: &[
@@ -171,6 +179,7 @@ pub const GLDM: ClassSpec = ClassSpec {
         on("DependenceNonUniformityNormalized"),
         on("DependenceVariance"),
         on("GrayLevelNonUniformity"),
+        off("GrayLevelNonUniformityNormalized"),
         on("GrayLevelVariance"),
         on("HighGrayLevelEmphasis"),
         on("LargeDependenceEmphasis"),
