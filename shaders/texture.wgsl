@@ -262,3 +262,46 @@ fn glrlm_lines(
         }
     }
 }
+
+// GLCM with many grey levels: neighbouring voxels mostly have close grey levels, so the pairs
+// near the diagonal (|j − i| ≤ w, w = params.alpha) are counted in workgroup memory, the
+// others directly in global memory.
+@compute @workgroup_size(64)
+fn glcm_band(
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(local_invocation_index) lid: u32,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+) {
+    let ng = params.ng;
+    let w = params.alpha;
+    let width = 2u * w + 1u;
+    let bins = ng * width;
+    clear_local(lid, bins);
+    workgroupBarrier();
+    let a = wid.z;
+    let off = angles[a].xyz;
+    for (var idx = wid.x * 64u + lid; idx < params.n_voxels; idx += nwg.x * 64u) {
+        let i = levels[idx];
+        if (i != 0u) {
+            let j = level_at(coords(idx) + off);
+            if (j != 0u) {
+                if (j + w >= i && j <= i + w) {
+                    atomicAdd(&local_counts[(i - 1u) * width + (j + w - i)], 1u);
+                } else {
+                    atomicAdd(&counts[(a * ng + i - 1u) * ng + j - 1u], 1u);
+                }
+            }
+        }
+    }
+    workgroupBarrier();
+    for (var e = lid; e < bins; e += 64u) {
+        let v = atomicLoad(&local_counts[e]);
+        if (v != 0u) {
+            let i = e / width + 1u;
+            let d = e % width;
+            // j = i + d − w, within 1..=ng for every bin that was counted.
+            let j = i + d - w;
+            atomicAdd(&counts[(a * ng + i - 1u) * ng + j - 1u], v);
+        }
+    }
+}

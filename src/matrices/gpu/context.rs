@@ -34,12 +34,14 @@ enum Kernel {
     GlcmLocal = 3,
     /// GLRLM walked line by line, short runs counted in workgroup memory first.
     GlrlmLines = 4,
+    /// GLCM with the pairs near the diagonal counted in workgroup memory first.
+    GlcmBand = 5,
 }
 
 /// Bins of the workgroup-memory histograms (`LOCAL_BINS` in `texture.wgsl`).
 const LOCAL_BINS: u64 = 4096;
 /// Lines walked by one workgroup of the GLRLM kernel (two per invocation).
-const LINES_PER_WORKGROUP: u64 = 128;
+const LINES_PER_WORKGROUP: u64 = 512;
 /// Most bytes of buffers kept for reuse between batches.
 const POOL_BYTES: u64 = 2 << 30;
 
@@ -54,7 +56,7 @@ fn part(buffer: &wgpu::Buffer, bytes: u64) -> wgpu::BindingResource<'_> {
 
 /// Voxels per workgroup and direction for the privatised kernels: enough to pay for adding
 /// the workgroup's histogram to the global one.
-const VOXELS_PER_WORKGROUP: u64 = 4096;
+const VOXELS_PER_WORKGROUP: u64 = 32768;
 
 /// Adapter, device, queue and compiled pipelines, created once per process.
 pub struct GpuContext {
@@ -172,19 +174,26 @@ impl GpuContext {
             immediate_size: 0,
         });
         // In the order of `Kernel`.
-        let pipelines = ["glcm", "gldm", "ngtdm", "glcm_local", "glrlm_lines"]
-            .iter()
-            .map(|entry| {
-                device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-                    label: Some(entry),
-                    layout: Some(&pl),
-                    module: &module,
-                    entry_point: Some(entry),
-                    compilation_options: Default::default(),
-                    cache: None,
-                })
+        let pipelines = [
+            "glcm",
+            "gldm",
+            "ngtdm",
+            "glcm_local",
+            "glrlm_lines",
+            "glcm_band",
+        ]
+        .iter()
+        .map(|entry| {
+            device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                label: Some(entry),
+                layout: Some(&pl),
+                module: &module,
+                entry_point: Some(entry),
+                compilation_options: Default::default(),
+                cache: None,
             })
-            .collect();
+        })
+        .collect();
         let no_starts = device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("no starts"),
             size: 16,
@@ -315,12 +324,16 @@ impl GpuContext {
                 let nr = glrlm_nr(img) as u64;
                 let (kernel, angles, alpha, words) = match req {
                     Request::Glcm(a) => {
-                        let k = if ng * ng <= LOCAL_BINS {
-                            Kernel::GlcmLocal
+                        // Band half-width that fits the workgroup histogram.
+                        let band = (LOCAL_BINS / ng).saturating_sub(1) / 2;
+                        let (k, w) = if ng * ng <= LOCAL_BINS {
+                            (Kernel::GlcmLocal, 0)
+                        } else if band >= 1 {
+                            (Kernel::GlcmBand, band as u32)
                         } else {
-                            Kernel::Glcm
+                            (Kernel::Glcm, 0)
                         };
-                        (k, a, 0, a.len() as u64 * ng * ng)
+                        (k, a, w, a.len() as u64 * ng * ng)
                     }
                     Request::Glrlm(a) => (Kernel::GlrlmLines, a, 0, a.len() as u64 * ng * nr),
                     Request::Gldm(a, alpha) => (
@@ -427,7 +440,9 @@ impl GpuContext {
                 if !angles.is_empty() || matches!(kernel, Kernel::Gldm | Kernel::Ngtdm) {
                     let max_dim = self.limits.max_compute_workgroups_per_dimension as u64;
                     let (gx, gy) = match kernel {
-                        Kernel::GlcmLocal => (n_vox.div_ceil(VOXELS_PER_WORKGROUP).min(max_dim), 1),
+                        Kernel::GlcmLocal | Kernel::GlcmBand => {
+                            (n_vox.div_ceil(VOXELS_PER_WORKGROUP).min(max_dim), 1)
+                        }
                         Kernel::GlrlmLines => {
                             (widest.div_ceil(LINES_PER_WORKGROUP).clamp(1, max_dim), 1)
                         }
@@ -442,9 +457,10 @@ impl GpuContext {
                     pass.set_bind_group(0, &bind, &[]);
                     // GLCM and GLRLM: one grid layer per direction.
                     let gz = match kernel {
-                        Kernel::Glcm | Kernel::GlcmLocal | Kernel::GlrlmLines => {
-                            angles.len() as u32
-                        }
+                        Kernel::Glcm
+                        | Kernel::GlcmLocal
+                        | Kernel::GlcmBand
+                        | Kernel::GlrlmLines => angles.len() as u32,
                         Kernel::Gldm | Kernel::Ngtdm => 1,
                     };
                     pass.dispatch_workgroups(gx as u32, gy as u32, gz);
@@ -529,11 +545,13 @@ fn assemble(img: &GreyImage, req: &Request, kernel: Kernel, data: &[u32]) -> Mat
     let counts = || data.iter().map(|&v| v as u64).collect::<Vec<u64>>();
     let ng = img.ng as usize;
     match (kernel, req) {
-        (Kernel::Glcm | Kernel::GlcmLocal, Request::Glcm(a)) => Matrix::Glcm(glcm::Glcm {
-            ng,
-            angles: a.clone(),
-            counts: counts(),
-        }),
+        (Kernel::Glcm | Kernel::GlcmLocal | Kernel::GlcmBand, Request::Glcm(a)) => {
+            Matrix::Glcm(glcm::Glcm {
+                ng,
+                angles: a.clone(),
+                counts: counts(),
+            })
+        }
         (Kernel::GlrlmLines, Request::Glrlm(a)) => {
             let mut m = glrlm::Glrlm {
                 ng,
