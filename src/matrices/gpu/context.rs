@@ -41,7 +41,7 @@ enum Kernel {
 /// Bins of the workgroup-memory histograms (`LOCAL_BINS` in `texture.wgsl`).
 const LOCAL_BINS: u64 = 4096;
 /// Lines walked by one workgroup of the GLRLM kernel (two per invocation).
-const LINES_PER_WORKGROUP: u64 = 512;
+const LINES_PER_WORKGROUP: u64 = 128;
 /// Most bytes of buffers kept for reuse between batches.
 const POOL_BYTES: u64 = 2 << 30;
 
@@ -56,7 +56,7 @@ fn part(buffer: &wgpu::Buffer, bytes: u64) -> wgpu::BindingResource<'_> {
 
 /// Voxels per workgroup and direction for the privatised kernels: enough to pay for adding
 /// the workgroup's histogram to the global one.
-const VOXELS_PER_WORKGROUP: u64 = 32768;
+const VOXELS_PER_WORKGROUP: u64 = 4096;
 
 /// Adapter, device, queue and compiled pipelines, created once per process.
 pub struct GpuContext {
