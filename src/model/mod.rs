@@ -9,6 +9,7 @@
 pub mod distributions;
 pub mod error;
 pub mod input;
+pub mod lasso;
 pub mod logistic;
 
 pub use error::{StatsError, StatsResult};
