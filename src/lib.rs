@@ -16,7 +16,9 @@ pub mod io;
 pub mod matrices;
 pub mod model;
 pub mod preprocess;
+pub mod report;
 pub mod settings;
+pub mod study;
 
 pub use error::{Error, Result};
 pub use settings::Params;

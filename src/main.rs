@@ -9,6 +9,10 @@ use gpurad::matrices::gpu::{DeviceChoice, GpuContext};
 
 use gpurad::bench;
 use gpurad::io::{manifest, matrix_dump, table};
+use gpurad::study::clinical::Clinical;
+use gpurad::study::dataset::Dataset;
+use gpurad::study::fit::{fit, FitOptions};
+use gpurad::study::validate::{validate, write_predictions};
 use gpurad::{batch, Params};
 
 /// Radiomics features from NIfTI images, compatible with PyRadiomics and IBSI.
@@ -100,6 +104,83 @@ enum Command {
         #[arg(long, default_value = "cpu")]
         device: DeviceChoice,
         /// Output file (JSON default: standard output; required for npy).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Fit the Radscore (LASSO-logistic with cross-validation, as R's cv.glmnet) and the
+    /// logistic models (combined, clinical only, Radscore only) on a feature table's training
+    /// patients; writes model.json.
+    Fit {
+        /// Feature table (CSV, one row per patient): gpurad's extraction output or any other.
+        #[arg(long)]
+        train: PathBuf,
+        /// Outcome column (0/1).
+        #[arg(long)]
+        outcome: String,
+        /// ID column (default: ID when present).
+        #[arg(long)]
+        id: Option<String>,
+        /// Clinical predictors, comma-separated: a column, or a threshold such as age>60 or
+        /// alp>120 (strict), which becomes a 0/1 indicator.
+        #[arg(long, value_delimiter = ',')]
+        clinical: Vec<String>,
+        /// Columns never used as features, comma-separated.
+        #[arg(long, value_delimiter = ',')]
+        exclude: Vec<String>,
+        /// Cohort column: only its `--train-value` rows are used (default: cohort when present).
+        #[arg(long)]
+        cohort_col: Option<String>,
+        /// Training cohort label.
+        #[arg(long, default_value = "train")]
+        train_value: String,
+        /// Column of cross-validation fold ids (1..K); else folds are drawn with --nfolds/--seed.
+        #[arg(long)]
+        foldid_col: Option<String>,
+        /// Number of cross-validation folds.
+        #[arg(long, default_value_t = 10)]
+        nfolds: usize,
+        /// Seed of the fold draw.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// λ of the Radscore: min, 1se or a value.
+        #[arg(long, default_value = "min")]
+        lambda: gpurad::study::fit::LambdaRule,
+        /// Drop patients with missing values instead of stopping with an error.
+        #[arg(long)]
+        drop_incomplete: bool,
+        /// Model file to write.
+        #[arg(short, long, default_value = "model.json")]
+        output: PathBuf,
+    },
+    /// Validate a fitted model on a feature table, per cohort: AUC with DeLong CI, DeLong
+    /// tests, sensitivity/specificity at the training Youden threshold, Hosmer–Lemeshow,
+    /// calibration, decision curves. Writes DIR/metrics.json and DIR/predictions.csv.
+    Validate {
+        /// model.json from `gpurad fit`.
+        #[arg(long)]
+        model: PathBuf,
+        /// Feature table with the outcome.
+        #[arg(long)]
+        data: PathBuf,
+        /// Cohort column (default: cohort when present).
+        #[arg(long)]
+        cohort_col: Option<String>,
+        /// Drop patients with missing values instead of stopping with an error.
+        #[arg(long)]
+        drop_incomplete: bool,
+        /// Output folder.
+        #[arg(short, long, default_value = "validation")]
+        output: PathBuf,
+    },
+    /// Radscore and predicted probabilities of new patients (CSV to standard output or -o).
+    Predict {
+        /// model.json from `gpurad fit`.
+        #[arg(long)]
+        model: PathBuf,
+        /// Feature table of the new patients.
+        #[arg(long)]
+        data: PathBuf,
+        /// Output CSV (default: standard output).
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
@@ -218,9 +299,139 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Fit {
+            train,
+            outcome,
+            id,
+            clinical,
+            exclude,
+            cohort_col,
+            train_value,
+            foldid_col,
+            nfolds,
+            seed,
+            lambda,
+            drop_incomplete,
+            output,
+        } => {
+            let ds = Dataset::read(&train)?;
+            let cohort =
+                cohort_col.or_else(|| ds.column("cohort").ok().map(|_| "cohort".to_string()));
+            let options = FitOptions {
+                outcome,
+                id,
+                clinical: clinical
+                    .iter()
+                    .map(|c| Clinical::parse(c))
+                    .collect::<Result<_, _>>()?,
+                exclude,
+                cohort,
+                train_value,
+                foldid: foldid_col,
+                nfolds,
+                seed,
+                lambda,
+                drop_incomplete,
+            };
+            let model = fit(&ds, &options)?;
+            std::fs::write(&output, serde_json::to_string_pretty(&model)? + "\n")
+                .map_err(|e| anyhow::anyhow!("cannot write '{}': {e}", output.display()))?;
+            eprintln!(
+                "{} training patients ({} events), {} candidate features, {} kept by the LASSO at λ = {:.4e}",
+                model.training.n,
+                model.training.events,
+                model.features.len(),
+                model.radscore.coefficients.len(),
+                model.lambda
+            );
+            eprintln!("{}", model.radscore.formula);
+            eprintln!("model written to {}", output.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Validate {
+            model,
+            data,
+            cohort_col,
+            drop_incomplete,
+            output,
+        } => {
+            let m = read_model(&model)?;
+            let ds = Dataset::read(&data)?;
+            let cohort =
+                cohort_col.or_else(|| ds.column("cohort").ok().map(|_| "cohort".to_string()));
+            let (metrics, preds) = validate(&m, &ds, cohort.as_deref(), drop_incomplete)?;
+            std::fs::create_dir_all(&output)
+                .map_err(|e| anyhow::anyhow!("cannot create '{}': {e}", output.display()))?;
+            let json = serde_json::json!({"gpurad_version": gpurad::extract::VERSION, "model": model, "cohorts": metrics});
+            std::fs::write(
+                output.join("metrics.json"),
+                serde_json::to_string_pretty(&json)? + "\n",
+            )?;
+            write_predictions(
+                &preds,
+                std::fs::File::create(output.join("predictions.csv"))?,
+            )?;
+            print_summary(&metrics);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Predict {
+            model,
+            data,
+            output,
+        } => {
+            let m = read_model(&model)?;
+            let ds = Dataset::read(&data)?;
+            let rows: Vec<usize> = (0..ds.rows.len()).collect();
+            let preds = gpurad::study::validate::predict(&m, &ds, &rows, None)?;
+            write_predictions(&preds, open_output(&output)?)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Bench(args) => {
             bench::run(&args)?;
             Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn read_model(path: &std::path::Path) -> anyhow::Result<gpurad::study::fit::Model> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| anyhow::anyhow!("cannot read model '{}': {e}", path.display()))?;
+    serde_json::from_str(&text)
+        .map_err(|e| anyhow::anyhow!("'{}' is not a gpurad model file: {e}", path.display()))
+}
+
+/// The study's summary table: per model and cohort AUC (95% CI), sensitivity, specificity,
+/// Hosmer–Lemeshow p; then the DeLong tests.
+fn print_summary(metrics: &[gpurad::study::validate::CohortMetrics]) {
+    println!(
+        "{:<12} {:<10} {:>5} {:>22} {:>6} {:>6} {:>7}",
+        "cohort", "model", "n", "AUC (95% CI)", "sens", "spec", "HL p"
+    );
+    for c in metrics {
+        for (name, m) in &c.models {
+            let f = |k: &str| m[k].as_f64().unwrap_or(f64::NAN);
+            println!(
+                "{:<12} {:<10} {:>5} {:>22} {:>6.3} {:>6.3} {:>7.3}",
+                c.cohort,
+                name,
+                c.n,
+                format!(
+                    "{:.3} ({:.3}–{:.3})",
+                    f("auc"),
+                    m["auc_ci"][0].as_f64().unwrap_or(f64::NAN),
+                    m["auc_ci"][1].as_f64().unwrap_or(f64::NAN)
+                ),
+                f("sensitivity"),
+                f("specificity"),
+                m["hosmer_lemeshow"]["p"].as_f64().unwrap_or(f64::NAN)
+            );
+        }
+        for (k, v) in &c.delong {
+            println!(
+                "{:<12} DeLong {k}: p = {:.4}",
+                c.cohort,
+                v["p"].as_f64().unwrap_or(f64::NAN)
+            );
         }
     }
 }

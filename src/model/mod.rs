@@ -8,9 +8,12 @@
 
 pub mod distributions;
 pub mod error;
+pub mod filter;
 pub mod input;
 pub mod lasso;
 pub mod logistic;
+pub mod nomogram;
+pub mod standardize;
 
 pub use error::{StatsError, StatsResult};
 pub use logistic::{fit_logistic, Coefficient, LogisticFit, LogisticOptions};

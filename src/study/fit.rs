@@ -1,0 +1,470 @@
+//! `gpurad fit`: from a training feature table to a Radscore and three logistic models.
+//!
+//! Steps (each reported in the model file): pick the training patients; take every numeric
+//! column that is not the ID, outcome, cohort, fold, clinical or an excluded column (nor a
+//! `diagnostics_*` column) as a candidate feature; drop constant features; standardise with
+//! the training mean and SD (n − 1); LASSO-logistic path with K-fold cross-validation on
+//! binomial deviance exactly as R's `cv.glmnet` ([`crate::model::lasso`]); the Radscore is
+//! the LASSO linear predictor at the chosen λ (`λ.min`, `λ.1se` or a value):
+//! `Radscore = β₀ + Σ βⱼ·(xⱼ − meanⱼ)/sdⱼ`. Then three logistic regressions
+//! ([`crate::model::logistic`]): combined (Radscore + clinical), clinical only, Radscore only,
+//! each with its Youden threshold on the training patients (pROC's convention).
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+
+use super::clinical::Clinical;
+use super::dataset::Dataset;
+use crate::error::{Error, Result};
+use crate::evaluate::threshold::youden;
+use crate::model::lasso::{cross_validate, fold_ids, LassoOptions};
+use crate::model::logistic::{fit_logistic, LogisticFit, LogisticOptions};
+
+/// How to fit (the `gpurad fit` options).
+#[derive(Debug, Clone)]
+pub struct FitOptions {
+    /// Outcome column (0/1).
+    pub outcome: String,
+    /// ID column (default: `ID` when present).
+    pub id: Option<String>,
+    /// Clinical predictors.
+    pub clinical: Vec<Clinical>,
+    /// Columns never used as features.
+    pub exclude: Vec<String>,
+    /// Cohort column; when present only rows with `train_value` are used.
+    pub cohort: Option<String>,
+    /// The training cohort's label (default `train`).
+    pub train_value: String,
+    /// Column of fold ids 1..K; else folds are drawn with `nfolds` and `seed`.
+    pub foldid: Option<String>,
+    /// Number of folds when drawn (default 10).
+    pub nfolds: usize,
+    /// Seed of the fold draw.
+    pub seed: u64,
+    /// `min`, `1se` or a λ value.
+    pub lambda: LambdaRule,
+    /// Drop patients with a missing value instead of failing.
+    pub drop_incomplete: bool,
+}
+
+/// Which λ of the cross-validated path defines the Radscore.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub enum LambdaRule {
+    /// λ with the smallest cross-validated deviance (`lambda.min`).
+    Min,
+    /// Largest λ within one standard error of the minimum (`lambda.1se`).
+    OneSe,
+    /// A given λ (glmnet's interpolation between path values).
+    Value(f64),
+}
+
+impl std::str::FromStr for LambdaRule {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s {
+            "min" => Ok(Self::Min),
+            "1se" => Ok(Self::OneSe),
+            v => v
+                .parse::<f64>()
+                .ok()
+                .filter(|x| *x >= 0.0 && x.is_finite())
+                .map(Self::Value)
+                .ok_or_else(|| {
+                    format!("--lambda takes min, 1se or a non-negative number, not '{v}'")
+                }),
+        }
+    }
+}
+
+/// A logistic model's coefficient table as stored in the model file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LogisticSummary {
+    /// Terms, `(Intercept)` first.
+    pub terms: Vec<String>,
+    /// Estimates (log odds ratios).
+    pub coefficients: Vec<f64>,
+    /// Standard errors.
+    pub se: Vec<f64>,
+    /// Wald z.
+    pub z: Vec<f64>,
+    /// Two-sided Wald p-values.
+    pub p: Vec<f64>,
+    /// Odds ratios.
+    pub or: Vec<f64>,
+    /// 95% Wald confidence intervals of the odds ratios.
+    pub or_ci: Vec<[f64; 2]>,
+    /// Youden-optimal threshold on the training patients (positive when p ≥ threshold).
+    pub threshold: f64,
+}
+
+impl LogisticSummary {
+    fn from_fit(f: &LogisticFit, threshold: f64) -> Self {
+        let c = &f.coefficients;
+        LogisticSummary {
+            terms: c.iter().map(|c| c.term.clone()).collect(),
+            coefficients: c.iter().map(|c| c.estimate).collect(),
+            se: c.iter().map(|c| c.std_error).collect(),
+            z: c.iter().map(|c| c.z).collect(),
+            p: c.iter().map(|c| c.p_value).collect(),
+            or: c.iter().map(|c| c.odds_ratio).collect(),
+            or_ci: c.iter().map(|c| [c.ci_low, c.ci_high]).collect(),
+            threshold,
+        }
+    }
+
+    /// Predicted probabilities for predictor columns in the order of `terms[1..]`.
+    pub fn predict(&self, columns: &[&[f64]]) -> Vec<f64> {
+        let n = columns.first().map_or(0, |c| c.len());
+        (0..n)
+            .map(|i| {
+                let eta = columns
+                    .iter()
+                    .zip(&self.coefficients[1..])
+                    .fold(self.coefficients[0], |acc, (x, b)| acc + b * x[i]);
+                crate::model::logistic::inverse_logit(eta)
+            })
+            .collect()
+    }
+}
+
+/// Feature standardisation of the training patients.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Standardization {
+    /// Mean per feature (in `Model::features` order).
+    pub mean: Vec<f64>,
+    /// Sample SD (n − 1) per feature.
+    pub sd: Vec<f64>,
+}
+
+/// The Radscore: LASSO intercept and the non-zero coefficients of the standardised features.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Radscore {
+    /// Intercept β₀.
+    pub intercept: f64,
+    /// Feature name → β (non-zero only, in feature order).
+    pub coefficients: serde_json::Map<String, serde_json::Value>,
+    /// The formula in words.
+    pub formula: String,
+}
+
+/// Cross-validation results.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CvSummary {
+    /// Number of folds.
+    pub nfolds: usize,
+    /// Mean cross-validated deviance per λ.
+    pub cvm: Vec<f64>,
+    /// Its standard error per λ.
+    pub cvsd: Vec<f64>,
+    /// Non-zero coefficients per λ.
+    pub nzero: Vec<usize>,
+}
+
+/// The three logistic models.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Models {
+    /// Radscore + clinical predictors (absent without clinical predictors).
+    pub combined: Option<LogisticSummary>,
+    /// Clinical predictors only (absent without clinical predictors).
+    pub clinical: Option<LogisticSummary>,
+    /// Radscore only.
+    pub radscore: LogisticSummary,
+}
+
+/// Everything `gpurad fit` writes to `model.json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Model {
+    /// gpurad version that fitted it.
+    pub gpurad_version: String,
+    /// Outcome column.
+    pub outcome: String,
+    /// ID column, if any.
+    pub id: Option<String>,
+    /// Clinical predictors.
+    pub clinical: Vec<Clinical>,
+    /// Candidate features after dropping constant ones, in table order.
+    pub features: Vec<String>,
+    /// Features dropped because they are constant in the training patients.
+    pub dropped_constant: Vec<String>,
+    /// Training patients and events.
+    pub training: Training,
+    /// Standardisation of `features`.
+    pub standardization: Standardization,
+    /// The λ path.
+    pub lambda_path: Vec<f64>,
+    /// Cross-validation.
+    pub cv: CvSummary,
+    /// `lambda.min`.
+    pub lambda_min: f64,
+    /// `lambda.1se`.
+    pub lambda_1se: f64,
+    /// The λ of the Radscore and the rule that chose it.
+    pub lambda: f64,
+    /// Rule used for `lambda`.
+    pub lambda_rule: LambdaRule,
+    /// LASSO coefficients along the path (one vector per λ), for the path figure.
+    pub path_betas: Vec<Vec<f64>>,
+    /// The Radscore.
+    pub radscore: Radscore,
+    /// The logistic models.
+    pub models: Models,
+}
+
+/// Patients used for fitting.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Training {
+    /// Number of patients.
+    pub n: usize,
+    /// Number of events (outcome 1).
+    pub events: usize,
+    /// Patients dropped for missing values (with `--drop-incomplete`).
+    pub dropped_incomplete: usize,
+}
+
+fn err(ds: &Dataset, detail: String) -> Error {
+    Error::Manifest {
+        path: ds.path.clone(),
+        detail,
+    }
+}
+
+fn stats(e: crate::model::StatsError, what: &str) -> Error {
+    Error::Compute(format!("{what}: {e}"))
+}
+
+/// Standardised copies of `x` with the given means and SDs.
+pub fn standardize(x: &[Vec<f64>], s: &Standardization) -> Vec<Vec<f64>> {
+    x.iter()
+        .zip(s.mean.iter().zip(&s.sd))
+        .map(|(col, (m, sd))| col.iter().map(|v| (v - m) / sd).collect())
+        .collect()
+}
+
+/// Radscore of patients given their standardised features (in `Model::features` order).
+pub fn radscore_of(model: &Model, z: &[Vec<f64>]) -> Vec<f64> {
+    let n = z.first().map_or(0, Vec::len);
+    let mut r = vec![model.radscore.intercept; n];
+    for (name, beta) in &model.radscore.coefficients {
+        let j = model
+            .features
+            .iter()
+            .position(|f| f == name)
+            .expect("Radscore terms are features");
+        let b = beta.as_f64().expect("numeric coefficient");
+        for (ri, v) in r.iter_mut().zip(&z[j]) {
+            *ri += b * v;
+        }
+    }
+    r
+}
+
+/// Rows of `ds` in cohort `value` of column `cohort` (all rows without a cohort column).
+pub fn cohort_rows(ds: &Dataset, cohort: Option<&str>, value: &str) -> Result<Vec<usize>> {
+    match cohort {
+        None => Ok((0..ds.rows.len()).collect()),
+        Some(c) => {
+            let col = ds.column(c)?;
+            let rows: Vec<usize> = (0..ds.rows.len())
+                .filter(|&i| ds.rows[i][col] == value)
+                .collect();
+            if rows.is_empty() {
+                return Err(err(ds, format!("no patient has {c} = '{value}'")));
+            }
+            Ok(rows)
+        }
+    }
+}
+
+/// Fits the Radscore and the logistic models on the training patients of `ds`.
+pub fn fit(ds: &Dataset, o: &FitOptions) -> Result<Model> {
+    let id =
+        o.id.clone()
+            .or_else(|| ds.columns.iter().find(|c| c.as_str() == "ID").cloned());
+    let mut rows = cohort_rows(ds, o.cohort.as_deref(), &o.train_value)?;
+    let mut reserved: BTreeSet<&str> = [o.outcome.as_str()].into_iter().collect();
+    reserved.extend(id.as_deref());
+    reserved.extend(o.cohort.as_deref());
+    reserved.extend(o.foldid.as_deref());
+    reserved.extend(o.clinical.iter().map(|c| c.column.as_str()));
+    reserved.extend(o.exclude.iter().map(String::as_str));
+    for c in &o.exclude {
+        ds.column(c)?;
+    }
+    let feature_cols: Vec<usize> = (0..ds.columns.len())
+        .filter(|&c| {
+            let name = ds.columns[c].as_str();
+            !reserved.contains(name)
+                && !name.starts_with("diagnostics_")
+                && name != "error"
+                && ds.is_numeric_column(c, &rows)
+        })
+        .collect();
+    if feature_cols.is_empty() {
+        return Err(err(
+            ds,
+            "no numeric feature columns besides the outcome, ID, cohort and clinical columns"
+                .into(),
+        ));
+    }
+    let mut needed = feature_cols.clone();
+    needed.push(ds.column(&o.outcome)?);
+    for c in &o.clinical {
+        needed.push(ds.column(&c.column)?);
+    }
+    if let Some(f) = &o.foldid {
+        needed.push(ds.column(f)?);
+    }
+    let before = rows.len();
+    if o.drop_incomplete {
+        rows = ds.complete_rows(&needed, &rows);
+    }
+    let dropped_incomplete = before - rows.len();
+    let y = ds.numeric(&o.outcome, &rows)?;
+    let mut features = Vec::new();
+    let mut dropped_constant = Vec::new();
+    let mut x: Vec<Vec<f64>> = Vec::new();
+    let (mut mean, mut sd) = (Vec::new(), Vec::new());
+    for &c in &feature_cols {
+        let name = &ds.columns[c];
+        let v = ds.numeric(name, &rows)?;
+        let n = v.len() as f64;
+        let m = v.iter().sum::<f64>() / n;
+        let s = (v.iter().map(|a| (a - m).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+        if s.is_nan() || s <= 0.0 {
+            dropped_constant.push(name.clone());
+            continue;
+        }
+        features.push(name.clone());
+        mean.push(m);
+        sd.push(s);
+        x.push(v);
+    }
+    if features.is_empty() {
+        return Err(err(
+            ds,
+            "every candidate feature is constant in the training patients".into(),
+        ));
+    }
+    let standardization = Standardization { mean, sd };
+    let z = standardize(&x, &standardization);
+    let foldid: Vec<usize> = match &o.foldid {
+        Some(f) => ds
+            .numeric(f, &rows)?
+            .iter()
+            .map(|v| {
+                if *v >= 1.0 && v.fract() == 0.0 {
+                    Ok(*v as usize)
+                } else {
+                    Err(err(
+                        ds,
+                        format!("fold id {v} in '{f}' is not a whole number ≥ 1"),
+                    ))
+                }
+            })
+            .collect::<Result<_>>()?,
+        None => fold_ids(rows.len(), o.nfolds, o.seed).map_err(|e| stats(e, "fold assignment"))?,
+    };
+    let cv = cross_validate(&z, &y, &foldid, &LassoOptions::default())
+        .map_err(|e| stats(e, "LASSO cross-validation"))?;
+    let lambda = match o.lambda {
+        LambdaRule::Min => cv.lambda_min,
+        LambdaRule::OneSe => cv.lambda_1se,
+        LambdaRule::Value(v) => v,
+    };
+    let (a0, beta) = cv.path.coefficients_at(lambda);
+    let mut coefficients = serde_json::Map::new();
+    let mut terms = vec![format!("{a0:.6}")];
+    for (name, b) in features.iter().zip(&beta) {
+        if *b != 0.0 {
+            coefficients.insert(name.clone(), serde_json::json!(b));
+            terms.push(format!("{b:+.6}·z({name})"));
+        }
+    }
+    if coefficients.is_empty() {
+        return Err(Error::Compute(format!(
+            "the LASSO keeps no feature at λ = {lambda:.4e}: the Radscore would be constant; try --lambda min or a smaller value"
+        )));
+    }
+    let radscore = Radscore {
+        intercept: a0,
+        coefficients,
+        formula: format!(
+            "Radscore = {}, where z(f) = (f − mean)/sd of the training patients",
+            terms.join(" ")
+        ),
+    };
+    let mut model = Model {
+        gpurad_version: crate::extract::VERSION.into(),
+        outcome: o.outcome.clone(),
+        id,
+        clinical: o.clinical.clone(),
+        features,
+        dropped_constant,
+        training: Training {
+            n: rows.len(),
+            events: y.iter().filter(|v| **v == 1.0).count(),
+            dropped_incomplete,
+        },
+        standardization,
+        lambda_path: cv.path.lambdas.clone(),
+        cv: CvSummary {
+            nfolds: foldid.iter().copied().max().unwrap_or(0),
+            cvm: cv.cvm.clone(),
+            cvsd: cv.cvsd.clone(),
+            nzero: cv.nzero.clone(),
+        },
+        lambda_min: cv.lambda_min,
+        lambda_1se: cv.lambda_1se,
+        lambda,
+        lambda_rule: o.lambda,
+        path_betas: cv.path.betas.clone(),
+        radscore,
+        models: Models {
+            combined: None,
+            clinical: None,
+            radscore: LogisticSummary {
+                terms: vec![],
+                coefficients: vec![],
+                se: vec![],
+                z: vec![],
+                p: vec![],
+                or: vec![],
+                or_ci: vec![],
+                threshold: 0.0,
+            },
+        },
+    };
+    let rad = radscore_of(&model, &z);
+    let clinical_values: Vec<Vec<f64>> = o
+        .clinical
+        .iter()
+        .map(|c| {
+            Ok(ds
+                .numeric(&c.column, &rows)?
+                .into_iter()
+                .map(|v| c.value(v))
+                .collect())
+        })
+        .collect::<Result<_>>()?;
+    let logit = |preds: Vec<(&str, &[f64])>, what: &str| -> Result<LogisticSummary> {
+        let f = fit_logistic(&y, &preds, None, &LogisticOptions::default())
+            .map_err(|e| stats(e, what))?;
+        let best = youden(&y, &f.fitted).map_err(|e| stats(e, what))?;
+        Ok(LogisticSummary::from_fit(&f, best[0].threshold))
+    };
+    model.models.radscore = logit(vec![("Radscore", &rad)], "Radscore model")?;
+    if !o.clinical.is_empty() {
+        let clin: Vec<(&str, &[f64])> = o
+            .clinical
+            .iter()
+            .zip(&clinical_values)
+            .map(|(c, v)| (c.name.as_str(), v.as_slice()))
+            .collect();
+        let mut comb = vec![("Radscore", rad.as_slice())];
+        comb.extend(clin.iter().copied());
+        model.models.combined = Some(logit(comb, "combined model")?);
+        model.models.clinical = Some(logit(clin, "clinical model")?);
+    }
+    Ok(model)
+}

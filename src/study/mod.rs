@@ -1,0 +1,9 @@
+//! The study pipeline on a feature table: fit the Radscore and the logistic models on the
+//! training cohort ([`fit`]), validate them on every cohort and predict new patients
+//! ([`validate`]). Clinical predictors are columns or threshold expressions ([`clinical`]);
+//! the table is any CSV with one row per patient ([`dataset`]).
+
+pub mod clinical;
+pub mod dataset;
+pub mod fit;
+pub mod validate;
