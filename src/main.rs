@@ -345,7 +345,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 model.lambda
             );
             eprintln!("{}", model.radscore.formula);
-            eprintln!("model written to {}", output.display());
+            let dir = output
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(std::path::Path::new("."));
+            for (name, svg) in gpurad::study::figures::model_figures(&model)? {
+                std::fs::write(dir.join(&name), svg)?;
+            }
+            eprintln!(
+                "model written to {}; figures lasso_path.svg, lasso_cv.svg, nomogram.svg beside it",
+                output.display()
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Validate {
@@ -371,6 +381,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 &preds,
                 std::fs::File::create(output.join("predictions.csv"))?,
             )?;
+            for c in &metrics {
+                let rows: Vec<usize> = (0..preds.ids.len())
+                    .filter(|&i| cohort.is_none() || preds.cohort[i] == c.cohort)
+                    .collect();
+                let sub = preds.subset(&rows);
+                for (name, svg) in gpurad::study::figures::cohort_figures(&sub, &c.cohort)? {
+                    std::fs::write(output.join(&name), svg)?;
+                }
+            }
+            for (name, svg) in gpurad::study::figures::model_figures(&m)? {
+                if name == "nomogram.svg" {
+                    std::fs::write(output.join(&name), svg)?;
+                }
+            }
             print_summary(&metrics);
             Ok(ExitCode::SUCCESS)
         }

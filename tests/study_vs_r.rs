@@ -209,7 +209,22 @@ fn fit_and_validate_match_r() {
         failures.len(),
         failures.join("\n")
     );
-    assert!(Path::new(&out.join("metrics.json")).exists());
+    for f in [
+        "roc_train.svg",
+        "roc_validation.svg",
+        "calibration_validation.svg",
+        "decision_curve_validation.svg",
+        "nomogram.svg",
+    ] {
+        let svg = std::fs::read_to_string(out.join(f)).unwrap_or_else(|e| panic!("{f}: {e}"));
+        roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("{f} is not well-formed: {e}"));
+    }
+    for f in ["lasso_path.svg", "lasso_cv.svg", "nomogram.svg"] {
+        assert!(
+            Path::new(&dir.path().join(f)).exists(),
+            "fit writes {f} beside model.json"
+        );
+    }
 }
 
 #[test]

@@ -209,6 +209,85 @@ pub struct Model {
     pub radscore: Radscore,
     /// The logistic models.
     pub models: Models,
+    /// Nomogram of the combined model (of the Radscore model without clinical predictors).
+    pub nomogram: NomogramSummary,
+}
+
+/// A nomogram as stored in the model file (rms conventions, [`crate::model::nomogram`]).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NomogramSummary {
+    /// Which model it draws.
+    pub model: String,
+    /// One axis per predictor: values and their points.
+    pub axes: Vec<NomogramAxisSummary>,
+    /// Linear predictor at 0 total points.
+    pub points_intercept: f64,
+    /// Points per unit of linear predictor.
+    pub scale: f64,
+    /// Range of total points.
+    pub total_points_range: (f64, f64),
+    /// (total points, probability) ticks of the risk axis.
+    pub risk_ticks: Vec<(f64, f64)>,
+}
+
+/// One predictor axis of a [`NomogramSummary`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NomogramAxisSummary {
+    /// Predictor name.
+    pub name: String,
+    /// Axis values.
+    pub values: Vec<f64>,
+    /// Points of each value.
+    pub points: Vec<f64>,
+}
+
+fn nomogram_summary(
+    model: &str,
+    s: &LogisticSummary,
+    training: &[&[f64]],
+) -> Result<NomogramSummary> {
+    use crate::model::nomogram::{Nomogram, NomogramOptions};
+    let predictors: Vec<(&str, f64, &[f64])> = s.terms[1..]
+        .iter()
+        .zip(&s.coefficients[1..])
+        .zip(training)
+        .map(|((t, b), x)| (t.as_str(), *b, *x))
+        .collect();
+    let nomo = Nomogram::new(s.coefficients[0], &predictors, NomogramOptions::default())
+        .map_err(|e| stats(e, "nomogram"))?;
+    let max_total: f64 = nomo
+        .axes
+        .iter()
+        .map(|a| a.points.iter().copied().fold(0.0, f64::max))
+        .sum();
+    let risk_ticks = [
+        0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99,
+    ]
+    .iter()
+    .filter_map(|&p| nomo.points_for_probability(p).ok().map(|t| (t, p)))
+    .filter(|(t, _)| *t >= 0.0 && *t <= max_total)
+    .collect();
+    Ok(NomogramSummary {
+        model: model.into(),
+        axes: nomo
+            .axes
+            .iter()
+            .map(|a| NomogramAxisSummary {
+                name: a.name.clone(),
+                values: a.values.clone(),
+                // Round-off can put the widest axis end a hair beyond the scale.
+                points: a
+                    .points
+                    .iter()
+                    .map(|p| p.clamp(0.0, nomo.options.max_scale))
+                    .collect(),
+            })
+            .collect(),
+        points_intercept: nomo.points_intercept,
+        scale: nomo.scale,
+        total_points_range: (0.0, max_total),
+        risk_ticks,
+    })
 }
 
 /// Patients used for fitting.
@@ -434,6 +513,14 @@ pub fn fit(ds: &Dataset, o: &FitOptions) -> Result<Model> {
                 threshold: 0.0,
             },
         },
+        nomogram: NomogramSummary {
+            model: String::new(),
+            axes: vec![],
+            points_intercept: 0.0,
+            scale: 0.0,
+            total_points_range: (0.0, 0.0),
+            risk_ticks: vec![],
+        },
     };
     let rad = radscore_of(&model, &z);
     let clinical_values: Vec<Vec<f64>> = o
@@ -463,8 +550,13 @@ pub fn fit(ds: &Dataset, o: &FitOptions) -> Result<Model> {
             .collect();
         let mut comb = vec![("Radscore", rad.as_slice())];
         comb.extend(clin.iter().copied());
-        model.models.combined = Some(logit(comb, "combined model")?);
+        let training: Vec<&[f64]> = comb.iter().map(|(_, v)| *v).collect();
+        let combined = logit(comb, "combined model")?;
+        model.nomogram = nomogram_summary("combined", &combined, &training)?;
+        model.models.combined = Some(combined);
         model.models.clinical = Some(logit(clin, "clinical model")?);
+    } else {
+        model.nomogram = nomogram_summary("radscore", &model.models.radscore, &[&rad])?;
     }
     Ok(model)
 }

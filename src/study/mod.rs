@@ -5,5 +5,6 @@
 
 pub mod clinical;
 pub mod dataset;
+pub mod figures;
 pub mod fit;
 pub mod validate;

@@ -32,6 +32,24 @@ pub struct Predictions {
     pub outcome: Option<Vec<f64>>,
 }
 
+impl Predictions {
+    /// The predictions of the patients at positions `rows`.
+    pub fn subset(&self, rows: &[usize]) -> Predictions {
+        let pick = |v: &[f64]| rows.iter().map(|&i| v[i]).collect::<Vec<f64>>();
+        Predictions {
+            ids: rows.iter().map(|&i| self.ids[i].clone()).collect(),
+            cohort: rows.iter().map(|&i| self.cohort[i].clone()).collect(),
+            radscore: pick(&self.radscore),
+            probabilities: self
+                .probabilities
+                .iter()
+                .map(|(n, v)| (n.clone(), pick(v)))
+                .collect(),
+            outcome: self.outcome.as_ref().map(|y| pick(y)),
+        }
+    }
+}
+
 /// Metrics of one model in one cohort.
 #[derive(Debug, Clone, Serialize)]
 pub struct ModelMetrics {

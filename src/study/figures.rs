@@ -1,0 +1,140 @@
+//! The study's figures as SVG files: LASSO path and CV curve and the nomogram (from the
+//! model), and per cohort the ROC curves of the three models, the calibration plot and the
+//! decision curves (from the predictions).
+
+use super::fit::Model;
+use super::validate::Predictions;
+use crate::error::{Error, Result};
+use crate::evaluate::calibration::logistic_calibration;
+use crate::evaluate::decision_curve::{decision_curve, threshold_grid};
+use crate::evaluate::hosmer_lemeshow::hosmer_lemeshow;
+use crate::evaluate::roc::auc_delong_ci;
+use crate::evaluate::threshold::roc_curve;
+use crate::report::{
+    calibration_svg, decision_curve_svg, lasso_cv_svg, lasso_path_svg, nomogram_svg, roc_svg,
+    CalibrationGroup, CalibrationPlot, DecisionCurvePlot, LassoCvPlot, LassoPathPlot, NomogramPlot,
+    NomogramPredictor, RocSeries,
+};
+
+fn fig(e: impl std::fmt::Display) -> Error {
+    Error::Compute(format!("figure: {e}"))
+}
+
+/// Figures of the fitted model: `lasso_path.svg`, `lasso_cv.svg`, `nomogram.svg`.
+pub fn model_figures(model: &Model) -> Result<Vec<(String, String)>> {
+    let path = LassoPathPlot {
+        title: "LASSO coefficient path".into(),
+        lambdas: model.lambda_path.clone(),
+        feature_names: model.features.clone(),
+        coefficients: model.path_betas.clone(),
+        chosen_lambda: Some(model.lambda),
+    };
+    let cv = LassoCvPlot {
+        title: format!(
+            "{}-fold cross-validation (binomial deviance)",
+            model.cv.nfolds
+        ),
+        lambdas: model.lambda_path.clone(),
+        mean_deviance: model.cv.cvm.clone(),
+        sd: model.cv.cvsd.clone(),
+        lambda_min: model.lambda_min,
+        lambda_1se: model.lambda_1se,
+    };
+    let n = &model.nomogram;
+    let nomo = NomogramPlot {
+        title: format!("Nomogram ({} model)", n.model),
+        predictors: n
+            .axes
+            .iter()
+            .map(|a| NomogramPredictor {
+                name: a.name.clone(),
+                ticks: a
+                    .values
+                    .iter()
+                    .zip(&a.points)
+                    .map(|(v, p)| (format_value(*v), *p))
+                    .collect(),
+            })
+            .collect(),
+        total_points_range: n.total_points_range,
+        risk_ticks: n.risk_ticks.clone(),
+    };
+    Ok(vec![
+        ("lasso_path.svg".into(), lasso_path_svg(&path).map_err(fig)?),
+        ("lasso_cv.svg".into(), lasso_cv_svg(&cv).map_err(fig)?),
+        ("nomogram.svg".into(), nomogram_svg(&nomo).map_err(fig)?),
+    ])
+}
+
+fn format_value(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e9 {
+        format!("{v:.0}")
+    } else {
+        format!("{v}")
+    }
+}
+
+/// Figures of one cohort: `roc_<cohort>.svg`, `calibration_<cohort>.svg` (first model: the
+/// combined one when it exists), `decision_curve_<cohort>.svg`. The patients are those of
+/// `p` (with outcomes).
+pub fn cohort_figures(p: &Predictions, label: &str) -> Result<Vec<(String, String)>> {
+    let y = p
+        .outcome
+        .as_ref()
+        .ok_or_else(|| Error::Compute("figures need the outcome".into()))?;
+    let safe: String = label
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let mut series = Vec::new();
+    for (name, probs) in &p.probabilities {
+        let curve = roc_curve(y, probs).map_err(fig)?;
+        let ci = auc_delong_ci(y, probs, 0.95).map_err(fig)?;
+        series.push(RocSeries::from_curve(name.clone(), &curve, &ci));
+    }
+    let mut out = vec![(
+        format!("roc_{safe}.svg"),
+        roc_svg(&format!("ROC curves — {label}"), &series).map_err(fig)?,
+    )];
+    let (first, probs) = &p.probabilities[0];
+    let hl = hosmer_lemeshow(y, probs, 10).ok();
+    let cal = logistic_calibration(y, probs).ok();
+    let groups = match &hl {
+        Some(h) => CalibrationGroup::from_hosmer_lemeshow(h),
+        None => Vec::new(),
+    };
+    let plot = CalibrationPlot {
+        title: format!("Calibration ({first} model) — {label}"),
+        groups,
+        intercept: cal.map(|c| c.intercept),
+        slope: cal.map(|c| c.slope),
+        hosmer_lemeshow_p: hl.as_ref().map(|h| h.p_value),
+    };
+    out.push((
+        format!("calibration_{safe}.svg"),
+        calibration_svg(&plot).map_err(fig)?,
+    ));
+    let grid = threshold_grid(0.01, 0.99, 0.01).map_err(fig)?;
+    let curves: Vec<(String, Vec<_>)> = p
+        .probabilities
+        .iter()
+        .map(|(n, pr)| Ok((n.clone(), decision_curve(y, pr, &grid).map_err(fig)?)))
+        .collect::<Result<_>>()?;
+    let refs: Vec<(&str, &[_])> = curves
+        .iter()
+        .map(|(n, c)| (n.as_str(), c.as_slice()))
+        .collect();
+    let dc = DecisionCurvePlot::from_curves(&format!("Decision curves — {label}"), &refs)
+        .map_err(fig)?;
+    out.push((
+        format!("decision_curve_{safe}.svg"),
+        decision_curve_svg(&dc).map_err(fig)?,
+    ));
+    Ok(out)
+}
