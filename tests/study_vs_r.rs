@@ -219,6 +219,31 @@ fn fit_and_validate_match_r() {
         let svg = std::fs::read_to_string(out.join(f)).unwrap_or_else(|e| panic!("{f}: {e}"));
         roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("{f} is not well-formed: {e}"));
     }
+    // Predicted nomogram points map back to the combined model's probability (rms: total
+    // points / scale + linear predictor at 0 points).
+    let pred = gpurad(&["predict", "--model", model_s, "--data", cohort]);
+    let nomo = &m["nomogram"];
+    let (pi, scale) = (
+        nomo["points_intercept"].as_f64().unwrap(),
+        nomo["scale"].as_f64().unwrap(),
+    );
+    let mut r = csv::Reader::from_reader(&pred.stdout[..]);
+    let h = r.headers().unwrap().clone();
+    let col = |name: &str| h.iter().position(|c| c == name).unwrap();
+    let (pc, pp) = (col("p_combined"), col("nomogram_points"));
+    let mut n = 0;
+    for rec in r.records() {
+        let rec = rec.unwrap();
+        let (p, pts): (f64, f64) = (rec[pc].parse().unwrap(), rec[pp].parse().unwrap());
+        let from_points = 1.0 / (1.0 + (-(pi + pts / scale)).exp());
+        assert!(
+            (from_points - p).abs() < 1e-12,
+            "{}: points {pts} give {from_points}, model {p}",
+            &rec[0]
+        );
+        n += 1;
+    }
+    assert_eq!(n, 160);
     for f in ["lasso_path.svg", "lasso_cv.svg", "nomogram.svg"] {
         assert!(
             Path::new(&dir.path().join(f)).exists(),

@@ -28,6 +28,8 @@ pub struct Predictions {
     pub radscore: Vec<f64>,
     /// Model name → probability per patient.
     pub probabilities: Vec<(String, Vec<f64>)>,
+    /// Total nomogram points per patient (the nomogram's model, see `Model::nomogram`).
+    pub points: Vec<f64>,
     /// Outcome per patient, where the table has it.
     pub outcome: Option<Vec<f64>>,
 }
@@ -45,6 +47,7 @@ impl Predictions {
                 .iter()
                 .map(|(n, v)| (n.clone(), pick(v)))
                 .collect(),
+            points: pick(&self.points),
             outcome: self.outcome.as_ref().map(|y| pick(y)),
         }
     }
@@ -161,6 +164,7 @@ pub fn predict(
         })
         .collect::<Result<_>>()?;
     let mut probabilities = Vec::new();
+    let mut points = vec![f64::NAN; rows.len()];
     for (name, m) in models_of(model) {
         let mut cols: Vec<&[f64]> = Vec::new();
         for term in &m.terms[1..] {
@@ -176,6 +180,9 @@ pub fn predict(
             }
         }
         probabilities.push((name.to_string(), m.predict(&cols)));
+        if name == model.nomogram.model {
+            points = nomogram_points(model, m, &cols);
+        }
     }
     let ids = match &model.id {
         Some(c) if ds.column(c).is_ok() => {
@@ -198,8 +205,33 @@ pub fn predict(
         cohort: cohort_labels,
         radscore: rad,
         probabilities,
+        points,
         outcome,
     })
+}
+
+/// Total nomogram points: Σ_k (β_k·x_k − min_k)·scale, with min_k the smallest term over the
+/// predictor's axis (rms conventions, [`crate::model::nomogram`]).
+fn nomogram_points(model: &Model, m: &LogisticSummary, cols: &[&[f64]]) -> Vec<f64> {
+    let n = cols.first().map_or(0, |c| c.len());
+    let nomo = &model.nomogram;
+    (0..n)
+        .map(|i| {
+            nomo.axes
+                .iter()
+                .zip(&m.coefficients[1..])
+                .zip(cols)
+                .map(|((axis, b), x)| {
+                    let min = axis
+                        .values
+                        .iter()
+                        .map(|v| b * v)
+                        .fold(f64::INFINITY, f64::min);
+                    (b * x[i] - min) * nomo.scale
+                })
+                .sum()
+        })
+        .collect()
 }
 
 /// Metrics of every model for the patients of one cohort.
@@ -328,7 +360,7 @@ pub fn validate(
 }
 
 /// Writes predictions as CSV: ID, cohort, outcome (if known), Radscore, one probability
-/// column per model.
+/// column per model, total nomogram points.
 pub fn write_predictions(p: &Predictions, out: impl std::io::Write) -> std::io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
     let mut header = vec!["ID".to_string(), "cohort".into()];
@@ -337,6 +369,7 @@ pub fn write_predictions(p: &Predictions, out: impl std::io::Write) -> std::io::
     }
     header.push("radscore".into());
     header.extend(p.probabilities.iter().map(|(n, _)| format!("p_{n}")));
+    header.push("nomogram_points".into());
     w.write_record(&header)?;
     for i in 0..p.ids.len() {
         let mut rec = vec![p.ids[i].clone(), p.cohort[i].clone()];
@@ -345,6 +378,7 @@ pub fn write_predictions(p: &Predictions, out: impl std::io::Write) -> std::io::
         }
         rec.push(format!("{:?}", p.radscore[i]));
         rec.extend(p.probabilities.iter().map(|(_, v)| format!("{:?}", v[i])));
+        rec.push(format!("{:?}", p.points[i]));
         w.write_record(&rec)?;
     }
     w.flush()
