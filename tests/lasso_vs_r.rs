@@ -24,6 +24,9 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
+mod common;
+use common::csv_columns;
+
 use gpurad::model::lasso::{cross_validate, fit_lasso_path, fold_ids, LassoOptions, LassoPath};
 use gpurad::model::StatsError;
 
@@ -35,22 +38,7 @@ fn fixture(name: &str) -> PathBuf {
 
 /// A CSV file as (headers, columns keyed by header).
 fn read_csv(name: &str) -> (Vec<String>, HashMap<String, Vec<String>>) {
-    let mut reader = csv::Reader::from_path(fixture(name)).expect("fixture readable");
-    let headers: Vec<String> = reader
-        .headers()
-        .unwrap()
-        .iter()
-        .map(str::to_string)
-        .collect();
-    let mut cols: HashMap<String, Vec<String>> =
-        headers.iter().map(|h| (h.clone(), Vec::new())).collect();
-    for record in reader.records() {
-        let record = record.unwrap();
-        for (h, v) in headers.iter().zip(record.iter()) {
-            cols.get_mut(h).unwrap().push(v.to_string());
-        }
-    }
-    (headers, cols)
+    csv_columns(&fixture(name))
 }
 
 fn numbers(cols: &HashMap<String, Vec<String>>, name: &str) -> Vec<f64> {

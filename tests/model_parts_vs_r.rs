@@ -25,9 +25,11 @@
 //!   lrm-vs-glm coefficient difference (lrm stops at its default tolerance), still
 //!   ≤ 1e-4.
 
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::PathBuf;
+
+mod common;
+use common::MaxDiff;
 
 use gpurad::model::filter::{
     mann_whitney, near_zero_variance, nzv_metrics, pearson, redundancy_filter, spearman,
@@ -77,35 +79,6 @@ fn num(v: &str) -> f64 {
 
 fn numbers(cols: &HashMap<String, Vec<String>>, name: &str) -> Vec<f64> {
     cols[name].iter().map(|v| num(v)).collect()
-}
-
-/// Largest difference seen per quantity, printed at the end of each test.
-#[derive(Default)]
-struct MaxDiff(RefCell<Vec<(String, f64)>>);
-
-impl MaxDiff {
-    fn check(&self, kind: &str, what: &str, got: f64, want: f64, tol: f64) {
-        let diff = if got == want { 0.0 } else { (got - want).abs() };
-        assert!(
-            diff <= tol,
-            "{kind} {what}: gpurad {got:.17e} vs R {want:.17e} (|diff| {diff:.3e} > {tol:.0e})"
-        );
-        let mut v = self.0.borrow_mut();
-        match v.iter_mut().find(|(k, _)| k == kind) {
-            Some((_, m)) => *m = m.max(diff),
-            None => v.push((kind.to_string(), diff)),
-        }
-    }
-
-    fn relative(&self, kind: &str, what: &str, got: f64, want: f64, tol: f64) {
-        self.check(kind, what, got / want, 1.0, tol);
-    }
-
-    fn report(&self, test: &str) {
-        for (k, m) in self.0.borrow().iter() {
-            eprintln!("[{test}] max |gpurad - R| for {k}: {m:.3e}");
-        }
-    }
 }
 
 /// The feature table: names in file order and training/validation columns.

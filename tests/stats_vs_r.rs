@@ -26,9 +26,11 @@
 //! against R's separately. The last tests check that degenerate data (one outcome class,
 //! perfect and quasi-perfect separation, collinear predictors) give clear errors.
 
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::PathBuf;
+
+mod common;
+use common::{csv_columns, MaxDiff};
 
 use gpurad::evaluate::calibration::logistic_calibration;
 use gpurad::evaluate::decision_curve::{decision_curve, threshold_grid};
@@ -49,22 +51,7 @@ fn fixture(name: &str) -> PathBuf {
 
 /// A CSV file as columns keyed by header.
 fn read_csv(name: &str) -> HashMap<String, Vec<String>> {
-    let mut reader = csv::Reader::from_path(fixture(name)).expect("fixture readable");
-    let headers: Vec<String> = reader
-        .headers()
-        .unwrap()
-        .iter()
-        .map(str::to_string)
-        .collect();
-    let mut cols: HashMap<String, Vec<String>> =
-        headers.iter().map(|h| (h.clone(), Vec::new())).collect();
-    for record in reader.records() {
-        let record = record.unwrap();
-        for (h, v) in headers.iter().zip(record.iter()) {
-            cols.get_mut(h).unwrap().push(v.to_string());
-        }
-    }
-    cols
+    csv_columns(&fixture(name)).1
 }
 
 fn num(v: &str) -> f64 {
@@ -118,35 +105,6 @@ impl Data {
             .reference
             .get(key)
             .unwrap_or_else(|| panic!("reference.csv has no '{key}'"))
-    }
-}
-
-/// Largest absolute difference seen per quantity, printed at the end of each test.
-#[derive(Default)]
-struct MaxDiff(RefCell<Vec<(String, f64)>>);
-
-impl MaxDiff {
-    fn check(&self, kind: &str, what: &str, got: f64, want: f64, tol: f64) {
-        let diff = if got == want { 0.0 } else { (got - want).abs() };
-        assert!(
-            diff <= tol,
-            "{kind} {what}: gpurad {got:.17e} vs R {want:.17e} (|diff| {diff:.3e} > {tol:.0e})"
-        );
-        let mut v = self.0.borrow_mut();
-        match v.iter_mut().find(|(k, _)| k == kind) {
-            Some((_, m)) => *m = m.max(diff),
-            None => v.push((kind.to_string(), diff)),
-        }
-    }
-
-    fn relative(&self, kind: &str, what: &str, got: f64, want: f64, tol: f64) {
-        self.check(kind, what, got / want, 1.0, tol);
-    }
-
-    fn report(&self, test: &str) {
-        for (k, m) in self.0.borrow().iter() {
-            eprintln!("[{test}] max |gpurad - R| for {k}: {m:.3e}");
-        }
     }
 }
 

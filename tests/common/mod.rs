@@ -88,3 +88,57 @@ pub fn half_unit(published: &str) -> f64 {
     let decimals = mantissa.split_once('.').map_or(0, |(_, d)| d.len()) as i32;
     0.5 * 10f64.powi(exp - decimals)
 }
+
+/// A CSV file as (headers, columns keyed by header), cells as text.
+pub fn csv_columns(path: &Path) -> (Vec<String>, std::collections::HashMap<String, Vec<String>>) {
+    let mut reader =
+        csv::Reader::from_path(path).unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()));
+    let headers: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let mut cols: std::collections::HashMap<String, Vec<String>> =
+        headers.iter().map(|h| (h.clone(), Vec::new())).collect();
+    for record in reader.records() {
+        let record = record.unwrap();
+        for (h, v) in headers.iter().zip(record.iter()) {
+            cols.get_mut(h).unwrap().push(v.to_string());
+        }
+    }
+    (headers, cols)
+}
+
+/// Largest absolute difference from R seen per quantity, printed at the end of a test;
+/// `check` fails the test when one difference exceeds its tolerance.
+#[derive(Default)]
+pub struct MaxDiff(std::cell::RefCell<Vec<(String, f64)>>);
+
+impl MaxDiff {
+    /// Asserts `|got − want| ≤ tol` and records the difference under `kind`.
+    pub fn check(&self, kind: &str, what: &str, got: f64, want: f64, tol: f64) {
+        let diff = if got == want { 0.0 } else { (got - want).abs() };
+        assert!(
+            diff <= tol,
+            "{kind} {what}: gpurad {got:.17e} vs R {want:.17e} (|diff| {diff:.3e} > {tol:.0e})"
+        );
+        let mut v = self.0.borrow_mut();
+        match v.iter_mut().find(|(k, _)| k == kind) {
+            Some((_, m)) => *m = m.max(diff),
+            None => v.push((kind.to_string(), diff)),
+        }
+    }
+
+    /// As [`MaxDiff::check`] on the ratio `got / want` against 1.
+    pub fn relative(&self, kind: &str, what: &str, got: f64, want: f64, tol: f64) {
+        self.check(kind, what, got / want, 1.0, tol);
+    }
+
+    /// Prints the largest difference of each quantity.
+    pub fn report(&self, test: &str) {
+        for (k, m) in self.0.borrow().iter() {
+            eprintln!("[{test}] max |gpurad - R| for {k}: {m:.3e}");
+        }
+    }
+}
