@@ -480,6 +480,10 @@ fn check_device(device: DeviceChoice) -> anyhow::Result<()> {
     }
     match (device, GpuContext::shared()) {
         (DeviceChoice::Cpu, _) => {}
+        (DeviceChoice::Auto, Ok(ctx)) if ctx.is_software() => eprintln!(
+            "gpurad: only a software GPU adapter ({}); texture matrices on the CPU (--device gpu uses it anyway)",
+            ctx.adapter_name()
+        ),
         (_, Ok(ctx)) => eprintln!("gpurad: texture matrices on GPU {}", ctx.adapter_name()),
         (DeviceChoice::Gpu, Err(e)) => anyhow::bail!("--device gpu: {e}"),
         (DeviceChoice::Auto, Err(e)) => {

@@ -226,6 +226,12 @@ impl GpuContext {
         format!("{} ({:?})", self.info.name, self.info.backend)
     }
 
+    /// Whether the adapter is a software rasteriser on the CPU (Mesa's lavapipe/llvmpipe,
+    /// WARP): correct, but slower than gpurad's own CPU path.
+    pub fn is_software(&self) -> bool {
+        self.info.device_type == wgpu::DeviceType::Cpu
+    }
+
     /// Largest storage buffer the device binds, in bytes.
     pub fn max_binding_bytes(&self) -> u64 {
         self.limits

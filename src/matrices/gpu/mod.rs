@@ -16,10 +16,11 @@ use super::{build_cpu, GreyImage, Matrix, Request};
 /// Where texture matrices are built (`--device`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum DeviceChoice {
-    /// The GPU when an adapter exists, else the CPU.
+    /// The GPU when a hardware adapter exists, else the CPU (a software adapter such as
+    /// Mesa's lavapipe is slower than the CPU path, so `auto` does not use it).
     #[default]
     Auto,
-    /// The GPU; an error when no adapter exists.
+    /// The GPU, software adapters included; an error when no adapter exists.
     Gpu,
     /// The CPU reference builders.
     Cpu,
@@ -56,6 +57,12 @@ pub fn build_batch(
         Ok(c) => c,
         Err(e) => return (cpu(), format!("cpu (no GPU: {e})")),
     };
+    if choice == DeviceChoice::Auto && ctx.is_software() {
+        return (
+            cpu(),
+            format!("cpu (only a software GPU adapter: {})", ctx.adapter_name()),
+        );
+    }
     match ctx.build_batch(jobs) {
         Ok(m) => (m, format!("gpu ({})", ctx.adapter_name())),
         Err(e) => (
