@@ -252,6 +252,23 @@ fn fit_and_validate_match_r() {
     }
 }
 
+/// Runs `gpurad fit` on `table` expecting it to fail; returns its error output.
+fn fit_error(table: &Path, dir: &Path) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_gpurad"))
+        .args(["fit", "--outcome", "outcome", "--nfolds", "3", "--train"])
+        .arg(table)
+        .arg("-o")
+        .arg(dir.join("m.json"))
+        .output()
+        .unwrap();
+    assert!(
+        !out.status.success(),
+        "fit on {} should fail",
+        table.display()
+    );
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 #[test]
 fn fit_refuses_a_single_class_and_missing_values_clearly() {
     let dir = tempfile::tempdir().unwrap();
@@ -266,22 +283,7 @@ fn fit_refuses_a_single_class_and_missing_values_clearly() {
         ));
     }
     std::fs::write(&one_class, &text).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_gpurad"))
-        .args([
-            "fit",
-            "--train",
-            one_class.to_str().unwrap(),
-            "--outcome",
-            "outcome",
-            "--nfolds",
-            "3",
-            "-o",
-        ])
-        .arg(dir.path().join("m.json"))
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = fit_error(&one_class, dir.path());
     assert!(err.contains("one class"), "{err}");
 
     let missing = dir.path().join("missing.csv");
@@ -295,22 +297,7 @@ fn fit_refuses_a_single_class_and_missing_values_clearly() {
     let mut t2 = std::fs::read_to_string(&missing).unwrap();
     t2 = t2.replacen("P5,0,1.5,", "P5,1,NA,", 1);
     std::fs::write(&missing, t2).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_gpurad"))
-        .args([
-            "fit",
-            "--train",
-            missing.to_str().unwrap(),
-            "--outcome",
-            "outcome",
-            "--nfolds",
-            "3",
-            "-o",
-        ])
-        .arg(dir.path().join("m.json"))
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = fit_error(&missing, dir.path());
     assert!(
         err.contains("'f1'") && err.contains("missing") && err.contains("--drop-incomplete"),
         "{err}"

@@ -341,8 +341,9 @@ pub fn validate(
         needed.push(ds.column(&c.column)?);
     }
     needed.push(ds.column(&model.outcome)?);
-    let mut metrics = Vec::new();
+    // Select each cohort's patients, predict all of them once, then evaluate per cohort.
     let mut all_rows = Vec::new();
+    let mut spans = Vec::new();
     for label in &labels {
         let mut rows = match cohort {
             Some(c) => cohort_rows(ds, Some(c), label)?,
@@ -351,11 +352,15 @@ pub fn validate(
         if drop_incomplete {
             rows = ds.complete_rows(&needed, &rows);
         }
-        let p = predict(model, ds, &rows, cohort)?;
-        metrics.push(cohort_metrics(model, &p, label)?);
+        spans.push(all_rows.len()..all_rows.len() + rows.len());
         all_rows.extend(rows);
     }
     let preds = predict(model, ds, &all_rows, cohort)?;
+    let metrics = labels
+        .iter()
+        .zip(spans)
+        .map(|(label, span)| cohort_metrics(model, &preds.subset(&span.collect::<Vec<_>>()), label))
+        .collect::<Result<Vec<_>>>()?;
     Ok((metrics, preds))
 }
 
