@@ -64,6 +64,14 @@ pub enum Error {
         /// What is wrong.
         detail: String,
     },
+    /// One sequence of a multi-sequence case failed; names the sequence.
+    #[error("{sequence}: {source}")]
+    Sequence {
+        /// The sequence name (the `<SEQ>` of the manifest's `Image_<SEQ>` column).
+        sequence: String,
+        /// What went wrong with it.
+        source: Box<Error>,
+    },
     /// A computation could not be carried out on otherwise valid input.
     #[error("{0}")]
     Compute(String),

@@ -291,39 +291,139 @@ pub fn extract_case_on(
     params: &Params,
     device: DeviceChoice,
 ) -> Result<Row> {
-    let s = &params.settings;
+    extract_sequences(
+        &[SequenceInput {
+            name: None,
+            image: image_path,
+            mask: mask_path,
+        }],
+        params,
+        device,
+    )
+}
+
+/// One image/mask pair of a case; `name` (e.g. `T2WI`) prefixes its columns.
+#[derive(Debug, Clone, Copy)]
+pub struct SequenceInput<'a> {
+    /// Sequence name, or `None` for a single-image case (unprefixed columns).
+    pub name: Option<&'a str>,
+    /// Image file.
+    pub image: &'a Path,
+    /// Mask file on the image's grid.
+    pub mask: &'a Path,
+}
+
+/// A sequence read, preprocessed and discretised, waiting for its texture matrices.
+struct Staged {
+    row: Row,
+    image: Volume,
+    roi: Mask,
+    shape_mask: Mask,
+    grey: Option<GreyImage>,
+    requests: Vec<Request>,
+}
+
+/// Enabled texture classes in output order.
+fn texture_classes(params: &Params) -> Vec<&'static str> {
+    crate::features::registry::CLASSES
+        .iter()
+        .map(|c| c.name)
+        .filter(|c| texture::is_texture(c) && params.feature_classes.contains_key(*c))
+        .collect()
+}
+
+fn stage(input: &SequenceInput<'_>, params: &Params) -> Result<Staged> {
     let Prepared {
+        row,
+        image,
+        roi,
+        shape_mask,
+    } = prepare(input.image, input.mask, params)?;
+    let classes = texture_classes(params);
+    let (grey, requests) = if classes.is_empty() {
+        (None, Vec::new())
+    } else {
+        let g = grey_image(&image, &roi, &params.settings)?;
+        let requests = classes
+            .iter()
+            .filter_map(|c| texture::request(c, &g, &params.settings))
+            .collect();
+        (Some(g), requests)
+    };
+    Ok(Staged {
+        row,
+        image,
+        roi,
+        shape_mask,
+        grey,
+        requests,
+    })
+}
+
+/// Extracts all enabled features of every sequence of one case. All sequences are read and
+/// preprocessed first; their texture matrices are then built together (on the GPU: one
+/// submission, one read-back). Columns of a named sequence are prefixed with its name
+/// (`T2WI_original_glcm_JointEnergy`, `T2WI_diagnostics_Device`). A failure in any sequence
+/// fails the case, naming the sequence.
+pub fn extract_sequences(
+    inputs: &[SequenceInput<'_>],
+    params: &Params,
+    device: DeviceChoice,
+) -> Result<Row> {
+    let named = |name: Option<&str>, e: crate::error::Error| match name {
+        Some(n) => crate::error::Error::Sequence {
+            sequence: n.to_string(),
+            source: Box::new(e),
+        },
+        None => e,
+    };
+    let staged = inputs
+        .iter()
+        .map(|input| stage(input, params).map_err(|e| named(input.name, e)))
+        .collect::<Result<Vec<Staged>>>()?;
+    let jobs: Vec<(&GreyImage, &[Request])> = staged
+        .iter()
+        .filter_map(|s| s.grey.as_ref().map(|g| (g, s.requests.as_slice())))
+        .collect();
+    let (built, used) = if jobs.is_empty() {
+        (Vec::new(), String::from("cpu"))
+    } else {
+        build_batch(&jobs, device)
+    };
+    let mut built = built.into_iter();
+    let mut row = Row::new();
+    for (input, s) in inputs.iter().zip(staged) {
+        let matrices = if s.grey.is_some() {
+            built.next().expect("one matrix set per staged sequence")
+        } else {
+            Vec::new()
+        };
+        let own = finish(s, matrices, &used, params);
+        match input.name {
+            Some(n) => row.extend(own.into_iter().map(|(k, v)| (format!("{n}_{k}"), v))),
+            None => row.extend(own),
+        }
+    }
+    Ok(row)
+}
+
+/// Computes the features of a staged sequence from its texture matrices.
+fn finish(staged: Staged, matrices: Vec<Matrix>, device_used: &str, params: &Params) -> Row {
+    let s = &params.settings;
+    let Staged {
         mut row,
         image,
         roi,
         shape_mask,
-    } = prepare(image_path, mask_path, params)?;
-
+        grey,
+        ..
+    } = staged;
+    let matrices: Vec<(&str, Matrix)> = texture_classes(params).into_iter().zip(matrices).collect();
     let image_type = "original";
-    let texture_classes: Vec<&str> = crate::features::registry::CLASSES
-        .iter()
-        .map(|c| c.name)
-        .filter(|c| texture::is_texture(c) && params.feature_classes.contains_key(*c))
-        .collect();
-    let mut matrices: Vec<(&str, Matrix)> = Vec::new();
-    let mut grey: Option<GreyImage> = None;
-    let mut device_used = String::from("cpu");
-    if !texture_classes.is_empty() {
-        let g = grey_image(&image, &roi, s)?;
-        let requests: Vec<Request> = texture_classes
-            .iter()
-            .filter_map(|c| texture::request(c, &g, s))
-            .collect();
-        let (mut built, used) = build_batch(&[(&g, &requests)], device);
-        matrices = texture_classes
-            .iter()
-            .copied()
-            .zip(built.remove(0))
-            .collect();
-        device_used = used;
-        grey = Some(g);
-    }
-    row.push(("diagnostics_Device".into(), Value::Text(device_used)));
+    row.push((
+        "diagnostics_Device".into(),
+        Value::Text(device_used.to_string()),
+    ));
     for class in crate::features::registry::CLASSES {
         let Some(names) = params.feature_classes.get(class.name) else {
             continue;
@@ -359,5 +459,48 @@ pub fn extract_case_on(
             ));
         }
     }
-    Ok(row)
+    row
+}
+
+/// The columns [`extract_sequences`] writes for one sequence under `params`, in order, without
+/// the sequence prefix: batch outputs use it to write a stable header before any case is done.
+pub fn sequence_columns(params: &Params) -> Vec<String> {
+    let s = &params.settings;
+    let mut cols: Vec<String> = [
+        "diagnostics_Versions_gpurad",
+        "diagnostics_Configuration_SettingsHash",
+        "diagnostics_Configuration_Settings",
+        "diagnostics_Configuration_BinningOrigin",
+        "diagnostics_Configuration_EnabledImageTypes",
+    ]
+    .map(String::from)
+    .to_vec();
+    let stage_cols = |stage: &str| {
+        [
+            "Image-{}_Spacing",
+            "Image-{}_Size",
+            "Image-{}_Mean",
+            "Image-{}_Minimum",
+            "Image-{}_Maximum",
+            "Mask-{}_Spacing",
+            "Mask-{}_Size",
+            "Mask-{}_BoundingBox",
+            "Mask-{}_VoxelNum",
+        ]
+        .map(|c| format!("diagnostics_{}", c.replace("{}", stage)))
+    };
+    cols.extend(stage_cols("original"));
+    if s.resampled_pixel_spacing.is_some() {
+        cols.extend(stage_cols("interpolated"));
+    }
+    if s.resegment_range.is_some() {
+        cols.push("diagnostics_Mask-resegmented_VoxelNum".into());
+    }
+    cols.push("diagnostics_Device".into());
+    for class in crate::features::registry::CLASSES {
+        if let Some(names) = params.feature_classes.get(class.name) {
+            cols.extend(names.iter().map(|n| format!("original_{}_{n}", class.name)));
+        }
+    }
+    cols
 }

@@ -4,9 +4,9 @@
 //! preprocesses them as PyRadiomics does ([`preprocess`]), computes feature classes
 //! ([`features`]) and assembles named output rows ([`extract`]).
 
-pub mod batch;
 pub mod bench;
 pub mod checks;
+pub mod cohort;
 pub mod error;
 pub mod evaluate;
 pub mod extract;

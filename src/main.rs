@@ -13,7 +13,7 @@ use gpurad::study::clinical::Clinical;
 use gpurad::study::dataset::Dataset;
 use gpurad::study::fit::{fit, FitOptions};
 use gpurad::study::validate::{validate, write_predictions};
-use gpurad::{batch, Params};
+use gpurad::{cohort, Params};
 
 /// Radiomics features from NIfTI images, compatible with PyRadiomics and IBSI.
 #[derive(Parser)]
@@ -47,11 +47,26 @@ enum Command {
         /// Mask (label image) on the same voxel grid as the image.
         #[arg(long, requires = "image")]
         mask: Option<PathBuf>,
-        /// Batch CSV with columns Image, Mask and optionally ID and Label; other columns are
-        /// copied to the output. Relative paths are read from the CSV's folder. A case that
-        /// fails gets a row with its error and the run goes on; the exit code is 1 if any failed.
+        /// Cohort CSV, one row per patient: ID, one Image_<SEQ> column per sequence
+        /// (Image_T1WI, Image_T2WI, ...) and Mask or Mask_<SEQ>, or PyRadiomics' Image,Mask
+        /// format; optional Label; other columns are copied to the output. Relative paths are
+        /// read from the CSV's folder. Features of a sequence are prefixed with its name
+        /// (T2WI_original_glcm_JointEnergy). Rows are flushed to -o as cases finish; a case
+        /// that fails gets a row with its error and the run goes on; the exit code is 1 if
+        /// any failed.
         #[arg(long)]
         manifest: Option<PathBuf>,
+        /// With --manifest: keep the finished rows of an existing -o file (same inputs and
+        /// settings) and extract only the missing and failed cases.
+        #[arg(long, requires = "manifest")]
+        resume: bool,
+        /// With --manifest: extract only shard K of N (every N-th case from the K-th), e.g.
+        /// --shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT; join outputs with `gpurad merge`.
+        #[arg(long, requires = "manifest", value_name = "K/N")]
+        shard: Option<cohort::Shard>,
+        /// With --manifest: progress display (auto: a bar on a terminal, log lines otherwise).
+        #[arg(long, value_enum, default_value = "auto")]
+        progress: cohort::Progress,
         /// PyRadiomics parameter file (YAML: setting, imageType, featureClass).
         #[arg(long)]
         params: Option<PathBuf>,
@@ -65,8 +80,8 @@ enum Command {
         /// Output format for a single case (batches are always CSV).
         #[arg(long, value_enum, default_value = "csv")]
         format: Format,
-        /// Output file (default: standard output).
-        #[arg(short, long)]
+        /// Output file (default: standard output; required with --manifest).
+        #[arg(short, long, required_if_eq("resume", "true"))]
         output: Option<PathBuf>,
         /// Worker threads for a batch (default: all cores).
         #[arg(long, default_value_t = 0)]
@@ -77,6 +92,19 @@ enum Command {
         /// case is written to the diagnostics_Device column.
         #[arg(long, default_value = "auto")]
         device: DeviceChoice,
+    },
+    /// Join the outputs of `extract --manifest --shard K/N` runs into one table in manifest
+    /// order; an ID in two shards, an ID not in the manifest or a case in no shard is an error.
+    Merge {
+        /// The manifest the shards were extracted from.
+        #[arg(long)]
+        manifest: PathBuf,
+        /// Shard output files.
+        #[arg(required = true)]
+        shards: Vec<PathBuf>,
+        /// Merged table.
+        #[arg(short, long)]
+        output: PathBuf,
     },
     /// Write the texture matrices of one case (raw per-direction counts) as JSON or .npy, for
     /// debugging and for comparison with other tools.
@@ -223,6 +251,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             output,
             jobs,
             device,
+            resume,
+            shard,
+            progress,
         } => {
             check_device(device)?;
             let mut p = load_params(&params, &settings)?;
@@ -231,10 +262,25 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             if let Some(m) = manifest {
                 let cases = manifest::read(&m)?;
-                let result = batch::run(&cases, &p, jobs, device);
-                let cols = batch::batch_columns(&result.rows);
-                table::write_csv(open_output(&output)?, &cols, &result.rows)?;
-                eprintln!("{} case(s), {} failed", cases.len(), result.failures);
+                let out = output.ok_or_else(|| {
+                    anyhow::anyhow!("-o FILE.csv is required with --manifest (rows are flushed to it as cases finish)")
+                })?;
+                let options = cohort::Options {
+                    jobs,
+                    device,
+                    resume,
+                    shard,
+                    progress,
+                };
+                let result = cohort::run(&cases, &p, &out, &options)?;
+                eprintln!(
+                    "{} case(s): {} extracted, {} kept from an earlier run, {} failed; written to {}",
+                    result.cases,
+                    result.extracted,
+                    result.resumed,
+                    result.failures,
+                    out.display()
+                );
                 return Ok(if result.failures > 0 {
                     ExitCode::from(1)
                 } else {
@@ -254,6 +300,22 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     writeln!(out)?;
                 }
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Merge {
+            manifest,
+            shards,
+            output,
+        } => {
+            let m = manifest::read(&manifest)?;
+            let result = cohort::merge(&m, &shards, &output)?;
+            eprintln!(
+                "{} row(s) ({} failed) from {} shard(s) written to {}",
+                result.rows,
+                result.failures,
+                shards.len(),
+                output.display()
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Matrices {

@@ -1,28 +1,110 @@
-//! Batch manifests: PyRadiomics-style CSVs with `Image` and `Mask` columns (optional `ID`,
-//! `Label`); every other column is carried through to the output unchanged. Relative paths
-//! resolve against the manifest's folder.
+//! Cohort manifests (CSV), one row per patient:
+//!
+//! * multi-sequence: `ID`, one `Image_<SEQ>` column per sequence (`Image_T1WI`, `Image_T2WI`,
+//!   `Image_FST2WI`, …) and either one `Mask` for all of them or a `Mask_<SEQ>` per sequence
+//!   (a sequence without its own mask column uses `Mask`); output columns are prefixed with
+//!   the sequence name;
+//! * single-image (PyRadiomics' batch format): `Image` and `Mask` (`ID` optional).
+//!
+//! An optional `Label` column overrides the settings' label per case. Every column, these
+//! included, is carried through to the output unchanged. Relative paths resolve against the
+//! manifest's folder. An empty path cell is not a manifest error: that case fails alone.
 
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
-/// One case of a manifest.
-#[derive(Debug, Clone)]
+/// One image/mask pair of a case.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sequence {
+    /// Sequence name (`T2WI` from `Image_T2WI`); `None` for a single-image manifest.
+    pub name: Option<String>,
+    /// Image path, resolved; `None` where the cell is empty.
+    pub image: Option<PathBuf>,
+    /// Mask path, resolved; `None` where the cell is empty.
+    pub mask: Option<PathBuf>,
+}
+
+/// One case (patient) of a manifest.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Case {
     /// Case identifier (`ID` column, else the 1-based row number).
     pub id: String,
-    /// Image path, resolved.
-    pub image: PathBuf,
-    /// Mask path, resolved.
-    pub mask: PathBuf,
+    /// 0-based position in the manifest (output order).
+    pub index: usize,
+    /// The case's sequences, in manifest column order.
+    pub sequences: Vec<Sequence>,
     /// Per-case label overriding the settings' label.
     pub label: Option<i64>,
     /// All input columns, in input order, as given.
     pub passthrough: Vec<(String, String)>,
 }
 
+/// A manifest as read: its columns and cases.
+#[derive(Debug, Clone)]
+pub struct Manifest {
+    /// Column names in file order.
+    pub columns: Vec<String>,
+    /// Cases in file order.
+    pub cases: Vec<Case>,
+}
+
+/// Where the image and mask of each sequence are found.
+struct Layout {
+    /// (sequence name, image column, mask column)
+    sequences: Vec<(Option<String>, usize, usize)>,
+}
+
+fn layout(headers: &[String], err: &dyn Fn(String) -> Error) -> Result<Layout> {
+    let col = |name: &str| headers.iter().position(|h| h == name);
+    let listed = || headers.join(", ");
+    let named: Vec<(String, usize)> = headers
+        .iter()
+        .enumerate()
+        .filter_map(|(i, h)| h.strip_prefix("Image_").map(|s| (s.to_string(), i)))
+        .collect();
+    let shared_mask = col("Mask");
+    if let Some(single) = col("Image") {
+        if !named.is_empty() {
+            return Err(err(format!(
+                "both an 'Image' column and 'Image_<SEQ>' columns (columns: {})",
+                listed()
+            )));
+        }
+        let mask =
+            shared_mask.ok_or_else(|| err(format!("no 'Mask' column (columns: {})", listed())))?;
+        return Ok(Layout {
+            sequences: vec![(None, single, mask)],
+        });
+    }
+    if named.is_empty() {
+        return Err(err(format!(
+            "no 'Image' or 'Image_<SEQ>' column (columns: {})",
+            listed()
+        )));
+    }
+    let mut sequences = Vec::new();
+    for (name, image) in named {
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+            return Err(err(format!(
+                "sequence name '{name}' of column 'Image_{name}' must be letters, digits or '-'"
+            )));
+        }
+        let mask = col(&format!("Mask_{name}"))
+            .or(shared_mask)
+            .ok_or_else(|| {
+                err(format!(
+                    "no 'Mask_{name}' or 'Mask' column for sequence {name} (columns: {})",
+                    listed()
+                ))
+            })?;
+        sequences.push((Some(name), image, mask));
+    }
+    Ok(Layout { sequences })
+}
+
 /// Reads a manifest CSV.
-pub fn read(path: &Path) -> Result<Vec<Case>> {
+pub fn read(path: &Path) -> Result<Manifest> {
     let err = |detail: String| Error::Manifest {
         path: path.to_path_buf(),
         detail,
@@ -37,29 +119,17 @@ pub fn read(path: &Path) -> Result<Vec<Case>> {
         .iter()
         .map(String::from)
         .collect();
+    let layout = layout(&headers, &err)?;
     let col = |name: &str| headers.iter().position(|h| h == name);
-    let image_col = col("Image").ok_or_else(|| {
-        err(format!(
-            "no 'Image' column (columns: {})",
-            headers.join(", ")
-        ))
-    })?;
-    let mask_col = col("Mask").ok_or_else(|| {
-        err(format!(
-            "no 'Mask' column (columns: {})",
-            headers.join(", ")
-        ))
-    })?;
     let id_col = col("ID");
     let label_col = col("Label");
     let base = path.parent().unwrap_or(Path::new("."));
-    let resolve = |p: &str| -> PathBuf {
-        let p = PathBuf::from(p);
-        if p.is_absolute() {
-            p
-        } else {
-            base.join(p)
+    let resolve = |p: String| -> Option<PathBuf> {
+        if p.is_empty() {
+            return None;
         }
+        let p = PathBuf::from(p);
+        Some(if p.is_absolute() { p } else { base.join(p) })
     };
     let mut cases = Vec::new();
     let mut ids = std::collections::HashSet::new();
@@ -81,10 +151,19 @@ pub fn read(path: &Path) -> Result<Vec<Case>> {
                     .map_err(|_| err(format!("line {line}: Label '{s}' is not an integer")))?,
             ),
         };
+        let sequences = layout
+            .sequences
+            .iter()
+            .map(|(name, image, mask)| Sequence {
+                name: name.clone(),
+                image: resolve(get(*image)),
+                mask: resolve(get(*mask)),
+            })
+            .collect();
         cases.push(Case {
             id,
-            image: resolve(&get(image_col)),
-            mask: resolve(&get(mask_col)),
+            index: i,
+            sequences,
             label,
             passthrough: headers
                 .iter()
@@ -93,5 +172,60 @@ pub fn read(path: &Path) -> Result<Vec<Case>> {
                 .collect(),
         });
     }
-    Ok(cases)
+    Ok(Manifest {
+        columns: headers,
+        cases,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn manifest(text: &str) -> Result<Manifest> {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("cases.csv");
+        std::fs::write(&p, text).unwrap();
+        read(&p)
+    }
+
+    #[test]
+    fn multi_sequence_with_shared_and_own_masks() {
+        let m = manifest(
+            "ID,Image_T1WI,Image_T2WI,Mask,Mask_T2WI,age\nP1,a.nii,b.nii,m.nii,m2.nii,61\n",
+        )
+        .unwrap();
+        let c = &m.cases[0];
+        let names: Vec<_> = c
+            .sequences
+            .iter()
+            .map(|s| s.name.clone().unwrap())
+            .collect();
+        assert_eq!(names, ["T1WI", "T2WI"]);
+        assert!(c.sequences[0].mask.as_ref().unwrap().ends_with("m.nii"));
+        assert!(c.sequences[1].mask.as_ref().unwrap().ends_with("m2.nii"));
+        assert_eq!(c.passthrough.len(), 6);
+    }
+
+    #[test]
+    fn empty_cells_fail_the_case_not_the_manifest() {
+        let m = manifest("ID,Image_T1WI,Mask\nP1,,m.nii\n").unwrap();
+        assert_eq!(m.cases[0].sequences[0].image, None);
+    }
+
+    #[test]
+    fn malformed_layouts_are_named() {
+        let e = manifest("ID,Image,Image_T1WI,Mask\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("both an 'Image' column"), "{e}");
+        let e = manifest("ID,Image_T1WI\n").unwrap_err().to_string();
+        assert!(e.contains("no 'Mask_T1WI' or 'Mask'"), "{e}");
+        let e = manifest("ID,Mask\n").unwrap_err().to_string();
+        assert!(e.contains("no 'Image' or 'Image_<SEQ>'"), "{e}");
+        let e = manifest("ID,Image,Mask\nA,a,m\nA,b,m\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("duplicate ID 'A'"), "{e}");
+    }
 }
