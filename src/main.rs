@@ -176,6 +176,12 @@ enum Command {
         /// Drop patients with missing values instead of stopping with an error.
         #[arg(long)]
         drop_incomplete: bool,
+        /// Feature filters before the LASSO, comma-separated, applied in order on the training
+        /// patients: nzv (near-zero variance), mwu:P or ttest:P (keep univariate p < P),
+        /// spearman:R or pearson:R (of features correlated beyond |r| > R keep the one with
+        /// the smaller p). Each step's removals are listed in model.json.
+        #[arg(long, value_delimiter = ',')]
+        filter: Vec<gpurad::study::fit::FilterSpec>,
         /// Model file to write.
         #[arg(short, long, default_value = "model.json")]
         output: PathBuf,
@@ -374,6 +380,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             seed,
             lambda,
             drop_incomplete,
+            filter,
             output,
         } => {
             let ds = Dataset::read(&train)?;
@@ -394,14 +401,22 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 seed,
                 lambda,
                 drop_incomplete,
+                filters: filter,
             };
             let model = fit(&ds, &options)?;
+            for f in &model.filters {
+                eprintln!(
+                    "filter {}: {} of {} features kept",
+                    f.step, f.kept, f.before
+                );
+            }
             std::fs::write(&output, serde_json::to_string_pretty(&model)? + "\n")
                 .map_err(|e| anyhow::anyhow!("cannot write '{}': {e}", output.display()))?;
             eprintln!(
-                "{} training patients ({} events), {} candidate features, {} kept by the LASSO at λ = {:.4e}",
+                "{} training patients ({} events), {} candidate features ({} after filtering), {} kept by the LASSO at λ = {:.4e}",
                 model.training.n,
                 model.training.events,
+                model.candidates,
                 model.features.len(),
                 model.radscore.coefficients.len(),
                 model.lambda

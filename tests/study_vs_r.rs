@@ -252,6 +252,86 @@ fn fit_and_validate_match_r() {
     }
 }
 
+#[test]
+fn filtered_fit_matches_r() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/study/expected_filtered.csv"
+    );
+    let mut r = csv::Reader::from_path(path).unwrap();
+    let e: BTreeMap<String, String> = r
+        .records()
+        .map(|rec| {
+            let rec = rec.unwrap();
+            (rec[0].to_string(), rec[1].to_string())
+        })
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("model.json");
+    gpurad(&[
+        "fit",
+        "--train",
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/study/cohort.csv"
+        ),
+        "--outcome",
+        "outcome",
+        "--clinical",
+        "age>60,alp>120",
+        "--foldid-col",
+        "fold",
+        "--filter",
+        "mwu:0.2,spearman:0.6",
+        "-o",
+        model.to_str().unwrap(),
+    ]);
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&model).unwrap()).unwrap();
+    let kept: Vec<&str> = m["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
+    assert_eq!(kept.join(" "), e["kept"], "features kept by the filters");
+    assert_eq!(
+        m["filters"][0]["kept"].as_u64().unwrap().to_string(),
+        e["n_after_mwu"]
+    );
+    assert_eq!(m["filters"][1]["step"], "spearman:0.6");
+    let num = |k: &str| e[k].parse::<f64>().unwrap();
+    let mut failures = Vec::new();
+    let rel = (m["lambda_min"].as_f64().unwrap() - num("lambda_min")).abs() / num("lambda_min");
+    if rel > 1e-10 {
+        failures.push(format!("lambda_min relative difference {rel:e}"));
+    }
+    close(
+        "Radscore intercept",
+        m["radscore"]["intercept"].as_f64().unwrap(),
+        num("radscore_intercept"),
+        1e-6,
+        &mut failures,
+    );
+    let betas = m["radscore"]["coefficients"].as_object().unwrap();
+    let expected_betas: Vec<(&String, &String)> = e
+        .iter()
+        .filter(|(k, _)| k.starts_with("radscore_beta_"))
+        .collect();
+    assert_eq!(betas.len(), expected_betas.len(), "non-zero coefficients");
+    for (k, v) in expected_betas {
+        let name = k.trim_start_matches("radscore_beta_");
+        close(
+            name,
+            betas[name].as_f64().unwrap(),
+            v.parse().unwrap(),
+            1e-6,
+            &mut failures,
+        );
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
 /// Runs `gpurad fit` on `table` expecting it to fail; returns its error output.
 fn fit_error(table: &Path, dir: &Path) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_gpurad"))

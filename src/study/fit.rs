@@ -2,7 +2,8 @@
 //!
 //! Steps (each reported in the model file): pick the training patients; take every numeric
 //! column that is not the ID, outcome, cohort, fold, clinical or an excluded column (nor a
-//! `diagnostics_*` column) as a candidate feature; drop constant features; standardise with
+//! `diagnostics_*` or `<SEQ>_diagnostics_*` column) as a candidate feature; drop constant
+//! features; apply the `--filter` steps in order ([`FilterSpec`]); standardise with
 //! the training mean and SD (n − 1); LASSO-logistic path with K-fold cross-validation on
 //! binomial deviance exactly as R's `cv.glmnet` ([`crate::model::lasso`]); the Radscore is
 //! the LASSO linear predictor at the chosen λ (`λ.min`, `λ.1se` or a value):
@@ -46,6 +47,159 @@ pub struct FitOptions {
     pub lambda: LambdaRule,
     /// Drop patients with a missing value instead of failing.
     pub drop_incomplete: bool,
+    /// Feature filters applied before the LASSO, in order.
+    pub filters: Vec<FilterSpec>,
+}
+
+/// One feature-filtering step of `gpurad fit --filter` ([`crate::model::filter`]), applied to
+/// the training patients before standardisation.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub enum FilterSpec {
+    /// `nzv`: near-zero variance (caret's `nearZeroVar` defaults).
+    NearZeroVariance,
+    /// `mwu:P`: keep features whose Mann–Whitney U p-value is below P.
+    MannWhitney(f64),
+    /// `ttest:P`: keep features whose Welch t-test p-value is below P.
+    WelchT(f64),
+    /// `spearman:R`: of features with |Spearman r| > R keep the one with the smaller
+    /// univariate p (that of the last univariate step, else Mann–Whitney).
+    Spearman(f64),
+    /// `pearson:R`: as `spearman:R` with Pearson's r.
+    Pearson(f64),
+}
+
+impl std::fmt::Display for FilterSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NearZeroVariance => write!(f, "nzv"),
+            Self::MannWhitney(p) => write!(f, "mwu:{p}"),
+            Self::WelchT(p) => write!(f, "ttest:{p}"),
+            Self::Spearman(r) => write!(f, "spearman:{r}"),
+            Self::Pearson(r) => write!(f, "pearson:{r}"),
+        }
+    }
+}
+
+impl std::str::FromStr for FilterSpec {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        let (name, arg) = match s.split_once(':') {
+            Some((n, a)) => (n, Some(a)),
+            None => (s, None),
+        };
+        let value = |lo_open: f64| -> std::result::Result<f64, String> {
+            let a =
+                arg.ok_or_else(|| format!("filter '{name}' needs a value, e.g. {name}:0.05"))?;
+            a.parse::<f64>()
+                .ok()
+                .filter(|v| *v > lo_open && *v <= 1.0)
+                .ok_or_else(|| format!("filter '{s}': the value must be in (0, 1]"))
+        };
+        match name {
+            "nzv" if arg.is_none() => Ok(Self::NearZeroVariance),
+            "mwu" => Ok(Self::MannWhitney(value(0.0)?)),
+            "ttest" => Ok(Self::WelchT(value(0.0)?)),
+            "spearman" => Ok(Self::Spearman(value(0.0)?)),
+            "pearson" => Ok(Self::Pearson(value(0.0)?)),
+            _ => Err(format!(
+                "unknown filter '{s}' (nzv, mwu:P, ttest:P, spearman:R, pearson:R)"
+            )),
+        }
+    }
+}
+
+/// What one filtering step did, as stored in the model file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FilterReport {
+    /// The step (`mwu:0.05`, …).
+    pub step: String,
+    /// Features entering the step.
+    pub before: usize,
+    /// Features kept.
+    pub kept: usize,
+    /// Removed features with the reason.
+    pub removed: Vec<(String, String)>,
+}
+
+type Filtered = (Vec<String>, Vec<Vec<f64>>, Vec<FilterReport>);
+
+/// Applies `specs` in order; kept features stay in table order.
+fn apply_filters(
+    specs: &[FilterSpec],
+    mut names: Vec<String>,
+    mut x: Vec<Vec<f64>>,
+    y: &[f64],
+) -> crate::model::StatsResult<Filtered> {
+    use crate::model::filter::{
+        near_zero_variance, redundancy_filter, univariate_filter, univariate_p_values, Correlation,
+        NzvOptions, RemovalReason, UnivariateTest,
+    };
+    let mut reports = Vec::new();
+    let mut p_values: Option<Vec<f64>> = None;
+    for spec in specs {
+        let (step, p) = match *spec {
+            FilterSpec::NearZeroVariance => (near_zero_variance(&x, &NzvOptions::default())?, None),
+            FilterSpec::MannWhitney(t) | FilterSpec::WelchT(t) => {
+                let test = if matches!(spec, FilterSpec::WelchT(_)) {
+                    UnivariateTest::WelchT
+                } else {
+                    UnivariateTest::MannWhitney
+                };
+                let (p, step) = univariate_filter(&x, y, test, t)?;
+                (step, Some(p))
+            }
+            FilterSpec::Spearman(r) | FilterSpec::Pearson(r) => {
+                let method = if matches!(spec, FilterSpec::Pearson(_)) {
+                    Correlation::Pearson
+                } else {
+                    Correlation::Spearman
+                };
+                let p = match p_values.take() {
+                    Some(p) => p,
+                    None => univariate_p_values(&x, y, UnivariateTest::MannWhitney)?,
+                };
+                let mut step = redundancy_filter(&x, &p, method, r)?;
+                step.kept.sort_unstable();
+                (step, Some(p))
+            }
+        };
+        let removed = step
+            .removed
+            .iter()
+            .map(|r| {
+                let reason = match &r.reason {
+                    RemovalReason::Redundant { with, r, threshold } => format!(
+                        "|r| = {:.4} > {threshold} with {}, which has a smaller p",
+                        r.abs(),
+                        names[*with]
+                    ),
+                    other => other.to_string(),
+                };
+                (names[r.feature].clone(), reason)
+            })
+            .collect();
+        reports.push(FilterReport {
+            step: spec.to_string(),
+            before: names.len(),
+            kept: step.kept.len(),
+            removed,
+        });
+        let subset = |p: Vec<f64>| step.kept.iter().map(|&j| p[j]).collect::<Vec<f64>>();
+        p_values = match p {
+            Some(p) => Some(subset(p)),
+            None => p_values.map(subset),
+        };
+        names = step.kept.iter().map(|&j| names[j].clone()).collect();
+        x = step
+            .kept
+            .iter()
+            .map(|&j| std::mem::take(&mut x[j]))
+            .collect();
+        if names.is_empty() {
+            break;
+        }
+    }
+    Ok((names, x, reports))
 }
 
 /// Which λ of the cross-validated path defines the Radscore.
@@ -183,10 +337,17 @@ pub struct Model {
     pub id: Option<String>,
     /// Clinical predictors.
     pub clinical: Vec<Clinical>,
-    /// Candidate features after dropping constant ones, in table order.
+    /// Features given to the LASSO (after dropping constant ones and filtering), in table
+    /// order.
     pub features: Vec<String>,
     /// Features dropped because they are constant in the training patients.
     pub dropped_constant: Vec<String>,
+    /// Candidate features before filtering (non-constant).
+    #[serde(default)]
+    pub candidates: usize,
+    /// The filtering steps, in order, with what each removed.
+    #[serde(default)]
+    pub filters: Vec<FilterReport>,
     /// Training patients and events.
     pub training: Training,
     /// Standardisation of `features`.
@@ -375,6 +536,7 @@ pub fn fit(ds: &Dataset, o: &FitOptions) -> Result<Model> {
             let name = ds.columns[c].as_str();
             !reserved.contains(name)
                 && !name.starts_with("diagnostics_")
+                && !name.contains("_diagnostics_")
                 && name != "error"
                 && ds.is_numeric_column(c, &rows)
         })
@@ -403,20 +565,14 @@ pub fn fit(ds: &Dataset, o: &FitOptions) -> Result<Model> {
     let mut features = Vec::new();
     let mut dropped_constant = Vec::new();
     let mut x: Vec<Vec<f64>> = Vec::new();
-    let (mut mean, mut sd) = (Vec::new(), Vec::new());
     for &c in &feature_cols {
         let name = &ds.columns[c];
         let v = ds.numeric(name, &rows)?;
-        let n = v.len() as f64;
-        let m = v.iter().sum::<f64>() / n;
-        let s = (v.iter().map(|a| (a - m).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
-        if s.is_nan() || s <= 0.0 {
+        if v.iter().all(|a| *a == v[0]) {
             dropped_constant.push(name.clone());
             continue;
         }
         features.push(name.clone());
-        mean.push(m);
-        sd.push(s);
         x.push(v);
     }
     if features.is_empty() {
@@ -425,6 +581,31 @@ pub fn fit(ds: &Dataset, o: &FitOptions) -> Result<Model> {
             "every candidate feature is constant in the training patients".into(),
         ));
     }
+    let candidates = features.len();
+    let (features, x, filters) =
+        apply_filters(&o.filters, features, x, &y).map_err(|e| stats(e, "feature filtering"))?;
+    if features.is_empty() {
+        return Err(err(
+            ds,
+            format!(
+                "the filters ({}) removed all {candidates} candidate features",
+                o.filters
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
+    }
+    let (mean, sd): (Vec<f64>, Vec<f64>) = x
+        .iter()
+        .map(|v| {
+            let n = v.len() as f64;
+            let m = v.iter().sum::<f64>() / n;
+            let s = (v.iter().map(|a| (a - m).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+            (m, s)
+        })
+        .unzip();
     let standardization = Standardization { mean, sd };
     let z = standardize(&x, &standardization);
     let foldid: Vec<usize> = match &o.foldid {
@@ -480,6 +661,8 @@ pub fn fit(ds: &Dataset, o: &FitOptions) -> Result<Model> {
         clinical: o.clinical.clone(),
         features,
         dropped_constant,
+        candidates,
+        filters,
         training: Training {
             n: rows.len(),
             events: y.iter().filter(|v| **v == 1.0).count(),
