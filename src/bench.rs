@@ -42,6 +42,23 @@ pub struct BenchArgs {
     /// CSV output file.
     #[arg(short, long, default_value = "gpurad-bench.csv")]
     pub output: PathBuf,
+    /// Instead of synthetic volumes: time a whole cohort (a manifest) — extraction against a
+    /// read-only pass over the same files, and PyRadiomics with --pyradiomics.
+    #[arg(long, value_name = "MANIFEST")]
+    pub cohort: Option<PathBuf>,
+    /// With --cohort: a Python interpreter with PyRadiomics installed, to time it on the same
+    /// cases (one thread, the same --params file).
+    #[arg(long, value_name = "PYTHON", requires = "cohort")]
+    pub pyradiomics: Option<PathBuf>,
+    /// With --cohort: PyRadiomics parameter file (YAML) for the extraction.
+    #[arg(long, requires = "cohort")]
+    pub params: Option<PathBuf>,
+    /// With --cohort: worker threads (default: all cores).
+    #[arg(long, default_value_t = 0)]
+    pub jobs: usize,
+    /// With --cohort: where texture matrices are built (auto, gpu, cpu).
+    #[arg(long, default_value = "auto")]
+    pub device: crate::matrices::gpu::DeviceChoice,
 }
 
 /// A deterministic synthetic ROI: a `side`³ cube of grey levels 1..=`ng` with smooth
@@ -107,6 +124,21 @@ fn time<T>(repeat: usize, mut f: impl FnMut() -> T) -> (f64, T) {
 
 /// Runs the benchmark, prints the table and writes the CSV.
 pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
+    if let Some(manifest) = &args.cohort {
+        let params = match &args.params {
+            Some(f) => crate::Params::from_file(f)?,
+            None => crate::Params::default(),
+        };
+        return crate::bench_cohort::run(&crate::bench_cohort::CohortBench {
+            manifest,
+            params: &params,
+            params_file: args.params.as_deref(),
+            jobs: args.jobs,
+            device: args.device,
+            pyradiomics: args.pyradiomics.as_deref(),
+            output: &args.output,
+        });
+    }
     let threads = rayon::current_num_threads();
     let gpu = if args.cpu_only {
         None

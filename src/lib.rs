@@ -5,6 +5,7 @@
 //! ([`features`]) and assembles named output rows ([`extract`]).
 
 pub mod bench;
+pub mod bench_cohort;
 pub mod checks;
 pub mod cohort;
 pub mod error;

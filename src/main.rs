@@ -93,6 +93,60 @@ enum Command {
         #[arg(long, default_value = "auto")]
         device: DeviceChoice,
     },
+    /// A whole study from a cohort manifest: extract every sequence of every patient
+    /// (resumable: a rerun reuses finished rows), fit the Radscore (filters, LASSO with
+    /// cross-validation) and the nomogram on the training cohort, validate on the other
+    /// cohorts, and write DIR/report.html with every figure and table; prints the summary.
+    Study {
+        /// Cohort manifest (see `extract --manifest`), with outcome and cohort columns.
+        #[arg(long)]
+        manifest: PathBuf,
+        /// Outcome column (0/1).
+        #[arg(long)]
+        outcome: String,
+        /// Clinical predictors, comma-separated (a column, or a threshold such as age>60).
+        #[arg(long, value_delimiter = ',')]
+        clinical: Vec<String>,
+        /// Cohort column; its --train-value rows train the model, the others validate it.
+        #[arg(long, default_value = "cohort")]
+        cohort_col: String,
+        /// Training cohort label.
+        #[arg(long, default_value = "train")]
+        train_value: String,
+        /// Feature filters before the LASSO (see `fit --filter`).
+        #[arg(long, value_delimiter = ',', default_value = "nzv,spearman:0.9")]
+        filter: Vec<gpurad::study::fit::FilterSpec>,
+        /// Cross-validation folds.
+        #[arg(long, default_value_t = 10)]
+        nfolds: usize,
+        /// Seed of the fold draw.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// λ of the Radscore: min, 1se or a value.
+        #[arg(long, default_value = "min")]
+        lambda: gpurad::study::fit::LambdaRule,
+        /// PyRadiomics parameter file (YAML).
+        #[arg(long)]
+        params: Option<PathBuf>,
+        /// Override one extraction setting (NAME:VALUE); may be repeated.
+        #[arg(long = "setting", value_name = "NAME:VALUE")]
+        settings: Vec<String>,
+        /// Worker threads for the extraction (default: all cores).
+        #[arg(long, default_value_t = 0)]
+        jobs: usize,
+        /// Where texture matrices are built: auto, gpu or cpu.
+        #[arg(long, default_value = "auto")]
+        device: DeviceChoice,
+        /// Progress display of the extraction.
+        #[arg(long, value_enum, default_value = "auto")]
+        progress: cohort::Progress,
+        /// Report title.
+        #[arg(long, default_value = "Radiomics nomogram study")]
+        title: String,
+        /// Output folder.
+        #[arg(short, long, default_value = "study")]
+        output: PathBuf,
+    },
     /// Join the outputs of `extract --manifest --shard K/N` runs into one table in manifest
     /// order; an ID in two shards, an ID not in the manifest or a case in no shard is an error.
     Merge {
@@ -308,6 +362,50 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Study {
+            manifest,
+            outcome,
+            clinical,
+            cohort_col,
+            train_value,
+            filter,
+            nfolds,
+            seed,
+            lambda,
+            params,
+            settings,
+            jobs,
+            device,
+            progress,
+            title,
+            output,
+        } => {
+            check_device(device)?;
+            let options = gpurad::study::pipeline::StudyOptions {
+                manifest,
+                out: output,
+                outcome,
+                clinical: clinical
+                    .iter()
+                    .map(|c| Clinical::parse(c))
+                    .collect::<Result<_, _>>()?,
+                cohort_column: cohort_col,
+                train_value,
+                filters: filter,
+                nfolds,
+                seed,
+                lambda,
+                params: load_params(&params, &settings)?,
+                extraction: cohort::Options {
+                    jobs,
+                    device,
+                    progress,
+                    ..cohort::Options::default()
+                },
+                title,
+            };
+            run_study(&options)
+        }
         Command::Merge {
             manifest,
             shards,
@@ -447,32 +545,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let cohort =
                 cohort_col.or_else(|| ds.column("cohort").ok().map(|_| "cohort".to_string()));
             let (metrics, preds) = validate(&m, &ds, cohort.as_deref(), drop_incomplete)?;
-            std::fs::create_dir_all(&output)
-                .map_err(|e| anyhow::anyhow!("cannot create '{}': {e}", output.display()))?;
-            let json = serde_json::json!({"gpurad_version": gpurad::extract::VERSION, "model": model, "cohorts": metrics});
-            std::fs::write(
-                output.join("metrics.json"),
-                serde_json::to_string_pretty(&json)? + "\n",
-            )?;
-            write_predictions(
+            gpurad::study::outputs::write_validation(
+                &output,
+                &model.display().to_string(),
+                &m,
+                &metrics,
                 &preds,
-                std::fs::File::create(output.join("predictions.csv"))?,
+                cohort.as_deref(),
             )?;
-            for c in &metrics {
-                let rows: Vec<usize> = (0..preds.ids.len())
-                    .filter(|&i| cohort.is_none() || preds.cohort[i] == c.cohort)
-                    .collect();
-                let sub = preds.subset(&rows);
-                for (name, svg) in gpurad::study::figures::cohort_figures(&sub, &c.cohort)? {
-                    std::fs::write(output.join(&name), svg)?;
-                }
-            }
-            for (name, svg) in gpurad::study::figures::model_figures(&m)? {
-                if name == "nomogram.svg" {
-                    std::fs::write(output.join(&name), svg)?;
-                }
-            }
-            print_summary(&metrics);
+            print!("{}", gpurad::study::outputs::summary_table(&metrics));
             Ok(ExitCode::SUCCESS)
         }
         Command::Predict {
@@ -501,40 +582,28 @@ fn read_model(path: &std::path::Path) -> anyhow::Result<gpurad::study::fit::Mode
         .map_err(|e| anyhow::anyhow!("'{}' is not a gpurad model file: {e}", path.display()))
 }
 
-/// The study's summary table: per model and cohort AUC (95% CI), sensitivity, specificity,
-/// Hosmer–Lemeshow p; then the DeLong tests.
-fn print_summary(metrics: &[gpurad::study::validate::CohortMetrics]) {
-    println!(
-        "{:<12} {:<10} {:>5} {:>22} {:>6} {:>6} {:>7}",
-        "cohort", "model", "n", "AUC (95% CI)", "sens", "spec", "HL p"
+/// Runs a study and prints what it found and wrote.
+fn run_study(options: &gpurad::study::pipeline::StudyOptions) -> anyhow::Result<ExitCode> {
+    let r = gpurad::study::pipeline::run_study(options)?;
+    let e = &r.extraction;
+    eprintln!(
+        "extraction: {} patients ({} extracted, {} reused, {} failed) in {:.1} s; fit {:.1} s; validation and report {:.1} s",
+        e.cases, e.extracted, e.resumed, r.failed.len(), r.timings.extract, r.timings.fit, r.timings.validate
     );
-    for c in metrics {
-        for (name, m) in &c.models {
-            let f = |k: &str| m[k].as_f64().unwrap_or(f64::NAN);
-            println!(
-                "{:<12} {:<10} {:>5} {:>22} {:>6.3} {:>6.3} {:>7.3}",
-                c.cohort,
-                name,
-                c.n,
-                format!(
-                    "{:.3} ({:.3}–{:.3})",
-                    f("auc"),
-                    m["auc_ci"][0].as_f64().unwrap_or(f64::NAN),
-                    m["auc_ci"][1].as_f64().unwrap_or(f64::NAN)
-                ),
-                f("sensitivity"),
-                f("specificity"),
-                m["hosmer_lemeshow"]["p"].as_f64().unwrap_or(f64::NAN)
-            );
-        }
-        for (k, v) in &c.delong {
-            println!(
-                "{:<12} DeLong {k}: p = {:.4}",
-                c.cohort,
-                v["p"].as_f64().unwrap_or(f64::NAN)
-            );
-        }
+    for (id, why) in &r.failed {
+        eprintln!("  left out {id}: {why}");
     }
+    let m = &r.model;
+    println!(
+        "Radscore: {} of {} candidate features ({} after filtering) at λ = {:.4e}",
+        m.radscore.coefficients.len(),
+        m.candidates,
+        m.features.len(),
+        m.lambda
+    );
+    print!("{}", r.summary);
+    println!("report: {}", r.report.display());
+    Ok(ExitCode::SUCCESS)
 }
 
 /// A parameter file (or PyRadiomics' defaults) with `--setting` overrides applied.

@@ -25,6 +25,7 @@
 
 pub mod calibration_plot;
 pub mod decision_curve_plot;
+pub mod html;
 pub mod lasso_plot;
 pub mod nomogram_plot;
 pub mod roc_plot;

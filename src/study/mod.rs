@@ -7,4 +7,6 @@ pub mod clinical;
 pub mod dataset;
 pub mod figures;
 pub mod fit;
+pub mod outputs;
+pub mod pipeline;
 pub mod validate;

@@ -1,0 +1,378 @@
+//! The study report: one self-contained HTML file (inline CSS and SVG figures, no scripts,
+//! no external resources) laid out like the results section of a radiomics nomogram paper —
+//! performance table (AUC with DeLong 95% CI, sensitivity, specificity, PPV, NPV, accuracy,
+//! Hosmer–Lemeshow, calibration), DeLong comparisons, the Radscore and its selected features,
+//! the logistic models with odds ratios, the figures, and how the cohort was processed
+//! (extraction, failures, filters, timings).
+//!
+//! The document is well-formed XML (XHTML syntax: escaped text, closed elements, numeric
+//! character references only), so it can be checked by an XML parser as well as a browser.
+
+use std::path::Path;
+
+use crate::cohort;
+use crate::study::fit::{LogisticSummary, Model};
+use crate::study::pipeline::Timings;
+use crate::study::validate::CohortMetrics;
+
+/// Everything the report shows.
+pub struct StudyReport<'a> {
+    /// Title (first heading and `<title>`).
+    pub title: &'a str,
+    /// The manifest the cohort came from.
+    pub manifest: &'a Path,
+    /// The extraction run.
+    pub extraction: &'a cohort::Summary,
+    /// Patients whose extraction failed: (ID, cause).
+    pub failed: &'a [(String, String)],
+    /// The fitted model.
+    pub model: &'a Model,
+    /// Metrics per cohort.
+    pub metrics: &'a [CohortMetrics],
+    /// The plain-text summary table.
+    pub summary: &'a str,
+    /// Stage timings.
+    pub timings: &'a Timings,
+    /// Figures `(file name, SVG)`.
+    pub figures: &'a [(String, String)],
+    /// Label of the training cohort.
+    pub train_value: &'a str,
+}
+
+/// Escapes text for HTML/XML content and attribute values.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+const STYLE: &str = "
+body { font-family: -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif; color: #222;
+       max-width: 1280px; margin: 0 auto; padding: 24px 32px; line-height: 1.45; }
+h1 { font-size: 1.7em; margin-bottom: 0.2em; }
+h2 { font-size: 1.3em; border-bottom: 2px solid #0072B2; padding-bottom: 4px; margin-top: 1.8em; }
+h3 { font-size: 1.05em; margin-bottom: 0.4em; }
+.sub { color: #555; margin-top: 0; }
+table { border-collapse: collapse; margin: 8px 0 16px; font-size: 0.92em; }
+th, td { padding: 4px 10px; text-align: right; border-bottom: 1px solid #ddd; }
+th { background: #f2f6fa; border-bottom: 2px solid #bbb; }
+td.l, th.l { text-align: left; }
+tr.group td { border-top: 2px solid #bbb; }
+.figures { display: grid; grid-template-columns: repeat(auto-fill, minmax(560px, 1fr)); gap: 18px; }
+figure { margin: 0; border: 1px solid #e3e3e3; border-radius: 6px; padding: 8px; background: #fff; }
+figure svg { width: 100%; height: auto; }
+figcaption { font-size: 0.88em; color: #444; margin-top: 4px; }
+code, pre { font-family: Menlo, Consolas, monospace; font-size: 0.88em; }
+pre { background: #f7f7f7; padding: 10px; overflow-x: auto; }
+.note { color: #555; font-size: 0.9em; }
+.bad { color: #B00020; }
+";
+
+fn num(v: &serde_json::Value, digits: usize) -> String {
+    v.as_f64()
+        .map_or_else(|| "–".to_string(), |x| format!("{x:.digits$}"))
+}
+
+fn p_value(p: f64) -> String {
+    if p.is_nan() {
+        "–".into()
+    } else if p < 0.001 {
+        "&lt; 0.001".into()
+    } else {
+        format!("{p:.3}")
+    }
+}
+
+fn performance_table(metrics: &[CohortMetrics], train_value: &str) -> String {
+    let mut h = String::from(
+        "<table><thead><tr><th class=\"l\">Cohort</th><th class=\"l\">Model</th><th>n (events)</th>\
+         <th>AUC (95% CI)</th><th>Sensitivity</th><th>Specificity</th><th>PPV</th><th>NPV</th>\
+         <th>Accuracy</th><th>H–L p</th><th>Calibration slope</th></tr></thead><tbody>",
+    );
+    for c in metrics {
+        let role = if c.cohort == train_value {
+            "training"
+        } else {
+            "validation"
+        };
+        for (i, (name, m)) in c.models.iter().enumerate() {
+            let class = if i == 0 { " class=\"group\"" } else { "" };
+            h += &format!(
+                "<tr{class}><td class=\"l\">{}</td><td class=\"l\">{}</td><td>{} ({})</td>\
+                 <td>{} ({}–{})</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
+                 <td>{}</td><td>{}</td></tr>",
+                if i == 0 {
+                    format!("{} <span class=\"note\">({role})</span>", escape(&c.cohort))
+                } else {
+                    String::new()
+                },
+                escape(name),
+                c.n,
+                c.events,
+                num(&m["auc"], 3),
+                num(&m["auc_ci"][0], 3),
+                num(&m["auc_ci"][1], 3),
+                num(&m["sensitivity"], 3),
+                num(&m["specificity"], 3),
+                num(&m["ppv"], 3),
+                num(&m["npv"], 3),
+                num(&m["accuracy"], 3),
+                m["hosmer_lemeshow"]["p"]
+                    .as_f64()
+                    .map_or("–".into(), p_value),
+                num(&m["calibration"]["slope"], 2),
+            );
+        }
+    }
+    h += "</tbody></table>";
+    h += "<p class=\"note\">AUC with DeLong 95% confidence interval; sensitivity, specificity, PPV, \
+          NPV and accuracy at each model's Youden-optimal threshold on the training cohort; \
+          Hosmer–Lemeshow test with 10 groups; calibration slope of the logit of the predicted \
+          probability.</p>";
+    let mut rows = String::new();
+    for c in metrics {
+        for (k, v) in &c.delong {
+            rows += &format!(
+                "<tr><td class=\"l\">{}</td><td class=\"l\">{}</td><td>{}</td><td>{}</td></tr>",
+                escape(&c.cohort),
+                escape(&k.replace("_vs_", " vs ")),
+                num(&v["z"], 3),
+                v["p"].as_f64().map_or("–".into(), p_value)
+            );
+        }
+    }
+    if !rows.is_empty() {
+        h += "<h3>DeLong tests (paired, two-sided)</h3><table><thead><tr><th class=\"l\">Cohort</th>\
+              <th class=\"l\">Comparison</th><th>z</th><th>p</th></tr></thead><tbody>";
+        h += &rows;
+        h += "</tbody></table>";
+    }
+    h
+}
+
+fn logistic_table(name: &str, s: &LogisticSummary) -> String {
+    let mut h = format!(
+        "<h3>{} model</h3><table><thead><tr><th class=\"l\">Term</th><th>β</th><th>SE</th>\
+         <th>OR (95% CI)</th><th>p</th></tr></thead><tbody>",
+        escape(name)
+    );
+    for i in 0..s.terms.len() {
+        h += &format!(
+            "<tr><td class=\"l\">{}</td><td>{:.3}</td><td>{:.3}</td><td>{}</td><td>{}</td></tr>",
+            escape(&s.terms[i]),
+            s.coefficients[i],
+            s.se[i],
+            if i == 0 {
+                "–".to_string()
+            } else {
+                format!("{:.2} ({:.2}–{:.2})", s.or[i], s.or_ci[i][0], s.or_ci[i][1])
+            },
+            p_value(s.p[i])
+        );
+    }
+    h += &format!(
+        "</tbody></table><p class=\"note\">Youden threshold on the training cohort: {:.3}</p>",
+        s.threshold
+    );
+    h
+}
+
+fn radscore_section(model: &Model) -> String {
+    let mut h = format!(
+        "<p>{} patients ({} events) in the training cohort; {} candidate features \
+         (non-constant), {} after filtering, <b>{} selected</b> by the LASSO at λ = {:.4e} \
+         ({:?} rule; λ.min = {:.4e}, λ.1se = {:.4e}; {}-fold cross-validation on binomial \
+         deviance).</p>",
+        model.training.n,
+        model.training.events,
+        model.candidates,
+        model.features.len(),
+        model.radscore.coefficients.len(),
+        model.lambda,
+        model.lambda_rule,
+        model.lambda_min,
+        model.lambda_1se,
+        model.cv.nfolds
+    );
+    if !model.filters.is_empty() {
+        h += "<table><thead><tr><th class=\"l\">Filter step</th><th>Features in</th>\
+              <th>Kept</th><th>Removed</th></tr></thead><tbody>";
+        for f in &model.filters {
+            h += &format!(
+                "<tr><td class=\"l\"><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                escape(&f.step),
+                f.before,
+                f.kept,
+                f.removed.len()
+            );
+        }
+        h += "</tbody></table>";
+    }
+    h += "<table><thead><tr><th class=\"l\">Selected feature</th><th>β (per SD)</th>\
+          <th>Training mean</th><th>Training SD</th></tr></thead><tbody>";
+    let mut selected: Vec<(&String, f64)> = model
+        .radscore
+        .coefficients
+        .iter()
+        .map(|(k, v)| (k, v.as_f64().unwrap_or(f64::NAN)))
+        .collect();
+    selected.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+    for (name, beta) in selected {
+        let j = model.features.iter().position(|f| f == name);
+        let (m, s) = j.map_or((f64::NAN, f64::NAN), |j| {
+            (model.standardization.mean[j], model.standardization.sd[j])
+        });
+        h += &format!(
+            "<tr><td class=\"l\"><code>{}</code></td><td>{beta:+.4}</td><td>{}</td><td>{}</td></tr>",
+            escape(name),
+            short(m),
+            short(s)
+        );
+    }
+    h += "</tbody></table>";
+    h += &format!("<pre>{}</pre>", escape(&model.radscore.formula));
+    h
+}
+
+fn short(x: f64) -> String {
+    if x != 0.0 && (x.abs() >= 1e5 || x.abs() < 1e-3) {
+        format!("{x:.4e}")
+    } else {
+        format!("{x:.4}")
+    }
+}
+
+fn caption(name: &str) -> String {
+    let stem = name.trim_end_matches(".svg");
+    let (kind, cohort) = stem.split_once('_').unwrap_or((stem, ""));
+    match (kind, stem) {
+        (_, "lasso_path") => "LASSO coefficient path (standardised features); the dashed line marks the chosen λ.".into(),
+        (_, "lasso_cv") => "Cross-validated binomial deviance (mean ± SE) along the λ path, with λ.min and λ.1se.".into(),
+        (_, "nomogram") => "Nomogram of the combined model: points per predictor, total points and predicted probability.".into(),
+        ("roc", _) => format!("ROC curves, {} cohort.", escape(cohort)),
+        ("calibration", _) => format!("Calibration of the combined model, {} cohort (deciles of predicted risk).", escape(cohort)),
+        ("decision", _) => format!("Decision curves, {} cohort: net benefit against threshold probability.", escape(cohort.trim_start_matches("curve_"))),
+        _ => escape(stem),
+    }
+}
+
+/// Renders the report (see the module documentation).
+pub fn study_report(r: &StudyReport<'_>) -> String {
+    let mut h = String::from("<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n");
+    h += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n";
+    h += &format!(
+        "<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
+        escape(r.title)
+    );
+    h += &format!(
+        "<h1>{}</h1>\n<p class=\"sub\">Outcome <code>{}</code>; clinical predictors {}; \
+         manifest <code>{}</code>; gpurad {}.</p>\n",
+        escape(r.title),
+        escape(&r.model.outcome),
+        if r.model.clinical.is_empty() {
+            "none".to_string()
+        } else {
+            r.model
+                .clinical
+                .iter()
+                .map(|c| format!("<code>{}</code>", escape(&c.name)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        },
+        escape(&r.manifest.display().to_string()),
+        crate::extract::VERSION
+    );
+    h += "<h2>Performance</h2>\n";
+    h += &performance_table(r.metrics, r.train_value);
+    h += "<h2>Figures</h2>\n<div class=\"figures\">\n";
+    let order = [
+        "roc_",
+        "calibration_",
+        "decision_curve_",
+        "nomogram",
+        "lasso_path",
+        "lasso_cv",
+    ];
+    let mut figs: Vec<&(String, String)> = r.figures.iter().collect();
+    figs.sort_by_key(|(n, _)| {
+        order
+            .iter()
+            .position(|p| n.starts_with(p))
+            .unwrap_or(order.len())
+    });
+    for (name, svg) in figs {
+        let body = svg.trim_start();
+        let body = body
+            .strip_prefix("<?xml")
+            .and_then(|rest| rest.split_once("?>").map(|(_, b)| b.trim_start()))
+            .unwrap_or(body);
+        h += &format!(
+            "<figure id=\"{}\">{body}<figcaption>{}</figcaption></figure>\n",
+            escape(name.trim_end_matches(".svg")),
+            caption(name)
+        );
+    }
+    h += "</div>\n<h2>Radscore</h2>\n";
+    h += &radscore_section(r.model);
+    h += "<h2>Logistic models</h2>\n";
+    if let Some(c) = &r.model.models.combined {
+        h += &logistic_table("Combined (nomogram)", c);
+    }
+    if let Some(c) = &r.model.models.clinical {
+        h += &logistic_table("Clinical", c);
+    }
+    h += &logistic_table("Radscore", &r.model.models.radscore);
+    h += "<h2>Cohort processing</h2>\n";
+    let e = r.extraction;
+    h += &format!(
+        "<p>{} patients in the manifest: {} extracted in this run, {} reused from an earlier \
+         run of the same inputs and settings, <span class=\"{}\">{} failed</span>. \
+         Time: extraction {:.1} s, model fitting {:.1} s, validation and report {:.1} s.</p>\n",
+        e.cases,
+        e.extracted,
+        e.resumed,
+        if r.failed.is_empty() { "" } else { "bad" },
+        r.failed.len(),
+        r.timings.extract,
+        r.timings.fit,
+        r.timings.validate
+    );
+    if !r.failed.is_empty() {
+        h += "<table><thead><tr><th class=\"l\">Patient</th><th class=\"l\">Why the extraction \
+              failed (left out of the model)</th></tr></thead><tbody>";
+        for (id, why) in r.failed {
+            h += &format!(
+                "<tr><td class=\"l\">{}</td><td class=\"l\">{}</td></tr>",
+                escape(id),
+                escape(why)
+            );
+        }
+        h += "</tbody></table>\n";
+    }
+    h += &format!(
+        "<h3>Summary table</h3>\n<pre>{}</pre>\n</body>\n</html>\n",
+        escape(r.summary)
+    );
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup() {
+        assert_eq!(escape("a<b & \"c\"'"), "a&lt;b &amp; &quot;c&quot;&#39;");
+        assert_eq!(p_value(0.0004), "&lt; 0.001");
+        assert_eq!(p_value(0.0421), "0.042");
+    }
+}

@@ -1,0 +1,97 @@
+//! Files a validation writes (`metrics.json`, `predictions.csv`, SVG figures) and the study's
+//! summary table, shared by `gpurad validate` and `gpurad study`.
+
+use std::path::Path;
+
+use super::figures::{cohort_figures, model_figures};
+use super::fit::Model;
+use super::validate::{write_predictions, CohortMetrics, Predictions};
+use crate::error::{Error, Result};
+
+fn io(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
+    move |cause| Error::Io {
+        path: path.to_path_buf(),
+        cause,
+    }
+}
+
+/// Writes `dir/metrics.json` (`model_ref` names the model in it), `dir/predictions.csv`,
+/// the per-cohort figures and the nomogram; returns the figures `(file name, SVG)` written.
+pub fn write_validation(
+    dir: &Path,
+    model_ref: &str,
+    model: &Model,
+    metrics: &[CohortMetrics],
+    preds: &Predictions,
+    cohort_column: Option<&str>,
+) -> Result<Vec<(String, String)>> {
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let json = serde_json::json!({
+        "gpurad_version": crate::extract::VERSION,
+        "model": model_ref,
+        "cohorts": metrics,
+    });
+    let path = dir.join("metrics.json");
+    std::fs::write(
+        &path,
+        serde_json::to_string_pretty(&json).expect("metrics serialise") + "\n",
+    )
+    .map_err(io(&path))?;
+    let path = dir.join("predictions.csv");
+    write_predictions(preds, std::fs::File::create(&path).map_err(io(&path))?)
+        .map_err(io(&path))?;
+    let mut figures = Vec::new();
+    for c in metrics {
+        let rows: Vec<usize> = (0..preds.ids.len())
+            .filter(|&i| cohort_column.is_none() || preds.cohort[i] == c.cohort)
+            .collect();
+        figures.extend(cohort_figures(&preds.subset(&rows), &c.cohort)?);
+    }
+    figures.extend(
+        model_figures(model)?
+            .into_iter()
+            .filter(|(name, _)| name == "nomogram.svg"),
+    );
+    for (name, svg) in &figures {
+        let path = dir.join(name);
+        std::fs::write(&path, svg).map_err(io(&path))?;
+    }
+    Ok(figures)
+}
+
+/// The study's summary table: per cohort and model AUC (95% CI), sensitivity, specificity
+/// (at the training Youden threshold) and Hosmer–Lemeshow p; then the DeLong tests.
+pub fn summary_table(metrics: &[CohortMetrics]) -> String {
+    let mut out = format!(
+        "{:<12} {:<10} {:>5} {:>22} {:>6} {:>6} {:>7}\n",
+        "cohort", "model", "n", "AUC (95% CI)", "sens", "spec", "HL p"
+    );
+    for c in metrics {
+        for (name, m) in &c.models {
+            let f = |k: &str| m[k].as_f64().unwrap_or(f64::NAN);
+            out += &format!(
+                "{:<12} {:<10} {:>5} {:>22} {:>6.3} {:>6.3} {:>7.3}\n",
+                c.cohort,
+                name,
+                c.n,
+                format!(
+                    "{:.3} ({:.3}–{:.3})",
+                    f("auc"),
+                    m["auc_ci"][0].as_f64().unwrap_or(f64::NAN),
+                    m["auc_ci"][1].as_f64().unwrap_or(f64::NAN)
+                ),
+                f("sensitivity"),
+                f("specificity"),
+                m["hosmer_lemeshow"]["p"].as_f64().unwrap_or(f64::NAN)
+            );
+        }
+        for (k, v) in &c.delong {
+            out += &format!(
+                "{:<12} DeLong {k}: p = {:.4}\n",
+                c.cohort,
+                v["p"].as_f64().unwrap_or(f64::NAN)
+            );
+        }
+    }
+    out
+}

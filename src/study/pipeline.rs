@@ -1,0 +1,214 @@
+//! `gpurad study`: a cohort from files to a validated nomogram in one run — extract every
+//! sequence of every patient ([`crate::cohort`], resumable), fit the Radscore and the logistic
+//! models on the training cohort ([`super::fit`]), validate them on every cohort
+//! ([`super::validate`]) and write an HTML report ([`crate::report::html`]).
+//!
+//! Output folder: `features.csv` (the extraction, one row per patient), `model.json` and
+//! the LASSO figures, `validation/` (`metrics.json`, `predictions.csv`, figures) and
+//! `report.html` (self-contained). Patients whose extraction failed are left out of the
+//! model and listed, with the cause, in the report.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use super::clinical::Clinical;
+use super::dataset::Dataset;
+use super::fit::{fit, FilterSpec, FitOptions, LambdaRule, Model};
+use super::outputs::{summary_table, write_validation};
+use super::validate::{validate, CohortMetrics};
+use crate::cohort;
+use crate::error::{Error, Result};
+use crate::io::manifest;
+use crate::settings::Params;
+
+/// Settings of a study run.
+#[derive(Debug, Clone)]
+pub struct StudyOptions {
+    /// The cohort manifest.
+    pub manifest: PathBuf,
+    /// Output folder.
+    pub out: PathBuf,
+    /// Outcome column (0/1) of the manifest.
+    pub outcome: String,
+    /// Clinical predictors (`age>60`, …).
+    pub clinical: Vec<Clinical>,
+    /// Cohort column of the manifest (`train` / other values).
+    pub cohort_column: String,
+    /// The training cohort's label.
+    pub train_value: String,
+    /// Feature filters before the LASSO.
+    pub filters: Vec<FilterSpec>,
+    /// Cross-validation folds.
+    pub nfolds: usize,
+    /// Seed of the fold draw.
+    pub seed: u64,
+    /// λ rule of the Radscore.
+    pub lambda: LambdaRule,
+    /// Extraction settings.
+    pub params: Params,
+    /// Extraction run settings (jobs, device, progress; `resume` is always on).
+    pub extraction: cohort::Options,
+    /// Title of the report.
+    pub title: String,
+}
+
+/// Wall-clock seconds of each stage.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Timings {
+    /// Feature extraction.
+    pub extract: f64,
+    /// Model fitting.
+    pub fit: f64,
+    /// Validation, figures and report.
+    pub validate: f64,
+}
+
+/// What a study run produced.
+#[derive(Debug, Clone)]
+pub struct StudyResult {
+    /// The extraction run.
+    pub extraction: cohort::Summary,
+    /// Patients left out because their extraction failed: (ID, cause).
+    pub failed: Vec<(String, String)>,
+    /// The fitted model.
+    pub model: Model,
+    /// Metrics per cohort.
+    pub metrics: Vec<CohortMetrics>,
+    /// The summary table (as printed).
+    pub summary: String,
+    /// Stage timings.
+    pub timings: Timings,
+    /// `report.html`.
+    pub report: PathBuf,
+}
+
+fn io(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
+    move |cause| Error::Io {
+        path: path.to_path_buf(),
+        cause,
+    }
+}
+
+/// Runs the study; see the module documentation.
+pub fn run_study(o: &StudyOptions) -> Result<StudyResult> {
+    std::fs::create_dir_all(&o.out).map_err(io(&o.out))?;
+    let m = manifest::read(&o.manifest)?;
+    for col in [&o.outcome, &o.cohort_column] {
+        if !m.columns.contains(col) {
+            return Err(Error::Manifest {
+                path: o.manifest.clone(),
+                detail: format!("no '{col}' column (columns: {})", m.columns.join(", ")),
+            });
+        }
+    }
+    let features = o.out.join("features.csv");
+    let t = Instant::now();
+    let extraction = cohort::run(
+        &m,
+        &o.params,
+        &features,
+        &cohort::Options {
+            resume: true,
+            shard: None,
+            ..o.extraction.clone()
+        },
+    )?;
+    let t_extract = t.elapsed().as_secs_f64();
+
+    let t = Instant::now();
+    let mut ds = Dataset::read(&features)?;
+    let err_col = ds.column(cohort::ERROR)?;
+    let id_col = ds.column("ID").ok();
+    let failed: Vec<(String, String)> = ds
+        .rows
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| !r[err_col].is_empty())
+        .map(|(i, r)| {
+            let id = id_col.map_or_else(|| (i + 1).to_string(), |c| r[c].clone());
+            (id, r[err_col].clone())
+        })
+        .collect();
+    ds.rows.retain(|r| r[err_col].is_empty());
+    if ds.rows.is_empty() {
+        return Err(Error::Compute(format!(
+            "the extraction failed for every patient ({} failures); see the error column of {}",
+            failed.len(),
+            features.display()
+        )));
+    }
+    let fit_options = FitOptions {
+        outcome: o.outcome.clone(),
+        id: id_col.map(|_| "ID".to_string()),
+        clinical: o.clinical.clone(),
+        exclude: Vec::new(),
+        cohort: Some(o.cohort_column.clone()),
+        train_value: o.train_value.clone(),
+        foldid: None,
+        nfolds: o.nfolds,
+        seed: o.seed,
+        lambda: o.lambda,
+        drop_incomplete: false,
+        filters: o.filters.clone(),
+    };
+    let model = fit(&ds, &fit_options)?;
+    let model_path = o.out.join("model.json");
+    std::fs::write(
+        &model_path,
+        serde_json::to_string_pretty(&model).expect("model serialises") + "\n",
+    )
+    .map_err(io(&model_path))?;
+    let model_figures = super::figures::model_figures(&model)?;
+    for (name, svg) in &model_figures {
+        let p = o.out.join(name);
+        std::fs::write(&p, svg).map_err(io(&p))?;
+    }
+    let t_fit = t.elapsed().as_secs_f64();
+
+    let t = Instant::now();
+    let (metrics, preds) = validate(&model, &ds, Some(&o.cohort_column), false)?;
+    let validation_dir = o.out.join("validation");
+    let cohort_figures = write_validation(
+        &validation_dir,
+        "../model.json",
+        &model,
+        &metrics,
+        &preds,
+        Some(&o.cohort_column),
+    )?;
+    let summary = summary_table(&metrics);
+    let mut timings = Timings {
+        extract: t_extract,
+        fit: t_fit,
+        validate: 0.0,
+    };
+    timings.validate = t.elapsed().as_secs_f64();
+    let mut figures: Vec<(String, String)> = model_figures
+        .into_iter()
+        .filter(|(n, _)| n != "nomogram.svg")
+        .collect();
+    figures.extend(cohort_figures);
+    let html = crate::report::html::study_report(&crate::report::html::StudyReport {
+        title: &o.title,
+        manifest: &o.manifest,
+        extraction: &extraction,
+        failed: &failed,
+        model: &model,
+        metrics: &metrics,
+        summary: &summary,
+        timings: &timings,
+        figures: &figures,
+        train_value: &o.train_value,
+    });
+    let report = o.out.join("report.html");
+    std::fs::write(&report, html).map_err(io(&report))?;
+    Ok(StudyResult {
+        extraction,
+        failed,
+        model,
+        metrics,
+        summary,
+        timings,
+        report,
+    })
+}
