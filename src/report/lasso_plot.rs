@@ -142,9 +142,29 @@ fn vline(svg: &mut Svg, frame: &Frame, x: f64, stroke: Stroke, name: &str) {
     );
 }
 
+/// Longest legend label of the path figure, in characters.
+const MAX_LABEL_CHARS: usize = 26;
+
+/// A feature name shortened for the legend: PyRadiomics' `original_` image-type part
+/// dropped (`T2WI_original_glcm_Idm` → `T2WI_glcm_Idm`), cut to
+/// [`MAX_LABEL_CHARS`] with an ellipsis.
+fn legend_label(name: &str) -> String {
+    let short = name
+        .replace("_original_", "_")
+        .trim_start_matches("original_")
+        .to_string();
+    if short.chars().count() <= MAX_LABEL_CHARS {
+        short
+    } else {
+        let cut: String = short.chars().take(MAX_LABEL_CHARS - 1).collect();
+        format!("{cut}\u{2026}")
+    }
+}
+
 /// Coefficient path: one `<path class="series">` per feature that is non-zero at some λ,
 /// against log(λ) (natural log, as glmnet), with a dashed `class="vline"` at the chosen λ;
-/// the legend (right margin) names up to [`MAX_LEGEND_FEATURES`] features.
+/// the legend (right margin) names up to [`MAX_LEGEND_FEATURES`] features in the order they
+/// enter the path, with shortened names ([`legend_label`]).
 ///
 /// No λ values, or no feature that is ever non-zero, gives a "no data" figure.
 ///
@@ -191,9 +211,17 @@ pub fn lasso_path_svg(plot: &LassoPathPlot) -> ReportResult<String> {
         .chosen_lambda
         .map(|l| log_marker(PATH_FIGURE, "chosen λ", l))
         .transpose()?;
-    let active: Vec<usize> = (0..p)
-        .filter(|&j| plot.coefficients.iter().any(|b| b[j] != 0.0))
+    // Features in the order they enter the path (the λ values are given decreasing).
+    let mut active: Vec<(usize, usize)> = (0..p)
+        .filter_map(|j| {
+            plot.coefficients
+                .iter()
+                .position(|b| b[j] != 0.0)
+                .map(|k| (k, j))
+        })
         .collect();
+    active.sort_unstable();
+    let active: Vec<usize> = active.into_iter().map(|(_, j)| j).collect();
     if active.is_empty() {
         return Ok(no_data_figure(
             title,
@@ -214,7 +242,7 @@ pub fn lasso_path_svg(plot: &LassoPathPlot) -> ReportResult<String> {
         .take(MAX_LEGEND_FEATURES)
         .map(|(i, &j)| {
             LegendEntry::line(
-                plot.feature_names[j].clone(),
+                legend_label(&plot.feature_names[j]),
                 series_color(i),
                 series_dash(i),
             )
@@ -230,7 +258,7 @@ pub fn lasso_path_svg(plot: &LassoPathPlot) -> ReportResult<String> {
     if chosen.is_some() {
         entries.push(LegendEntry::line("Chosen λ", GREY, Some("5 4")));
     }
-    let legend_w = legend_size(&entries).0.min(200.0);
+    let legend_w = legend_size(&entries).0;
     let frame = Frame {
         left: 74.0,
         top: 44.0,

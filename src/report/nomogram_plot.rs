@@ -120,14 +120,17 @@ fn scale(
             Stroke::solid("#000000", 1.0),
             "tick",
         );
+        // Labels alternate above and below the axis where they would collide; a label that
+        // fits on neither side is left out (its tick stays), as rms does.
         let half = text_width(text, TICK_FONT) / 2.0;
-        let below = x - half < above_end + 3.0 && x - half >= below_end + 3.0;
-        let ty = if below {
+        let ty = if x - half >= above_end + 3.0 {
+            above_end = x + half;
+            y - 9.0
+        } else if x - half >= below_end + 3.0 {
             below_end = x + half;
             y + 15.0
         } else {
-            above_end = x + half;
-            y - 9.0
+            continue;
         };
         svg.text(*x, ty, text, label, Some("tick-label"));
     }
