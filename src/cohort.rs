@@ -254,6 +254,13 @@ fn io_err(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
     }
 }
 
+fn write_err(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
+    move |cause| Error::Write {
+        path: path.to_path_buf(),
+        cause,
+    }
+}
+
 /// Rows found in an output file: for each ID its last row's byte offset, key and error.
 struct Existing {
     rows: HashMap<String, (u64, String, bool)>,
@@ -337,8 +344,8 @@ fn line_at(r: &mut BufReader<File>, offset: u64, path: &Path) -> Result<Vec<u8>>
 fn write_ordered(output: &Path, header: &[u8], rows: &[(&Path, u64)]) -> Result<()> {
     let tmp = output.with_extension("csv.partial");
     {
-        let mut out = std::io::BufWriter::new(File::create(&tmp).map_err(io_err(&tmp))?);
-        out.write_all(header).map_err(io_err(&tmp))?;
+        let mut out = std::io::BufWriter::new(File::create(&tmp).map_err(write_err(&tmp))?);
+        out.write_all(header).map_err(write_err(&tmp))?;
         let mut readers: HashMap<&Path, BufReader<File>> = HashMap::new();
         for &(file, offset) in rows {
             if !readers.contains_key(file) {
@@ -347,12 +354,12 @@ fn write_ordered(output: &Path, header: &[u8], rows: &[(&Path, u64)]) -> Result<
             }
             let r = readers.get_mut(file).expect("inserted above");
             out.write_all(&line_at(r, offset, file)?)
-                .map_err(io_err(&tmp))?;
+                .map_err(write_err(&tmp))?;
         }
-        out.flush().map_err(io_err(&tmp))?;
-        out.get_ref().sync_all().map_err(io_err(&tmp))?;
+        out.flush().map_err(write_err(&tmp))?;
+        out.get_ref().sync_all().map_err(write_err(&tmp))?;
     }
-    std::fs::rename(&tmp, output).map_err(io_err(output))
+    std::fs::rename(&tmp, output).map_err(write_err(output))
 }
 
 /// Extracts every case of `manifest` (or of `options.shard`) into the CSV file `output`;
@@ -405,10 +412,10 @@ pub fn run(
         OpenOptions::new()
             .append(true)
             .open(output)
-            .map_err(io_err(output))?
+            .map_err(write_err(output))?
     } else {
-        let mut f = File::create(output).map_err(io_err(output))?;
-        f.write_all(&header).map_err(io_err(output))?;
+        let mut f = File::create(output).map_err(write_err(output))?;
+        f.write_all(&header).map_err(write_err(output))?;
         f
     };
     let mut offset = file.metadata().map_err(io_err(output))?.len();
@@ -458,8 +465,8 @@ pub fn run(
                 csv_line(&columns, &index, &bare)
             });
             let written = line.and_then(|line| {
-                file.write_all(&line).map_err(io_err(output))?;
-                file.flush().map_err(io_err(output))?;
+                file.write_all(&line).map_err(write_err(output))?;
+                file.flush().map_err(write_err(output))?;
                 Ok(line.len() as u64)
             });
             match written {

@@ -17,6 +17,14 @@ pub enum Error {
         /// The operating system's reason.
         cause: std::io::Error,
     },
+    /// A file or folder could not be created or written.
+    #[error("cannot write '{path}': {cause}")]
+    Write {
+        /// The file or folder that failed.
+        path: PathBuf,
+        /// The operating system's reason.
+        cause: std::io::Error,
+    },
     /// A file exists but is not a valid NIfTI image.
     #[error("'{path}' is not a readable NIfTI image: {cause}")]
     Nifti {

@@ -8,6 +8,7 @@ pub mod bench;
 pub mod bench_cohort;
 pub mod checks;
 pub mod cohort;
+pub mod demo;
 pub mod error;
 pub mod evaluate;
 pub mod extract;
@@ -20,6 +21,7 @@ pub mod preprocess;
 pub mod report;
 pub mod settings;
 pub mod study;
+pub mod synth;
 
 pub use error::{Error, Result};
 pub use settings::Params;

@@ -93,6 +93,46 @@ enum Command {
         #[arg(long, default_value = "auto")]
         device: DeviceChoice,
     },
+    /// The built-in study: write a synthetic two-centre cohort (200 patients, three MRI
+    /// sequences each, spine tumours, metastatic vs primary, age and ALP) and run `study` on
+    /// it: features, Radscore, nomogram, external validation, DIR/study/report.html.
+    Demo {
+        /// Output folder (the cohort goes to DIR/data, the study to DIR/study).
+        #[arg(short, long, default_value = "gpurad-demo")]
+        output: PathBuf,
+        /// Patients (half training centre, half external validation centre).
+        #[arg(long, default_value_t = 200)]
+        patients: usize,
+        /// Seed of the synthetic cohort.
+        #[arg(long, default_value_t = 20261127)]
+        seed: u64,
+        /// Worker threads for the extraction (default: all cores).
+        #[arg(long, default_value_t = 0)]
+        jobs: usize,
+        /// Where texture matrices are built: auto, gpu or cpu.
+        #[arg(long, default_value = "auto")]
+        device: DeviceChoice,
+        /// Progress display of the extraction.
+        #[arg(long, value_enum, default_value = "auto")]
+        progress: cohort::Progress,
+    },
+    /// Write a synthetic multi-centre spine-MRI cohort as NIfTI files with its manifest
+    /// (T1WI, T2WI and FS-T2WI per patient, tumour mask, age, ALP, metastatic outcome,
+    /// training and external validation centres with a scanner shift).
+    Synth {
+        /// Output folder (DIR/manifest.csv, DIR/images/).
+        #[arg(long = "out", short)]
+        output: PathBuf,
+        /// Number of patients.
+        #[arg(long, default_value_t = 200)]
+        patients: usize,
+        /// Random seed (the same seed writes the same cohort).
+        #[arg(long, default_value_t = 20261127)]
+        seed: u64,
+        /// Fraction of patients in the training centre.
+        #[arg(long, default_value_t = 0.5)]
+        train_fraction: f64,
+    },
     /// A whole study from a cohort manifest: extract every sequence of every patient
     /// (resumable: a rerun reuses finished rows), fit the Radscore (filters, LASSO with
     /// cross-validation) and the nomogram on the training cohort, validate on the other
@@ -362,6 +402,53 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Demo {
+            output,
+            patients,
+            seed,
+            jobs,
+            device,
+            progress,
+        } => {
+            check_device(device)?;
+            let r = gpurad::demo::run_demo(&gpurad::demo::DemoOptions {
+                out: output,
+                patients,
+                seed,
+                extraction: cohort::Options {
+                    jobs,
+                    device,
+                    progress,
+                    ..cohort::Options::default()
+                },
+            })?;
+            print_study(&r);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Synth {
+            output,
+            patients,
+            seed,
+            train_fraction,
+        } => {
+            let s = gpurad::synth::synthesize(
+                &output,
+                &gpurad::synth::SynthOptions {
+                    patients,
+                    seed,
+                    train_fraction,
+                },
+            )?;
+            eprintln!(
+                "{} patients ({} training, {} validation; {} metastatic) written; manifest {}",
+                s.patients,
+                s.train,
+                s.validation,
+                s.events,
+                s.manifest.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Study {
             manifest,
             outcome,
@@ -585,6 +672,12 @@ fn read_model(path: &std::path::Path) -> anyhow::Result<gpurad::study::fit::Mode
 /// Runs a study and prints what it found and wrote.
 fn run_study(options: &gpurad::study::pipeline::StudyOptions) -> anyhow::Result<ExitCode> {
     let r = gpurad::study::pipeline::run_study(options)?;
+    print_study(&r);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Prints a study's stages, left-out patients, Radscore size and summary table.
+fn print_study(r: &gpurad::study::pipeline::StudyResult) {
     let e = &r.extraction;
     eprintln!(
         "extraction: {} patients ({} extracted, {} reused, {} failed) in {:.1} s; fit {:.1} s; validation and report {:.1} s",
@@ -603,7 +696,6 @@ fn run_study(options: &gpurad::study::pipeline::StudyOptions) -> anyhow::Result<
     );
     print!("{}", r.summary);
     println!("report: {}", r.report.display());
-    Ok(ExitCode::SUCCESS)
 }
 
 /// A parameter file (or PyRadiomics' defaults) with `--setting` overrides applied.

@@ -9,7 +9,7 @@ use super::validate::{write_predictions, CohortMetrics, Predictions};
 use crate::error::{Error, Result};
 
 fn io(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
-    move |cause| Error::Io {
+    move |cause| Error::Write {
         path: path.to_path_buf(),
         cause,
     }

@@ -83,7 +83,7 @@ pub struct StudyResult {
 }
 
 fn io(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
-    move |cause| Error::Io {
+    move |cause| Error::Write {
         path: path.to_path_buf(),
         cause,
     }

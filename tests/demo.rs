@@ -1,0 +1,139 @@
+//! The built-in study end to end through the binary: `gpurad demo` writes a synthetic cohort,
+//! extracts it, fits and validates the nomogram and writes a report that parses as XML and
+//! holds every table and figure; a second run reuses the cohort and every extracted row.
+
+use std::process::Command;
+
+fn demo(dir: &std::path::Path) -> (String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_gpurad"))
+        .env("XDG_RUNTIME_DIR", std::env::temp_dir())
+        .args([
+            "demo",
+            "--patients",
+            "80",
+            "--progress",
+            "log",
+            "--device",
+            "cpu",
+            "-o",
+        ])
+        .arg(dir)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "demo failed:\n{stderr}");
+    (String::from_utf8_lossy(&out.stdout).to_string(), stderr)
+}
+
+#[test]
+fn demo_writes_a_readable_report_and_reruns_from_its_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let (stdout, stderr) = demo(dir.path());
+    assert!(
+        stderr.contains("writing a synthetic cohort of 80 patients"),
+        "{stderr}"
+    );
+    for line in [
+        "train        combined",
+        "validation   combined",
+        "validation   DeLong",
+    ] {
+        assert!(stdout.contains(line), "summary lacks '{line}':\n{stdout}");
+    }
+    let manifest = std::fs::read_to_string(dir.path().join("data/manifest.csv")).unwrap();
+    assert!(manifest.starts_with(
+        "ID,Image_T1WI,Image_T2WI,Image_FST2WI,Mask,age,alp,metastatic,cohort,centre\n"
+    ));
+    assert_eq!(manifest.lines().count(), 81);
+
+    let study = dir.path().join("study");
+    let features = std::fs::read_to_string(study.join("features.csv")).unwrap();
+    let header = features.lines().next().unwrap();
+    for col in [
+        "T1WI_original_glcm_JointEnergy",
+        "FST2WI_original_ngtdm_Busyness",
+        "T2WI_diagnostics_Device",
+        "diagnostics_CaseKey",
+        "error",
+    ] {
+        assert!(
+            header.split(',').any(|c| c == col),
+            "features.csv lacks {col}"
+        );
+    }
+    for f in [
+        "model.json",
+        "validation/metrics.json",
+        "validation/predictions.csv",
+    ] {
+        assert!(study.join(f).is_file(), "{f}");
+    }
+
+    // The report is well-formed XML (XHTML syntax) with the study's tables and figures.
+    let html = std::fs::read_to_string(study.join("report.html")).unwrap();
+    let options = roxmltree::ParsingOptions {
+        allow_dtd: true,
+        ..Default::default()
+    };
+    let doc = roxmltree::Document::parse_with_options(&html, options)
+        .expect("report.html is well-formed");
+    let figures: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("figure"))
+        .filter_map(|n| n.attribute("id"))
+        .collect();
+    for id in [
+        "roc_train",
+        "roc_validation",
+        "calibration_train",
+        "calibration_validation",
+        "decision_curve_train",
+        "decision_curve_validation",
+        "nomogram",
+        "lasso_path",
+        "lasso_cv",
+    ] {
+        assert!(
+            figures.contains(&id),
+            "report lacks figure {id}: {figures:?}"
+        );
+    }
+    let svgs = doc
+        .descendants()
+        .filter(|n| n.tag_name().name() == "svg")
+        .count();
+    assert_eq!(svgs, 9, "each figure is an inline SVG");
+    let series = doc
+        .descendants()
+        .filter(|n| n.attribute("class") == Some("series"))
+        .count();
+    assert!(series >= 6, "figures draw data series ({series})");
+    let first_table = doc.descendants().find(|n| n.has_tag_name("table")).unwrap();
+    let rows = first_table
+        .descendants()
+        .filter(|n| n.has_tag_name("tr"))
+        .count();
+    assert_eq!(rows, 1 + 6, "performance: header + 3 models × 2 cohorts");
+    let text: String = doc
+        .descendants()
+        .filter(|n| n.is_text())
+        .map(|n| n.text().unwrap())
+        .collect();
+    for s in [
+        "DeLong tests",
+        "Selected feature",
+        "Combined (nomogram) model",
+        "Radscore = ",
+    ] {
+        assert!(text.contains(s), "report lacks '{s}'");
+    }
+
+    // A second run reuses the cohort files and every extracted row.
+    let (stdout2, stderr2) = demo(dir.path());
+    assert!(
+        stderr2.contains("reusing the synthetic cohort"),
+        "{stderr2}"
+    );
+    assert!(stderr2.contains("80 reused"), "{stderr2}");
+    assert_eq!(stdout, stdout2, "same results on the rerun");
+}
