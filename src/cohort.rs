@@ -3,7 +3,8 @@
 //! * **Workers**: `jobs` threads take cases in manifest order; each reads and decompresses its
 //!   case's files, preprocesses every sequence and builds the texture matrices of all its
 //!   sequences together (on the GPU one submission per case, so file reading on one worker
-//!   overlaps matrix building on another). At most `jobs` cases are in memory at once, plus a
+//!   overlaps matrix building on another); with several workers, the data-parallel loops
+//!   inside a case run on its worker's thread. At most `jobs` cases are in memory at once, plus a
 //!   channel of `jobs` finished rows: memory does not grow with the cohort.
 //! * **Isolation**: a case that fails (missing or corrupt file, geometry mismatch, empty ROI,
 //!   non-finite voxels, …) gets a row with its passthrough columns and the cause in `error`;
@@ -434,12 +435,23 @@ pub fn run(
         for _ in 0..jobs.min(todo.len().max(1)) {
             let tx = tx.clone();
             let (todo, next) = (&todo, &next);
-            scope.spawn(move || loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(case) = todo.get(i) else { break };
-                let row = extract_case(case, params, options.device);
-                if tx.send((i, row)).is_err() {
-                    break;
+            scope.spawn(move || {
+                // With several workers each case runs on its own thread (the data-parallel
+                // loops inside a case then run inline): cases are small next to the cohort,
+                // and per-case fork-join across cores only adds synchronisation.
+                let own_pool = (jobs > 1)
+                    .then(|| rayon::ThreadPoolBuilder::new().num_threads(1).build().ok())
+                    .flatten();
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(case) = todo.get(i) else { break };
+                    let row = match &own_pool {
+                        Some(pool) => pool.install(|| extract_case(case, params, options.device)),
+                        None => extract_case(case, params, options.device),
+                    };
+                    if tx.send((i, row)).is_err() {
+                        break;
+                    }
                 }
             });
         }

@@ -392,13 +392,16 @@ pub fn extract_sequences(
     };
     let mut built = built.into_iter();
     let mut row = Row::new();
+    // Sequences sharing a mask usually have identical shape masks: their shape features are
+    // computed once and reused (the mask's grid and voxels must match exactly).
+    let mut shapes: Vec<(Mask, Vec<(String, f64)>)> = Vec::new();
     for (input, s) in inputs.iter().zip(staged) {
         let matrices = if s.grey.is_some() {
             built.next().expect("one matrix set per staged sequence")
         } else {
             Vec::new()
         };
-        let own = finish(s, matrices, &used, params);
+        let own = finish(s, matrices, &used, params, &mut shapes);
         match input.name {
             Some(n) => row.extend(own.into_iter().map(|(k, v)| (format!("{n}_{k}"), v))),
             None => row.extend(own),
@@ -407,8 +410,30 @@ pub fn extract_sequences(
     Ok(row)
 }
 
+/// Shape features of `mask`, reused from `cache` when an identical mask was measured before.
+fn shape_features(
+    mask: &Mask,
+    names: &[String],
+    params: &Params,
+    cache: &mut Vec<(Mask, Vec<(String, f64)>)>,
+) -> Vec<(String, f64)> {
+    let same = |m: &Mask| m.geometry == mask.geometry && m.data == mask.data;
+    if let Some((_, v)) = cache.iter().find(|(m, _)| same(m)) {
+        return v.clone();
+    }
+    let v = shape::compute(mask, names, params.settings.shape_covariance);
+    cache.push((mask.clone(), v.clone()));
+    v
+}
+
 /// Computes the features of a staged sequence from its texture matrices.
-fn finish(staged: Staged, matrices: Vec<Matrix>, device_used: &str, params: &Params) -> Row {
+fn finish(
+    staged: Staged,
+    matrices: Vec<Matrix>,
+    device_used: &str,
+    params: &Params,
+    shapes: &mut Vec<(Mask, Vec<(String, f64)>)>,
+) -> Row {
     let s = &params.settings;
     let Staged {
         mut row,
@@ -429,7 +454,7 @@ fn finish(staged: Staged, matrices: Vec<Matrix>, device_used: &str, params: &Par
             continue;
         };
         let values = match class.name {
-            "shape" => shape::compute(&shape_mask, names, s.shape_covariance),
+            "shape" => shape_features(&shape_mask, names, params, shapes),
             "firstorder" => {
                 let values = roi_values(&image, &roi);
                 let discretized = discretize::discretize(&values, s);

@@ -6,7 +6,7 @@
 //! `p_x`, `p_y` marginals, `p_{x+y}(k)`, `p_{x−y}(k)` sum and difference distributions,
 //! `μ_x = Σ i p(i,j)`, `N_g` the highest grey level, `ε` machine epsilon.
 
-use nalgebra::{DMatrix, SymmetricEigen};
+use nalgebra::DMatrix;
 
 use super::texture::{angle_weight, nanmean, EPS};
 use crate::matrices::glcm::{symmetrize, Glcm};
@@ -269,7 +269,7 @@ fn mcc(p: &[f64], px: &[f64], py: &[f64], n: usize) -> f64 {
             .sum::<f64>()
             / d
     });
-    let mut ev: Vec<f64> = SymmetricEigen::new(s).eigenvalues.iter().copied().collect();
+    let mut ev: Vec<f64> = s.symmetric_eigenvalues().iter().copied().collect();
     ev.sort_by(f64::total_cmp);
     ev[n - 2].sqrt()
 }

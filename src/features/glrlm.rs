@@ -87,7 +87,8 @@ pub fn compute(
                 levels: levels.clone(),
                 sizes: sizes.clone(),
                 counts,
-            };
+            }
+            .trimmed();
             let n = sm.total();
             let n = if n == 0.0 { f64::NAN } else { n };
             features(&sm, n, TABLE, names)

@@ -57,6 +57,30 @@ pub enum Stat {
 }
 
 impl SizeMatrix {
+    /// The matrix without its trailing all-zero size columns (zone sizes or runs that never
+    /// occur). Every statistic is unchanged: those columns only add exact zeros to its sums.
+    pub fn trimmed(mut self) -> Self {
+        let m = self.sizes.len();
+        if m == 0 {
+            return self;
+        }
+        let last = self
+            .counts
+            .chunks(m)
+            .filter_map(|row| row.iter().rposition(|&v| v != 0.0))
+            .max()
+            .map_or(1, |j| j + 1);
+        if last < m {
+            self.counts = self
+                .counts
+                .chunks(m)
+                .flat_map(|row| row[..last].iter().copied())
+                .collect();
+            self.sizes.truncate(last);
+        }
+        self
+    }
+
     /// Total count `N`.
     pub fn total(&self) -> f64 {
         self.counts.iter().sum()
@@ -118,9 +142,11 @@ impl SizeMatrix {
                 let p: Vec<f64> = self.size_marginal().iter().map(|v| v / n).collect();
                 variance(&p, &self.sizes)
             }
+            // Empty cells add exact zeros: they are skipped.
             Stat::Entropy => -self
                 .counts
                 .iter()
+                .filter(|&&v| v != 0.0)
                 .map(|&v| {
                     let p = v / n;
                     p * (p + EPS).log2()
@@ -174,7 +200,8 @@ pub fn single_matrix(
         levels: present.iter().map(|&l| l as f64).collect(),
         sizes: (1..=cols).map(|s| s as f64).collect(),
         counts: super::texture::restrict_rows(counts, cols, present),
-    };
+    }
+    .trimmed();
     let n = sm.total();
     let n = if n == 0.0 { 1.0 } else { n };
     names
@@ -208,5 +235,41 @@ mod tests {
         assert!((m.stat(Stat::GreyVariance, n) - 0.75).abs() < 1e-15);
         // Σ P i² j² / N = (2·1 + 1·4 + 1·9·4)/4
         assert_eq!(m.stat(Stat::LargeHighGreyEmphasis, n), 42.0 / 4.0);
+    }
+
+    #[test]
+    fn trailing_empty_sizes_change_no_statistic() {
+        let wide = SizeMatrix {
+            levels: vec![1.0, 3.0, 4.0],
+            sizes: (1..=6).map(f64::from).collect(),
+            counts: vec![
+                2.0, 1.0, 0.0, 5.0, 0.0, 0.0, //
+                0.0, 1.0, 3.0, 0.0, 0.0, 0.0, //
+                7.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+            ],
+        };
+        let narrow = wide.clone().trimmed();
+        assert_eq!(narrow.sizes.len(), 4);
+        let n = wide.total();
+        for stat in [
+            Stat::SmallEmphasis,
+            Stat::LargeEmphasis,
+            Stat::GreyNonUniformity,
+            Stat::GreyNonUniformityNormalized,
+            Stat::SizeNonUniformity,
+            Stat::SizeNonUniformityNormalized,
+            Stat::Percentage,
+            Stat::GreyVariance,
+            Stat::SizeVariance,
+            Stat::Entropy,
+            Stat::LowGreyEmphasis,
+            Stat::HighGreyEmphasis,
+            Stat::SmallLowGreyEmphasis,
+            Stat::SmallHighGreyEmphasis,
+            Stat::LargeLowGreyEmphasis,
+            Stat::LargeHighGreyEmphasis,
+        ] {
+            assert_eq!(wide.stat(stat, n), narrow.stat(stat, n), "{stat:?}");
+        }
     }
 }

@@ -145,24 +145,46 @@ pub fn vertices(mask: &Mask) -> Vec<[i64; 3]> {
     out
 }
 
-/// Largest squared distance between two point sets (or within one when `b` is `None`).
-fn max_sq_distance(a: &[V3], b: Option<&[V3]>) -> f64 {
-    a.par_iter()
-        .enumerate()
-        .map(|(i, p)| {
-            let others = match b {
-                Some(b) => b,
-                None => &a[i + 1..],
-            };
-            others
-                .iter()
-                .map(|q| {
-                    let d = sub(*p, *q);
-                    dot(d, d)
-                })
-                .fold(0.0, f64::max)
+/// Largest squared distance between two points of `a`.
+///
+/// Exact, with pruning: with `c` the centroid and `rᵢ = |pᵢ − c|`, every pair satisfies
+/// `|pᵢ − pⱼ| ≤ rᵢ + rⱼ`, so with the points visited by decreasing `r` a pair (and every
+/// later one) is skipped once `rᵢ + rⱼ` (with a 1e-9 relative margin for rounding) falls below
+/// the best distance found. Skipped pairs are strictly shorter than the best, so the result
+/// is the same number a search over all pairs gives.
+fn max_sq_distance(a: &[V3]) -> f64 {
+    let n = a.len();
+    if n < 2 {
+        return 0.0;
+    }
+    let inv = 1.0 / n as f64;
+    let c = a.iter().fold([0.0; 3], |s, p| {
+        [s[0] + p[0] * inv, s[1] + p[1] * inv, s[2] + p[2] * inv]
+    });
+    let mut by_radius: Vec<(f64, V3)> = a
+        .iter()
+        .map(|p| {
+            let d = sub(*p, c);
+            (dot(d, d).sqrt(), *p)
         })
-        .reduce(|| 0.0, f64::max)
+        .collect();
+    by_radius.sort_by(|x, y| y.0.total_cmp(&x.0));
+    let margin = 1.0 + 1e-9;
+    let mut best = 0.0_f64;
+    for (i, &(ri, p)) in by_radius.iter().enumerate() {
+        let reach = |rj: f64| ((ri + rj) * margin).powi(2);
+        if reach(ri) < best {
+            break;
+        }
+        for &(rj, q) in &by_radius[i + 1..] {
+            if reach(rj) < best {
+                break;
+            }
+            let d = sub(p, q);
+            best = best.max(dot(d, d));
+        }
+    }
+    best
 }
 
 /// Maximum 3D and 2D (per plane) diameters over the mesh vertices (IBSI L0JK for 3D;
@@ -178,7 +200,7 @@ pub fn diameters(mask: &Mask) -> [f64; 4] {
         ]
     };
     let all: Vec<V3> = verts.iter().map(phys).collect();
-    let d3 = max_sq_distance(&all, None);
+    let d3 = max_sq_distance(&all);
     // Planar diameters: group vertices by their coordinate on the fixed axis.
     let planar = |axis: usize| -> f64 {
         let mut groups: std::collections::BTreeMap<i64, Vec<V3>> = Default::default();
@@ -187,7 +209,7 @@ pub fn diameters(mask: &Mask) -> [f64; 4] {
         }
         groups
             .values()
-            .map(|g| max_sq_distance(g, None))
+            .map(|g| max_sq_distance(g))
             .fold(0.0, f64::max)
     };
     [
@@ -209,5 +231,51 @@ pub fn measure(mask: &Mask) -> MeshMeasures {
         max_2d_column: c,
         max_2d_row: r,
         max_3d: d3,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn brute_force(a: &[V3]) -> f64 {
+        let mut best = 0.0_f64;
+        for i in 0..a.len() {
+            for j in i + 1..a.len() {
+                let d = sub(a[i], a[j]);
+                best = best.max(dot(d, d));
+            }
+        }
+        best
+    }
+
+    #[test]
+    fn pruned_diameter_equals_all_pairs() {
+        let mut state = 12345u64;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        for n in [0, 1, 2, 3, 10, 200, 1500] {
+            // A blob, a thin rod and a point cloud on a grid (many equal distances).
+            let blob: Vec<V3> = (0..n)
+                .map(|_| [next() * 10.0, next() * 7.0, next() * 3.0])
+                .collect();
+            let rod: Vec<V3> = (0..n).map(|_| [next() * 50.0, 0.3 * next(), 0.0]).collect();
+            let grid: Vec<V3> = (0..n)
+                .map(|i| {
+                    [
+                        (i % 7) as f64 * 0.35,
+                        ((i / 7) % 5) as f64 * 0.35,
+                        (i / 35) as f64 * 2.0,
+                    ]
+                })
+                .collect();
+            for pts in [&blob, &rod, &grid] {
+                assert_eq!(max_sq_distance(pts), brute_force(pts), "n = {n}");
+            }
+        }
     }
 }
