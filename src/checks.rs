@@ -111,9 +111,18 @@ pub fn check_roi(
 
 /// Fails when any ROI voxel of `image` is NaN or infinite.
 pub fn check_finite(image: &Volume, mask: &Mask, image_path: &Path) -> Result<()> {
+    check_finite_values(image.data.iter().copied(), mask, image_path)
+}
+
+/// As [`check_finite`], with the image's voxels given in order (x fastest) on the mask's grid.
+pub fn check_finite_values(
+    values: impl Iterator<Item = f64>,
+    mask: &Mask,
+    image_path: &Path,
+) -> Result<()> {
     let mut count = 0;
     let mut first = None;
-    for (i, (&v, &m)) in image.data.iter().zip(&mask.data).enumerate() {
+    for (i, (v, &m)) in values.zip(&mask.data).enumerate() {
         if m && !v.is_finite() {
             count += 1;
             first.get_or_insert(i);
@@ -124,7 +133,7 @@ pub fn check_finite(image: &Volume, mask: &Mask, image_path: &Path) -> Result<()
         Some(i) => Err(Error::NonFinite {
             image: image_path.to_path_buf(),
             count,
-            first: image.geometry.coords(i),
+            first: mask.geometry.coords(i),
         }),
     }
 }

@@ -49,19 +49,28 @@ fn tuple_u(v: &[usize]) -> String {
     format!("({})", parts.join(", "))
 }
 
-/// Mean, minimum and maximum of an image (diagnostics).
-fn image_stats(v: &Volume) -> (f64, f64, f64) {
-    let n = v.data.len() as f64;
-    let (lo, hi, sum) = v.data.iter().fold(
-        (f64::INFINITY, f64::NEG_INFINITY, 0.0),
-        |(lo, hi, s), &x| (lo.min(x), hi.max(x), s + x),
+/// Mean, minimum and maximum of an image's values (diagnostics).
+fn image_stats(values: impl Iterator<Item = f64>) -> (f64, f64, f64) {
+    let (lo, hi, sum, n) = values.fold(
+        (f64::INFINITY, f64::NEG_INFINITY, 0.0, 0usize),
+        |(lo, hi, s, n), x| (lo.min(x), hi.max(x), s + x, n + 1),
     );
-    (sum / n, lo, hi)
+    (sum / n as f64, lo, hi)
 }
 
 fn diagnostics_for(row: &mut Row, stage: &str, image: &Volume, mask: &Mask, bb: &BoundingBox) {
-    let g = &image.geometry;
-    let (mean, lo, hi) = image_stats(image);
+    let stats = image_stats(image.data.iter().copied());
+    diagnostics_with(row, stage, &image.geometry, stats, mask, bb);
+}
+
+fn diagnostics_with(
+    row: &mut Row,
+    stage: &str,
+    g: &crate::image::Geometry,
+    (mean, lo, hi): (f64, f64, f64),
+    mask: &Mask,
+    bb: &BoundingBox,
+) {
     let push = |row: &mut Row, k: String, v: Value| row.push((k, v));
     push(
         row,
@@ -175,10 +184,11 @@ pub struct Prepared {
 /// resample or pre-crop, resegment) and cuts it to the final ROI's bounding box.
 pub fn prepare(image_path: &Path, mask_path: &Path, params: &Params) -> Result<Prepared> {
     let s = &params.settings;
-    let mut image = nifti::read_volume(image_path)?;
+    // The mask first: its bounding box lets the image be decoded only there.
     let mut mask = nifti::read_mask(mask_path, s.label)?;
+    let opened = nifti::open(image_path)?;
     checks::check_geometry(
-        &image.geometry,
+        &opened.geometry,
         &mask.geometry,
         s.geometry_tolerance,
         image_path,
@@ -213,13 +223,15 @@ pub fn prepare(image_path: &Path, mask_path: &Path, params: &Params) -> Result<P
         s.minimum_roi_size,
         mask_path,
     )?;
-    checks::check_finite(&image, &mask, image_path)?;
-    diagnostics_for(&mut row, "original", &image, &mask, &bb0);
-
-    if s.normalize {
-        normalize::normalize(&mut image, s.normalize_scale, s.remove_outliers);
-    }
+    let mut image;
     if let Some(spacing) = s.resampled_pixel_spacing {
+        // Resampling interpolates around the ROI: the whole image is decoded.
+        image = opened.into_volume();
+        checks::check_finite(&image, &mask, image_path)?;
+        diagnostics_for(&mut row, "original", &image, &mask, &bb0);
+        if s.normalize {
+            normalize::normalize(&mut image, s.normalize_scale, s.remove_outliers);
+        }
         (image, mask) =
             resample::resample_pair(&image, &mask, spacing, s.interpolator, s.pad_distance, &bb0);
         let bb = checks::check_roi(
@@ -230,8 +242,21 @@ pub fn prepare(image_path: &Path, mask_path: &Path, params: &Params) -> Result<P
             mask_path,
         )?;
         diagnostics_for(&mut row, "interpolated", &image, &mask, &bb);
-    } else if s.pre_crop {
-        (image, mask) = crop_to_roi(&image, &mask, &bb0, s.pad_distance);
+    } else {
+        // Everything after this point works inside the ROI's bounding box (resegmentation
+        // only removes ROI voxels), so only that box is decoded; the whole-image statistics
+        // (diagnostics, normalisation) are taken over the file's voxels in the same order as
+        // on a decoded image, giving the same numbers. (`preCrop` then changes nothing.)
+        checks::check_finite_values(opened.values(), &mask, image_path)?;
+        let stats = image_stats(opened.values());
+        diagnostics_with(&mut row, "original", &opened.geometry, stats, &mask, &bb0);
+        image = opened.crop(&bb0);
+        if s.normalize {
+            let (mean, sd) = normalize::moments(|| opened.values());
+            normalize::normalize_with(&mut image, mean, sd, s.normalize_scale, s.remove_outliers);
+        }
+        drop(opened);
+        mask = crop_mask(&mask, &bb0, 0);
     }
     let roi_check = |m: &Mask| {
         checks::check_roi(

@@ -226,14 +226,19 @@ pub fn crop<T: Copy>(geometry: &Geometry, data: &[T], bb: &BoundingBox) -> (Geom
             out.extend_from_slice(&data[start..start + ext[0]]);
         }
     }
+    (crop_geometry(geometry, bb), out)
+}
+
+/// The grid of the box `bb` of `geometry` (same spacing and direction, origin at the box's
+/// first voxel).
+pub fn crop_geometry(geometry: &Geometry, bb: &BoundingBox) -> Geometry {
     let origin = geometry.index_to_physical([bb.lo[0] as f64, bb.lo[1] as f64, bb.lo[2] as f64]);
-    let g = Geometry {
-        size: ext,
+    Geometry {
+        size: bb.extent(),
         spacing: geometry.spacing,
         origin,
         direction: geometry.direction,
-    };
-    (g, out)
+    }
 }
 
 #[cfg(test)]

@@ -1,8 +1,10 @@
 //! NIfTI-1 and NIfTI-2 reading (`.nii`, `.nii.gz`) into [`Volume`]s and label [`Mask`]s.
 //!
 //! Gzip is recognised by content (magic bytes), not by file name. NIfTI-1 headers are parsed by
-//! the `nifti` crate, NIfTI-2 headers here; voxel decoding (all datatypes, byte order, and
-//! `scl_slope`/`scl_inter` scaling) is done by the `nifti` crate in both cases.
+//! the `nifti` crate, NIfTI-2 headers here; voxels (all integer and float datatypes, either
+//! byte order, `scl_slope`/`scl_inter` scaling as the `nifti` crate applies it) are decoded
+//! here straight from the file's bytes, so that no intermediate copy of the image is made and
+//! a region can be decoded without the rest ([`Opened::crop`]).
 //!
 //! Geometry follows ITK: the sform is used when `sform_code > 0`, else the qform when
 //! `qform_code > 0`, else the diagonal of `pixdim`; the RAS affine of the file is turned into
@@ -11,7 +13,7 @@
 use std::io::Read;
 use std::path::Path;
 
-use nifti::{Endianness, IntoNdArray, NiftiHeader, NiftiType};
+use nifti::{Endianness, NiftiHeader, NiftiType};
 
 use crate::error::{Error, Result};
 use crate::image::{Geometry, Mask, PixelType, Volume};
@@ -321,8 +323,22 @@ fn pixel_type_of(t: NiftiType) -> PixelType {
     }
 }
 
-/// Reads a NIfTI file into a [`Volume`] of f64 values (scaled by `scl_slope`/`scl_inter`).
-pub fn read_volume(path: &Path) -> Result<Volume> {
+/// An opened image: its decompressed bytes and what is needed to decode its voxels.
+pub struct Opened {
+    bytes: Vec<u8>,
+    start: usize,
+    datatype: NiftiType,
+    big_endian: bool,
+    slope: f32,
+    inter: f32,
+    /// Voxel grid.
+    pub geometry: Geometry,
+    /// Pixel type as SimpleITK would report it.
+    pub pixel_type: PixelType,
+}
+
+/// Reads and checks a NIfTI file's header and voxel data, without decoding the voxels.
+pub fn open(path: &Path) -> Result<Opened> {
     let bytes = read_bytes(path)?;
     let h = parse_header(path, &bytes)?;
     let size = spatial_size(path, &h)?;
@@ -341,33 +357,6 @@ pub fn read_volume(path: &Path) -> Result<Volume> {
             format!("file is truncated: {need} bytes of voxel data expected after offset {start}, {have} found"),
         ));
     }
-    let mut raw_dim = [1u16; 8];
-    raw_dim[0] = 3;
-    for (i, &s) in size.iter().enumerate() {
-        raw_dim[i + 1] = u16::try_from(s).map_err(|_| {
-            nifti_error(
-                path,
-                format!("dimension {} of size {s} exceeds 65535", i + 1),
-            )
-        })?;
-    }
-    let raw = bytes[start..start + need].to_vec();
-    drop(bytes);
-    let vol = nifti::InMemNiftiVolume::from_raw_fields(
-        raw_dim,
-        datatype,
-        h.scl_slope as f32,
-        h.scl_inter as f32,
-        raw,
-        h.endianness,
-    )
-    .map_err(|e| nifti_error(path, e.to_string()))?;
-    let arr = vol
-        .into_ndarray::<f64>()
-        .map_err(|e| nifti_error(path, e.to_string()))?;
-    // Iterating the transposed [x, y, z] array in logical order yields x fastest, whatever the
-    // memory layout (for the crate's Fortran-ordered arrays this is a contiguous copy).
-    let data: Vec<f64> = arr.t().iter().copied().collect();
     // SimpleITK reads scaled integer data as float.
     let scaled = h.scl_slope != 0.0 && (h.scl_slope != 1.0 || h.scl_inter != 0.0);
     let pixel_type = if scaled {
@@ -375,18 +364,111 @@ pub fn read_volume(path: &Path) -> Result<Volume> {
     } else {
         pixel_type_of(datatype)
     };
-    Ok(Volume {
+    Ok(Opened {
+        bytes,
+        start,
+        datatype,
+        big_endian: h.endianness == Endianness::Big,
+        slope: h.scl_slope as f32,
+        inter: h.scl_inter as f32,
         geometry,
-        data,
         pixel_type,
     })
 }
 
+impl Opened {
+    /// Voxel `i` (x fastest, as NIfTI stores them) as f64, scaled by `scl_slope`/`scl_inter`
+    /// exactly as the `nifti` crate does (`v · slope + inter` with the f32 header values,
+    /// unless the slope is 0).
+    #[inline]
+    fn value(&self, i: usize) -> f64 {
+        let size = self.datatype.size_of();
+        let at = self.start + i * size;
+        let b = &self.bytes[at..at + size];
+        macro_rules! num {
+            ($t:ty, $n:expr) => {{
+                let a: [u8; $n] = b.try_into().expect("element size");
+                if self.big_endian {
+                    <$t>::from_be_bytes(a)
+                } else {
+                    <$t>::from_le_bytes(a)
+                }
+            }};
+        }
+        let v = match self.datatype {
+            NiftiType::Uint8 => b[0] as f64,
+            NiftiType::Int8 => b[0] as i8 as f64,
+            NiftiType::Uint16 => num!(u16, 2) as f64,
+            NiftiType::Int16 => num!(i16, 2) as f64,
+            NiftiType::Uint32 => num!(u32, 4) as f64,
+            NiftiType::Int32 => num!(i32, 4) as f64,
+            NiftiType::Uint64 => num!(u64, 8) as f64,
+            NiftiType::Int64 => num!(i64, 8) as f64,
+            NiftiType::Float32 => num!(f32, 4) as f64,
+            _ => num!(f64, 8),
+        };
+        if self.slope == 0.0 {
+            v
+        } else {
+            v * self.slope as f64 + self.inter as f64
+        }
+    }
+
+    /// Number of voxels.
+    pub fn len(&self) -> usize {
+        self.geometry.len()
+    }
+
+    /// Whether the image has no voxels.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// All voxels in file order (x fastest).
+    pub fn values(&self) -> impl Iterator<Item = f64> + '_ {
+        (0..self.len()).map(|i| self.value(i))
+    }
+
+    /// Decodes every voxel into a [`Volume`].
+    pub fn into_volume(self) -> Volume {
+        let data: Vec<f64> = self.values().collect();
+        Volume {
+            geometry: self.geometry,
+            data,
+            pixel_type: self.pixel_type,
+        }
+    }
+
+    /// Decodes only the voxels of `bb` into a [`Volume`] on that box (geometry as
+    /// [`crate::image::crop`] gives it).
+    pub fn crop(&self, bb: &crate::image::BoundingBox) -> Volume {
+        let g = &self.geometry;
+        let [nx, ny, _] = g.size;
+        let mut data = Vec::with_capacity(bb.extent().iter().product());
+        for z in bb.lo[2]..=bb.hi[2] {
+            for y in bb.lo[1]..=bb.hi[1] {
+                let row = (z * ny + y) * nx;
+                data.extend((bb.lo[0]..=bb.hi[0]).map(|x| self.value(row + x)));
+            }
+        }
+        Volume {
+            geometry: crate::image::crop_geometry(g, bb),
+            data,
+            pixel_type: self.pixel_type,
+        }
+    }
+}
+
+/// Reads a NIfTI file into a [`Volume`] of f64 values (scaled by `scl_slope`/`scl_inter`).
+pub fn read_volume(path: &Path) -> Result<Volume> {
+    Ok(open(path)?.into_volume())
+}
+
 /// Reads a label image and selects the voxels equal to `label` as the ROI.
 pub fn read_mask(path: &Path, label: i64) -> Result<Mask> {
-    let v = read_volume(path)?;
+    let v = open(path)?;
     let target = label as f64;
-    let data = v.data.iter().map(|&x| x == target).collect();
+    let data = v.values().map(|x| x == target).collect();
     Ok(Mask {
         geometry: v.geometry,
         data,

@@ -7,15 +7,30 @@ use crate::image::Volume;
 
 /// Normalises `volume` in place.
 pub fn normalize(volume: &mut Volume, scale: f64, remove_outliers: Option<f64>) {
-    let n = volume.data.len() as f64;
-    let mean = volume.data.iter().sum::<f64>() / n;
-    let var = volume
-        .data
-        .iter()
-        .map(|v| (v - mean) * (v - mean))
-        .sum::<f64>()
-        / (n - 1.0);
-    let sd = var.sqrt();
+    let (mean, sd) = moments(|| volume.data.iter().copied());
+    normalize_with(volume, mean, sd, scale, remove_outliers);
+}
+
+/// Mean and unbiased SD of the values `values()` yields (called twice: one pass for the
+/// mean, one for the variance, in the same order, so that the result does not depend on
+/// whether the values come from memory or are decoded on the fly).
+pub fn moments<I: Iterator<Item = f64>>(values: impl Fn() -> I) -> (f64, f64) {
+    let (sum, n) = values().fold((0.0_f64, 0usize), |(s, n), v| (s + v, n + 1));
+    let n = n as f64;
+    let mean = sum / n;
+    let var = values().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (n - 1.0);
+    (mean, var.sqrt())
+}
+
+/// Normalises `volume` in place with a given mean and SD (those of the whole image when
+/// `volume` is a region of it).
+pub fn normalize_with(
+    volume: &mut Volume,
+    mean: f64,
+    sd: f64,
+    scale: f64,
+    remove_outliers: Option<f64>,
+) {
     // A constant image has no spread; SimpleITK then leaves values centred but unscaled.
     let inv = if sd > 0.0 { 1.0 / sd } else { 1.0 };
     for v in volume.data.iter_mut() {
