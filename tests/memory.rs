@@ -16,6 +16,8 @@ mod common;
 use common::put_i16;
 
 /// Runs gpurad with `args`; returns its peak resident memory in bytes.
+// The child is reaped by `wait4` below, which `Child` does not know about.
+#[allow(clippy::zombie_processes)]
 fn peak_rss(args: &[&str]) -> u64 {
     let child = Command::new(env!("CARGO_BIN_EXE_gpurad"))
         .env("XDG_RUNTIME_DIR", std::env::temp_dir())
