@@ -49,6 +49,41 @@ fn tuple_u(v: &[usize]) -> String {
     format!("({})", parts.join(", "))
 }
 
+/// One pass over an image's voxels: sum, count, extremes (as [`image_stats`] folds them),
+/// and the non-finite voxels inside the ROI (as [`checks::check_finite`] counts them).
+struct Scan {
+    sum: f64,
+    n: usize,
+    lo: f64,
+    hi: f64,
+    non_finite: usize,
+    first_non_finite: Option<usize>,
+}
+
+fn scan_image(opened: &nifti::Opened, mask: &Mask) -> Scan {
+    let mut s = Scan {
+        sum: 0.0,
+        n: 0,
+        lo: f64::INFINITY,
+        hi: f64::NEG_INFINITY,
+        non_finite: 0,
+        first_non_finite: None,
+    };
+    opened.for_each_chunk(|first, chunk| {
+        for (k, &v) in chunk.iter().enumerate() {
+            s.lo = s.lo.min(v);
+            s.hi = s.hi.max(v);
+            s.sum += v;
+            if !v.is_finite() && mask.data[first + k] {
+                s.non_finite += 1;
+                s.first_non_finite.get_or_insert(first + k);
+            }
+        }
+        s.n += chunk.len();
+    });
+    s
+}
+
 /// Mean, minimum and maximum of an image's values (diagnostics).
 fn image_stats(values: impl Iterator<Item = f64>) -> (f64, f64, f64) {
     let (lo, hi, sum, n) = values.fold(
@@ -247,12 +282,27 @@ pub fn prepare(image_path: &Path, mask_path: &Path, params: &Params) -> Result<P
         // only removes ROI voxels), so only that box is decoded; the whole-image statistics
         // (diagnostics, normalisation) are taken over the file's voxels in the same order as
         // on a decoded image, giving the same numbers. (`preCrop` then changes nothing.)
-        checks::check_finite_values(opened.values(), &mask, image_path)?;
-        let stats = image_stats(opened.values());
+        let scan = scan_image(&opened, &mask);
+        if let Some(first) = scan.first_non_finite {
+            return Err(crate::error::Error::NonFinite {
+                image: image_path.to_path_buf(),
+                count: scan.non_finite,
+                first: mask.geometry.coords(first),
+            });
+        }
+        let stats = (scan.sum / scan.n as f64, scan.lo, scan.hi);
         diagnostics_with(&mut row, "original", &opened.geometry, stats, &mask, &bb0);
         image = opened.crop(&bb0);
         if s.normalize {
-            let (mean, sd) = normalize::moments(|| opened.values());
+            // As normalize::moments: the mean of the first pass, then Σ(v − mean)² in order.
+            let mean = stats.0;
+            let mut ss = 0.0;
+            opened.for_each_chunk(|_, chunk| {
+                for &v in chunk {
+                    ss += (v - mean) * (v - mean);
+                }
+            });
+            let sd = (ss / (scan.n as f64 - 1.0)).sqrt();
             normalize::normalize_with(&mut image, mean, sd, s.normalize_scale, s.remove_outliers);
         }
         drop(opened);

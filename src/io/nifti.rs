@@ -376,41 +376,59 @@ pub fn open(path: &Path) -> Result<Opened> {
     })
 }
 
+/// Voxels decoded per chunk by [`Opened::for_each_chunk`].
+const CHUNK: usize = 16 * 1024;
+
 impl Opened {
-    /// Voxel `i` (x fastest, as NIfTI stores them) as f64, scaled by `scl_slope`/`scl_inter`
-    /// exactly as the `nifti` crate does (`v · slope + inter` with the f32 header values,
-    /// unless the slope is 0).
-    #[inline]
-    fn value(&self, i: usize) -> f64 {
+    /// Decodes voxels `first..first + out.len()` (x fastest, as NIfTI stores them) into `out`,
+    /// scaled by `scl_slope`/`scl_inter` exactly as the `nifti` crate does (`v · slope + inter`
+    /// with the f32 header values, unless the slope is 0).
+    pub fn decode_into(&self, first: usize, out: &mut [f64]) {
         let size = self.datatype.size_of();
-        let at = self.start + i * size;
-        let b = &self.bytes[at..at + size];
-        macro_rules! num {
+        let at = self.start + first * size;
+        let bytes = &self.bytes[at..at + out.len() * size];
+        macro_rules! decode {
             ($t:ty, $n:expr) => {{
-                let a: [u8; $n] = b.try_into().expect("element size");
-                if self.big_endian {
-                    <$t>::from_be_bytes(a)
-                } else {
-                    <$t>::from_le_bytes(a)
+                for (o, b) in out.iter_mut().zip(bytes.chunks_exact($n)) {
+                    let a: [u8; $n] = b.try_into().expect("element size");
+                    *o = if self.big_endian {
+                        <$t>::from_be_bytes(a)
+                    } else {
+                        <$t>::from_le_bytes(a)
+                    } as f64;
                 }
             }};
         }
-        let v = match self.datatype {
-            NiftiType::Uint8 => b[0] as f64,
-            NiftiType::Int8 => b[0] as i8 as f64,
-            NiftiType::Uint16 => num!(u16, 2) as f64,
-            NiftiType::Int16 => num!(i16, 2) as f64,
-            NiftiType::Uint32 => num!(u32, 4) as f64,
-            NiftiType::Int32 => num!(i32, 4) as f64,
-            NiftiType::Uint64 => num!(u64, 8) as f64,
-            NiftiType::Int64 => num!(i64, 8) as f64,
-            NiftiType::Float32 => num!(f32, 4) as f64,
-            _ => num!(f64, 8),
-        };
-        if self.slope == 0.0 {
-            v
-        } else {
-            v * self.slope as f64 + self.inter as f64
+        match self.datatype {
+            NiftiType::Uint8 => decode!(u8, 1),
+            NiftiType::Int8 => decode!(i8, 1),
+            NiftiType::Uint16 => decode!(u16, 2),
+            NiftiType::Int16 => decode!(i16, 2),
+            NiftiType::Uint32 => decode!(u32, 4),
+            NiftiType::Int32 => decode!(i32, 4),
+            NiftiType::Uint64 => decode!(u64, 8),
+            NiftiType::Int64 => decode!(i64, 8),
+            NiftiType::Float32 => decode!(f32, 4),
+            _ => decode!(f64, 8),
+        }
+        if self.slope != 0.0 {
+            let (slope, inter) = (self.slope as f64, self.inter as f64);
+            for o in out.iter_mut() {
+                *o = *o * slope + inter;
+            }
+        }
+    }
+
+    /// Calls `f(first, values)` on consecutive chunks of the voxels, in file order.
+    pub fn for_each_chunk(&self, mut f: impl FnMut(usize, &[f64])) {
+        let n = self.len();
+        let mut buf = vec![0.0; CHUNK.min(n)];
+        let mut first = 0;
+        while first < n {
+            let len = CHUNK.min(n - first);
+            self.decode_into(first, &mut buf[..len]);
+            f(first, &buf[..len]);
+            first += len;
         }
     }
 
@@ -424,14 +442,10 @@ impl Opened {
         self.len() == 0
     }
 
-    /// All voxels in file order (x fastest).
-    pub fn values(&self) -> impl Iterator<Item = f64> + '_ {
-        (0..self.len()).map(|i| self.value(i))
-    }
-
     /// Decodes every voxel into a [`Volume`].
     pub fn into_volume(self) -> Volume {
-        let data: Vec<f64> = self.values().collect();
+        let mut data = vec![0.0; self.len()];
+        self.decode_into(0, &mut data);
         Volume {
             geometry: self.geometry,
             data,
@@ -444,11 +458,13 @@ impl Opened {
     pub fn crop(&self, bb: &crate::image::BoundingBox) -> Volume {
         let g = &self.geometry;
         let [nx, ny, _] = g.size;
-        let mut data = Vec::with_capacity(bb.extent().iter().product());
+        let ext = bb.extent();
+        let mut data = vec![0.0; ext.iter().product()];
+        let mut rows = data.chunks_exact_mut(ext[0]);
         for z in bb.lo[2]..=bb.hi[2] {
             for y in bb.lo[1]..=bb.hi[1] {
-                let row = (z * ny + y) * nx;
-                data.extend((bb.lo[0]..=bb.hi[0]).map(|x| self.value(row + x)));
+                let row = rows.next().expect("one output row per box row");
+                self.decode_into((z * ny + y) * nx + bb.lo[0], row);
             }
         }
         Volume {
@@ -468,7 +484,8 @@ pub fn read_volume(path: &Path) -> Result<Volume> {
 pub fn read_mask(path: &Path, label: i64) -> Result<Mask> {
     let v = open(path)?;
     let target = label as f64;
-    let data = v.values().map(|x| x == target).collect();
+    let mut data = Vec::with_capacity(v.len());
+    v.for_each_chunk(|_, chunk| data.extend(chunk.iter().map(|&x| x == target)));
     Ok(Mask {
         geometry: v.geometry,
         data,
