@@ -273,9 +273,15 @@ enum Command {
         /// Feature filters before the LASSO, comma-separated, applied in order on the training
         /// patients: nzv (near-zero variance), mwu:P or ttest:P (keep univariate p < P),
         /// spearman:R or pearson:R (of features correlated beyond |r| > R keep the one with
-        /// the smaller p). Each step's removals are listed in model.json.
+        /// the smaller p), icc:T (keep ICC(2,1) ≥ T over the --icc-repeat extractions). Each
+        /// step's removals are listed in model.json.
         #[arg(long, value_delimiter = ',')]
         filter: Vec<gpurad::study::fit::FilterSpec>,
+        /// A repeated extraction of some training patients (same ID and feature columns, e.g.
+        /// from a second reader's segmentation), for the icc:T filter (ICC(2,1) ≥ T); may be
+        /// repeated.
+        #[arg(long = "icc-repeat", value_name = "FILE")]
+        icc_repeat: Vec<PathBuf>,
         /// Model file to write.
         #[arg(short, long, default_value = "model.json")]
         output: PathBuf,
@@ -566,9 +572,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             lambda,
             drop_incomplete,
             filter,
+            icc_repeat,
             output,
         } => {
             let ds = Dataset::read(&train)?;
+            let repeats = icc_repeat
+                .iter()
+                .map(|p| Dataset::read(p))
+                .collect::<Result<Vec<_>, _>>()?;
             let cohort =
                 cohort_col.or_else(|| ds.column("cohort").ok().map(|_| "cohort".to_string()));
             let options = FitOptions {
@@ -587,6 +598,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 lambda,
                 drop_incomplete,
                 filters: filter,
+                repeats,
             };
             let model = fit(&ds, &options)?;
             for f in &model.filters {

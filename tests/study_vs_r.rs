@@ -15,6 +15,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
+mod common;
+
 fn expected() -> BTreeMap<String, f64> {
     let p = concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -330,6 +332,70 @@ fn filtered_fit_matches_r() {
         );
     }
     assert!(failures.is_empty(), "{failures:#?}");
+}
+
+#[test]
+fn icc_filter_matches_r() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/study");
+    let expected: Vec<(String, f64)> = csv::Reader::from_path(format!("{dir}/expected_icc.csv"))
+        .unwrap()
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (r[0].to_string(), r[1].parse().unwrap())
+        })
+        .collect();
+    // ICC values: the library against R's ANOVA mean squares (same formula, different
+    // arithmetic: agreement to rounding, 1e-12).
+    let (h, cohort) = common::csv_columns(std::path::Path::new(&format!("{dir}/cohort.csv")));
+    let (_, repeat) = common::csv_columns(std::path::Path::new(&format!("{dir}/repeat.csv")));
+    let ids = &repeat["ID"];
+    let row_of = |id: &String| cohort["ID"].iter().position(|c| c == id).unwrap();
+    assert!(h.iter().any(|c| c == "original_glcm_F01"));
+    for (f, want) in &expected {
+        let first: Vec<f64> = ids
+            .iter()
+            .map(|id| cohort[f][row_of(id)].parse().unwrap())
+            .collect();
+        let second: Vec<f64> = repeat[f].iter().map(|v| v.parse().unwrap()).collect();
+        let got = gpurad::model::icc::icc_agreement(&[&first, &second]).unwrap();
+        assert!((got - want).abs() <= 1e-12, "{f}: ICC {got} vs R {want}");
+    }
+    // The filter in `gpurad fit` keeps exactly the features with ICC ≥ 0.75.
+    let out = tempfile::tempdir().unwrap();
+    let model = out.path().join("model.json");
+    gpurad(&[
+        "fit",
+        "--train",
+        &format!("{dir}/cohort.csv"),
+        "--outcome",
+        "outcome",
+        "--clinical",
+        "age>60,alp>120",
+        "--foldid-col",
+        "fold",
+        "--filter",
+        "icc:0.75",
+        "--icc-repeat",
+        &format!("{dir}/repeat.csv"),
+        "-o",
+        model.to_str().unwrap(),
+    ]);
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&model).unwrap()).unwrap();
+    let kept: Vec<&str> = m["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
+    let want: Vec<&str> = expected
+        .iter()
+        .filter(|(_, icc)| *icc >= 0.75)
+        .map(|(f, _)| f.as_str())
+        .collect();
+    assert_eq!(kept, want);
+    assert_eq!(m["filters"][0]["step"], "icc:0.75");
 }
 
 /// Runs `gpurad fit` on `table` expecting it to fail; returns its error output.

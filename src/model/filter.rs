@@ -58,6 +58,13 @@ pub enum RemovalReason {
         /// The threshold it had to be below.
         threshold: f64,
     },
+    /// Not reproducible across repeated extractions ([`super::icc`]).
+    Unreliable {
+        /// The feature's ICC(2,1).
+        icc: f64,
+        /// The threshold it had to reach.
+        threshold: f64,
+    },
     /// Correlated beyond the threshold with a feature kept before it (smaller p).
     Redundant {
         /// Column index of the kept feature.
@@ -84,6 +91,9 @@ impl fmt::Display for RemovalReason {
             ),
             Self::NotSignificant { p_value, threshold } => {
                 write!(f, "univariate p = {p_value:.4e} is not below {threshold}")
+            }
+            Self::Unreliable { icc, threshold } => {
+                write!(f, "ICC = {icc:.4} is below {threshold}")
             }
             Self::Redundant { with, r, threshold } => write!(
                 f,

@@ -9,6 +9,7 @@
 pub mod distributions;
 pub mod error;
 pub mod filter;
+pub mod icc;
 pub mod input;
 pub mod lasso;
 pub mod logistic;

@@ -49,6 +49,9 @@ pub struct FitOptions {
     pub drop_incomplete: bool,
     /// Feature filters applied before the LASSO, in order.
     pub filters: Vec<FilterSpec>,
+    /// Repeated extractions of some training patients (same ID and feature columns), for
+    /// the `icc:` filter.
+    pub repeats: Vec<Dataset>,
 }
 
 /// One feature-filtering step of `gpurad fit --filter` ([`crate::model::filter`]), applied to
@@ -66,6 +69,9 @@ pub enum FilterSpec {
     Spearman(f64),
     /// `pearson:R`: as `spearman:R` with Pearson's r.
     Pearson(f64),
+    /// `icc:T`: keep features whose ICC(2,1) over the repeated extractions is at least T
+    /// ([`crate::model::icc`]).
+    Icc(f64),
 }
 
 impl std::fmt::Display for FilterSpec {
@@ -76,6 +82,7 @@ impl std::fmt::Display for FilterSpec {
             Self::WelchT(p) => write!(f, "ttest:{p}"),
             Self::Spearman(r) => write!(f, "spearman:{r}"),
             Self::Pearson(r) => write!(f, "pearson:{r}"),
+            Self::Icc(t) => write!(f, "icc:{t}"),
         }
     }
 }
@@ -101,8 +108,9 @@ impl std::str::FromStr for FilterSpec {
             "ttest" => Ok(Self::WelchT(value(0.0)?)),
             "spearman" => Ok(Self::Spearman(value(0.0)?)),
             "pearson" => Ok(Self::Pearson(value(0.0)?)),
+            "icc" => Ok(Self::Icc(value(0.0)?)),
             _ => Err(format!(
-                "unknown filter '{s}' (nzv, mwu:P, ttest:P, spearman:R, pearson:R)"
+                "unknown filter '{s}' (nzv, mwu:P, ttest:P, spearman:R, pearson:R, icc:T)"
             )),
         }
     }
@@ -123,12 +131,80 @@ pub struct FilterReport {
 
 type Filtered = (Vec<String>, Vec<Vec<f64>>, Vec<FilterReport>);
 
+/// Per feature name, its values in the training table and in each repeated extraction, for
+/// the training patients found in every repeat table (`ratings[name][extraction][patient]`).
+type Repeats = std::collections::HashMap<String, Vec<Vec<f64>>>;
+
+/// Collects [`Repeats`] for `features` from the training rows `rows` of `ds` and the repeat
+/// tables, matching patients by the ID column.
+fn repeat_ratings(
+    ds: &Dataset,
+    rows: &[usize],
+    id: Option<&str>,
+    features: &[String],
+    repeats: &[Dataset],
+) -> Result<Repeats> {
+    let id = id.ok_or_else(|| {
+        err(
+            ds,
+            "the icc filter matches patients by ID: the table needs an ID column".into(),
+        )
+    })?;
+    if repeats.is_empty() {
+        return Err(err(
+            ds,
+            "the icc filter needs repeated extractions (--icc-repeat FILE)".into(),
+        ));
+    }
+    let ids = ds.text(id)?;
+    let index: Vec<std::collections::HashMap<String, usize>> = repeats
+        .iter()
+        .map(|r| {
+            Ok(r.text(id)?
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| (v, i))
+                .collect())
+        })
+        .collect::<Result<_>>()?;
+    // Training patients present in every repeat table, with their row in each.
+    let matched: Vec<(usize, Vec<usize>)> = rows
+        .iter()
+        .filter_map(|&row| {
+            let found: Option<Vec<usize>> =
+                index.iter().map(|m| m.get(&ids[row]).copied()).collect();
+            found.map(|f| (row, f))
+        })
+        .collect();
+    if matched.len() < 2 {
+        return Err(err(
+            ds,
+            format!(
+                "the icc filter needs at least 2 training patients in every repeat table, found {}",
+                matched.len()
+            ),
+        ));
+    }
+    let own: Vec<usize> = matched.iter().map(|(r, _)| *r).collect();
+    let mut out = Repeats::new();
+    for f in features {
+        let mut ratings = vec![ds.numeric(f, &own)?];
+        for (k, r) in repeats.iter().enumerate() {
+            let theirs: Vec<usize> = matched.iter().map(|(_, rs)| rs[k]).collect();
+            ratings.push(r.numeric(f, &theirs)?);
+        }
+        out.insert(f.clone(), ratings);
+    }
+    Ok(out)
+}
+
 /// Applies `specs` in order; kept features stay in table order.
 fn apply_filters(
     specs: &[FilterSpec],
     mut names: Vec<String>,
     mut x: Vec<Vec<f64>>,
     y: &[f64],
+    repeats: Option<&Repeats>,
 ) -> crate::model::StatsResult<Filtered> {
     use crate::model::filter::{
         near_zero_variance, redundancy_filter, univariate_filter, univariate_p_values, Correlation,
@@ -147,6 +223,15 @@ fn apply_filters(
                 };
                 let (p, step) = univariate_filter(&x, y, test, t)?;
                 (step, Some(p))
+            }
+            FilterSpec::Icc(t) => {
+                let repeats = repeats.expect("repeat ratings are collected for an icc filter");
+                let ratings: Vec<Vec<&[f64]>> = names
+                    .iter()
+                    .map(|n| repeats[n].iter().map(Vec::as_slice).collect())
+                    .collect();
+                let (_, step) = crate::model::icc::icc_filter(&ratings, t)?;
+                (step, None)
             }
             FilterSpec::Spearman(r) | FilterSpec::Pearson(r) => {
                 let method = if matches!(spec, FilterSpec::Pearson(_)) {
@@ -582,8 +667,19 @@ pub fn fit(ds: &Dataset, o: &FitOptions) -> Result<Model> {
         ));
     }
     let candidates = features.len();
-    let (features, x, filters) =
-        apply_filters(&o.filters, features, x, &y).map_err(|e| stats(e, "feature filtering"))?;
+    let repeats = if o.filters.iter().any(|f| matches!(f, FilterSpec::Icc(_))) {
+        Some(repeat_ratings(
+            ds,
+            &rows,
+            id.as_deref(),
+            &features,
+            &o.repeats,
+        )?)
+    } else {
+        None
+    };
+    let (features, x, filters) = apply_filters(&o.filters, features, x, &y, repeats.as_ref())
+        .map_err(|e| stats(e, "feature filtering"))?;
     if features.is_empty() {
         return Err(err(
             ds,

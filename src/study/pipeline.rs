@@ -150,6 +150,7 @@ pub fn run_study(o: &StudyOptions) -> Result<StudyResult> {
         lambda: o.lambda,
         drop_incomplete: false,
         filters: o.filters.clone(),
+        repeats: Vec::new(),
     };
     let model = fit(&ds, &fit_options)?;
     let model_path = o.out.join("model.json");
