@@ -52,6 +52,31 @@ fn close(what: &str, got: f64, want: f64, tol: f64, failures: &mut Vec<String>) 
     }
 }
 
+/// Runs `gpurad fit` on the fixture cohort (outcome, `age>60,alp>120`, the table's fold ids)
+/// with `extra` options, writing `dir/model.json`; returns the model.
+fn fit_fixture(dir: &Path, extra: &[&str]) -> serde_json::Value {
+    let model = dir.join("model.json");
+    let mut args = vec![
+        "fit",
+        "--train",
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/study/cohort.csv"
+        ),
+        "--outcome",
+        "outcome",
+        "--clinical",
+        "age>60,alp>120",
+        "--foldid-col",
+        "fold",
+        "-o",
+        model.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    gpurad(&args);
+    serde_json::from_str(&std::fs::read_to_string(&model).unwrap()).unwrap()
+}
+
 #[test]
 fn fit_and_validate_match_r() {
     let e = expected();
@@ -60,25 +85,9 @@ fn fit_and_validate_match_r() {
         env!("CARGO_MANIFEST_DIR"),
         "/tests/fixtures/study/cohort.csv"
     );
+    let m = fit_fixture(dir.path(), &["--lambda", "min"]);
     let model = dir.path().join("model.json");
     let model_s = model.to_str().unwrap();
-    gpurad(&[
-        "fit",
-        "--train",
-        cohort,
-        "--outcome",
-        "outcome",
-        "--clinical",
-        "age>60,alp>120",
-        "--foldid-col",
-        "fold",
-        "--lambda",
-        "min",
-        "-o",
-        model_s,
-    ]);
-    let m: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&model).unwrap()).unwrap();
     let mut failures = Vec::new();
     let rel = |a: f64, b: f64| (a - b).abs() / b.abs();
     for k in ["lambda_min", "lambda_1se"] {
@@ -269,27 +278,7 @@ fn filtered_fit_matches_r() {
         })
         .collect();
     let dir = tempfile::tempdir().unwrap();
-    let model = dir.path().join("model.json");
-    gpurad(&[
-        "fit",
-        "--train",
-        concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/fixtures/study/cohort.csv"
-        ),
-        "--outcome",
-        "outcome",
-        "--clinical",
-        "age>60,alp>120",
-        "--foldid-col",
-        "fold",
-        "--filter",
-        "mwu:0.2,spearman:0.6",
-        "-o",
-        model.to_str().unwrap(),
-    ]);
-    let m: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&model).unwrap()).unwrap();
+    let m = fit_fixture(dir.path(), &["--filter", "mwu:0.2,spearman:0.6"]);
     let kept: Vec<&str> = m["features"]
         .as_array()
         .unwrap()
@@ -363,26 +352,11 @@ fn icc_filter_matches_r() {
     }
     // The filter in `gpurad fit` keeps exactly the features with ICC ≥ 0.75.
     let out = tempfile::tempdir().unwrap();
-    let model = out.path().join("model.json");
-    gpurad(&[
-        "fit",
-        "--train",
-        &format!("{dir}/cohort.csv"),
-        "--outcome",
-        "outcome",
-        "--clinical",
-        "age>60,alp>120",
-        "--foldid-col",
-        "fold",
-        "--filter",
-        "icc:0.75",
-        "--icc-repeat",
-        &format!("{dir}/repeat.csv"),
-        "-o",
-        model.to_str().unwrap(),
-    ]);
-    let m: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&model).unwrap()).unwrap();
+    let repeat = format!("{dir}/repeat.csv");
+    let m = fit_fixture(
+        out.path(),
+        &["--filter", "icc:0.75", "--icc-repeat", &repeat],
+    );
     let kept: Vec<&str> = m["features"]
         .as_array()
         .unwrap()
