@@ -1,8 +1,9 @@
 //! `gpurad bench --cohort MANIFEST`: cohort throughput. Three passes over the same cases,
 //! each timed end to end with the same number of worker threads:
 //!
-//! 1. **read-only**: read, decompress and parse every image and mask (the physical floor of
-//!    a CPU extraction: nothing can be computed before the voxels are in memory);
+//! 1. **read-only**: read, decompress and parse every image and every distinct mask of each
+//!    patient (the physical floor of a CPU extraction: nothing can be computed before the
+//!    voxels are in memory);
 //! 2. **extract**: the full extraction of [`crate::cohort::run`] into a temporary CSV;
 //! 3. optionally **PyRadiomics** (`--pyradiomics PYTHON`): its `RadiomicsFeatureExtractor` on
 //!    every image/mask pair in one Python process (one thread), with the same parameter file.
@@ -50,19 +51,25 @@ fn read_only(cases: &[Case], params: &Params, jobs: usize) -> anyhow::Result<u64
             s.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(case) = cases.get(i) else { break };
+                // Every distinct file of the case once, as the extraction reads them.
+                let label = case.label.unwrap_or(params.settings.label);
+                let mut masks_read: Vec<&std::path::PathBuf> = Vec::new();
                 for seq in &case.sequences {
                     let (Some(img), Some(mask)) = (&seq.image, &seq.mask) else {
                         failures.fetch_add(1, Ordering::Relaxed);
                         continue;
                     };
-                    match (
-                        nifti::read_volume(img),
-                        nifti::read_mask(mask, case.label.unwrap_or(params.settings.label)),
-                    ) {
-                        (Ok(v), Ok(_)) => {
+                    match nifti::read_volume(img) {
+                        Ok(v) => {
                             voxels.fetch_add(v.data.len(), Ordering::Relaxed);
                         }
-                        _ => {
+                        Err(_) => {
+                            failures.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                    if !masks_read.contains(&mask) {
+                        masks_read.push(mask);
+                        if nifti::read_mask(mask, label).is_err() {
                             failures.fetch_add(1, Ordering::Relaxed);
                         }
                     }

@@ -218,9 +218,20 @@ pub struct Prepared {
 /// Reads, validates and preprocesses one image/mask pair in PyRadiomics' order (normalise,
 /// resample or pre-crop, resegment) and cuts it to the final ROI's bounding box.
 pub fn prepare(image_path: &Path, mask_path: &Path, params: &Params) -> Result<Prepared> {
-    let s = &params.settings;
     // The mask first: its bounding box lets the image be decoded only there.
-    let mut mask = nifti::read_mask(mask_path, s.label)?;
+    let mask = nifti::read_mask(mask_path, params.settings.label)?;
+    prepare_with_mask(image_path, mask_path, mask, params)
+}
+
+/// As [`prepare`], with the mask already read from `mask_path` (sequences of a case that
+/// share one mask file read it once).
+pub fn prepare_with_mask(
+    image_path: &Path,
+    mask_path: &Path,
+    mut mask: Mask,
+    params: &Params,
+) -> Result<Prepared> {
+    let s = &params.settings;
     let opened = nifti::open(image_path)?;
     checks::check_geometry(
         &opened.geometry,
@@ -407,13 +418,13 @@ fn texture_classes(params: &Params) -> Vec<&'static str> {
         .collect()
 }
 
-fn stage(input: &SequenceInput<'_>, params: &Params) -> Result<Staged> {
+fn stage(input: &SequenceInput<'_>, mask: Mask, params: &Params) -> Result<Staged> {
     let Prepared {
         row,
         image,
         roi,
         shape_mask,
-    } = prepare(input.image, input.mask, params)?;
+    } = prepare_with_mask(input.image, input.mask, mask, params)?;
     let classes = texture_classes(params);
     let (grey, requests) = if classes.is_empty() {
         (None, Vec::new())
@@ -452,10 +463,22 @@ pub fn extract_sequences(
         },
         None => e,
     };
-    let staged = inputs
-        .iter()
-        .map(|input| stage(input, params).map_err(|e| named(input.name, e)))
-        .collect::<Result<Vec<Staged>>>()?;
+    // Each distinct mask file is read once per case.
+    let mut masks: Vec<(&Path, Mask)> = Vec::new();
+    let mut staged = Vec::with_capacity(inputs.len());
+    for input in inputs {
+        let mask = match masks.iter().find(|(p, _)| *p == input.mask) {
+            Some((_, m)) => m.clone(),
+            None => {
+                let m = nifti::read_mask(input.mask, params.settings.label)
+                    .map_err(|e| named(input.name, e))?;
+                masks.push((input.mask, m.clone()));
+                m
+            }
+        };
+        staged.push(stage(input, mask, params).map_err(|e| named(input.name, e))?);
+    }
+    drop(masks);
     let jobs: Vec<(&GreyImage, &[Request])> = staged
         .iter()
         .filter_map(|s| s.grey.as_ref().map(|g| (g, s.requests.as_slice())))
