@@ -589,7 +589,7 @@ impl Reporter {
 
     fn finish(&self) {
         if let Some(b) = &self.bar {
-            b.finish();
+            b.finish_and_clear();
         }
     }
 }
