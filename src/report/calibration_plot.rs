@@ -3,9 +3,9 @@
 //! caption with the calibration intercept, slope and Hosmer–Lemeshow p-value.
 
 use super::svg::{
-    draw_axes, draw_legend, fmt_number, fmt_p_value, labelled_ticks, legend_position, legend_size,
-    no_data_figure, series_color, Anchor, Axis, Corner, Frame, LegendEntry, Marker, Stroke, Svg,
-    TextStyle, GREY, HEIGHT, WIDTH,
+    draw_legend, fmt_number, fmt_p_value, labelled_ticks, legend_position, legend_size,
+    no_data_figure, plot_canvas, series_color, Anchor, Axis, Corner, Frame, LegendEntry, Marker,
+    Stroke, TextStyle, GREY, HEIGHT, WIDTH,
 };
 use super::{finite, in_range, invalid, ReportResult};
 use crate::evaluate::hosmer_lemeshow::HosmerLemeshow;
@@ -147,19 +147,11 @@ pub fn calibration_svg(plot: &CalibrationPlot) -> ReportResult<String> {
         y_min: 0.0,
         y_max: 1.0,
     };
-    let mut svg = Svg::new(WIDTH, HEIGHT, title);
-    svg.title(title);
-    draw_axes(
-        &mut svg,
+    let mut svg = plot_canvas(
+        title,
         &frame,
-        &Axis {
-            ticks: labelled_ticks(0.0, 1.0, 6),
-            label: "Predicted probability".into(),
-        },
-        &Axis {
-            ticks: labelled_ticks(0.0, 1.0, 6),
-            label: "Observed fraction".into(),
-        },
+        Axis::new(labelled_ticks(0.0, 1.0, 6), "Predicted probability"),
+        Axis::new(labelled_ticks(0.0, 1.0, 6), "Observed fraction"),
     );
     svg.path(
         &frame.path_data(&[(0.0, 0.0), (1.0, 1.0)]),

@@ -3,9 +3,9 @@
 //! readable range (from −0.05 to a little above the largest net benefit).
 
 use super::svg::{
-    draw_axes, draw_legend, fmt_coord, fmt_number, labelled_ticks, legend_position, legend_size,
-    no_data_figure, series_color, series_dash, Axis, Corner, Frame, LegendEntry, Stroke, Svg, GREY,
-    HEIGHT, WIDTH,
+    draw_legend, fmt_coord, fmt_number, labelled_ticks, legend_position, legend_size,
+    no_data_figure, plot_canvas, series_color, series_dash, Axis, Corner, Frame, LegendEntry,
+    Stroke, GREY, HEIGHT, WIDTH,
 };
 use super::{finite, in_range, invalid, ReportResult};
 use crate::evaluate::decision_curve::NetBenefit;
@@ -171,19 +171,11 @@ pub fn decision_curve_svg(plot: &DecisionCurvePlot) -> ReportResult<String> {
         y_min: Y_FLOOR,
         y_max,
     };
-    let mut svg = Svg::new(WIDTH, HEIGHT, title);
-    svg.title(title);
-    draw_axes(
-        &mut svg,
+    let mut svg = plot_canvas(
+        title,
         &frame,
-        &Axis {
-            ticks: labelled_ticks(x_min, x_max, 8),
-            label: "Threshold probability".into(),
-        },
-        &Axis {
-            ticks: y_ticks(&frame),
-            label: "Net benefit".into(),
-        },
+        Axis::new(labelled_ticks(x_min, x_max, 8), "Threshold probability"),
+        Axis::new(y_ticks(&frame), "Net benefit"),
     );
     let mut entries = Vec::with_capacity(plot.models.len() + 2);
     for (i, m) in plot.models.iter().enumerate() {

@@ -3,9 +3,9 @@
 //! deviance (mean ± SD) against log(λ) with λ.min and λ.1se marked.
 
 use super::svg::{
-    draw_axes, draw_legend, fmt_number, labelled_ticks, legend_position, legend_size,
-    no_data_figure, padded_range, series_color, series_dash, Axis, Corner, Frame, LegendEntry,
-    Marker, Stroke, Svg, GREY, HEIGHT, WIDTH,
+    draw_legend, fmt_number, labelled_ticks, legend_position, legend_size, no_data_figure,
+    padded_range, plot_canvas, series_color, series_dash, Axis, Corner, Frame, LegendEntry, Marker,
+    Stroke, Svg, GREY, HEIGHT, WIDTH,
 };
 use super::{finite, invalid, ReportResult};
 use crate::model::lasso::{LassoCv, LassoPath};
@@ -269,19 +269,11 @@ pub fn lasso_path_svg(plot: &LassoPathPlot) -> ReportResult<String> {
         y_min,
         y_max,
     };
-    let mut svg = Svg::new(WIDTH, HEIGHT, title);
-    svg.title(title);
-    draw_axes(
-        &mut svg,
+    let mut svg = plot_canvas(
+        title,
         &frame,
-        &Axis {
-            ticks: labelled_ticks(x_min, x_max, 7),
-            label: "log(λ)".into(),
-        },
-        &Axis {
-            ticks: labelled_ticks(y_min, y_max, 7),
-            label: "Coefficient".into(),
-        },
+        Axis::new(labelled_ticks(x_min, x_max, 7), "log(λ)"),
+        Axis::new(labelled_ticks(y_min, y_max, 7), "Coefficient"),
     );
     svg.line(
         (frame.left, frame.py(0.0)),
@@ -379,19 +371,11 @@ pub fn lasso_cv_svg(plot: &LassoCvPlot) -> ReportResult<String> {
         y_min,
         y_max,
     };
-    let mut svg = Svg::new(WIDTH, HEIGHT, title);
-    svg.title(title);
-    draw_axes(
-        &mut svg,
+    let mut svg = plot_canvas(
+        title,
         &frame,
-        &Axis {
-            ticks: labelled_ticks(x_min, x_max, 7),
-            label: "log(λ)".into(),
-        },
-        &Axis {
-            ticks: labelled_ticks(y_min, y_max, 7),
-            label: "Binomial deviance".into(),
-        },
+        Axis::new(labelled_ticks(x_min, x_max, 7), "log(λ)"),
+        Axis::new(labelled_ticks(y_min, y_max, 7), "Binomial deviance"),
     );
     let color = series_color(1);
     let mut order: Vec<usize> = (0..n).collect();

@@ -2,8 +2,8 @@
 //! and 95 % confidence interval in the legend ("Combined: AUC 0.86 (0.79–0.93)").
 
 use super::svg::{
-    draw_axes, draw_legend, labelled_ticks, legend_position, legend_size, no_data_figure,
-    series_color, series_dash, Axis, Corner, Frame, LegendEntry, Stroke, Svg, GREY, HEIGHT, WIDTH,
+    draw_legend, labelled_ticks, legend_position, legend_size, no_data_figure, plot_canvas,
+    series_color, series_dash, Axis, Corner, Frame, LegendEntry, Stroke, GREY, HEIGHT, WIDTH,
 };
 use super::{in_range, invalid, ReportResult};
 use crate::evaluate::roc::AucCi;
@@ -136,19 +136,17 @@ pub fn roc_svg(title: &str, series: &[RocSeries]) -> ReportResult<String> {
         y_min: 0.0,
         y_max: 1.0,
     };
-    let mut svg = Svg::new(WIDTH, HEIGHT, title);
-    svg.title(title);
-    draw_axes(
-        &mut svg,
+    let mut svg = plot_canvas(
+        title,
         &frame,
-        &Axis {
-            ticks: labelled_ticks(0.0, 1.0, 6),
-            label: "1 \u{2212} specificity (false-positive rate)".into(),
-        },
-        &Axis {
-            ticks: labelled_ticks(0.0, 1.0, 6),
-            label: "Sensitivity (true-positive rate)".into(),
-        },
+        Axis::new(
+            labelled_ticks(0.0, 1.0, 6),
+            "1 \u{2212} specificity (false-positive rate)",
+        ),
+        Axis::new(
+            labelled_ticks(0.0, 1.0, 6),
+            "Sensitivity (true-positive rate)",
+        ),
     );
     svg.path(
         &frame.path_data(&[(0.0, 0.0), (1.0, 1.0)]),

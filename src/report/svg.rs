@@ -506,6 +506,24 @@ pub struct Axis {
     pub label: String,
 }
 
+impl Axis {
+    /// An axis with the given ticks and title.
+    pub fn new(ticks: Vec<(f64, String)>, label: &str) -> Self {
+        Self {
+            ticks,
+            label: label.into(),
+        }
+    }
+}
+
+/// A new figure of the standard size with its title, the frame and both axes drawn.
+pub fn plot_canvas(title: &str, frame: &Frame, x: Axis, y: Axis) -> Svg {
+    let mut svg = Svg::new(WIDTH, HEIGHT, title);
+    svg.title(title);
+    draw_axes(&mut svg, frame, &x, &y);
+    svg
+}
+
 /// Draws the frame, light grid lines, tick marks, tick labels and axis titles.
 pub fn draw_axes(svg: &mut Svg, frame: &Frame, x: &Axis, y: &Axis) {
     let grid = Stroke::solid("#e5e5e5", 0.8);
