@@ -106,15 +106,8 @@ enum Command {
         /// Seed of the synthetic cohort.
         #[arg(long, default_value_t = 20261127)]
         seed: u64,
-        /// Worker threads for the extraction (default: all cores).
-        #[arg(long, default_value_t = 0)]
-        jobs: usize,
-        /// Where texture matrices are built: auto, gpu or cpu.
-        #[arg(long, default_value = "auto")]
-        device: DeviceChoice,
-        /// Progress display of the extraction.
-        #[arg(long, value_enum, default_value = "auto")]
-        progress: cohort::Progress,
+        #[command(flatten)]
+        run: ExtractionArgs,
     },
     /// Write a synthetic multi-centre spine-MRI cohort as NIfTI files with its manifest
     /// (T1WI, T2WI and FS-T2WI per patient, tumour mask, age, ALP, metastatic outcome,
@@ -171,15 +164,8 @@ enum Command {
         /// Override one extraction setting (NAME:VALUE); may be repeated.
         #[arg(long = "setting", value_name = "NAME:VALUE")]
         settings: Vec<String>,
-        /// Worker threads for the extraction (default: all cores).
-        #[arg(long, default_value_t = 0)]
-        jobs: usize,
-        /// Where texture matrices are built: auto, gpu or cpu.
-        #[arg(long, default_value = "auto")]
-        device: DeviceChoice,
-        /// Progress display of the extraction.
-        #[arg(long, value_enum, default_value = "auto")]
-        progress: cohort::Progress,
+        #[command(flatten)]
+        run: ExtractionArgs,
         /// Report title.
         #[arg(long, default_value = "Radiomics nomogram study")]
         title: String,
@@ -334,6 +320,31 @@ fn main() -> ExitCode {
     }
 }
 
+/// How a cohort extraction runs (`study`, `demo`).
+#[derive(clap::Args)]
+struct ExtractionArgs {
+    /// Worker threads for the extraction (default: all cores).
+    #[arg(long, default_value_t = 0)]
+    jobs: usize,
+    /// Where texture matrices are built: auto, gpu or cpu.
+    #[arg(long, default_value = "auto")]
+    device: DeviceChoice,
+    /// Progress display of the extraction.
+    #[arg(long, value_enum, default_value = "auto")]
+    progress: cohort::Progress,
+}
+
+impl ExtractionArgs {
+    fn options(&self) -> cohort::Options {
+        cohort::Options {
+            jobs: self.jobs,
+            device: self.device,
+            progress: self.progress,
+            ..cohort::Options::default()
+        }
+    }
+}
+
 fn open_output(path: &Option<PathBuf>) -> anyhow::Result<Box<dyn std::io::Write>> {
     Ok(match path {
         Some(p) => Box::new(std::io::BufWriter::new(
@@ -412,21 +423,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             output,
             patients,
             seed,
-            jobs,
-            device,
-            progress,
+            run,
         } => {
-            check_device(device)?;
+            check_device(run.device)?;
             let r = gpurad::demo::run_demo(&gpurad::demo::DemoOptions {
                 out: output,
                 patients,
                 seed,
-                extraction: cohort::Options {
-                    jobs,
-                    device,
-                    progress,
-                    ..cohort::Options::default()
-                },
+                extraction: run.options(),
             })?;
             print_study(&r);
             Ok(ExitCode::SUCCESS)
@@ -467,13 +471,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             lambda,
             params,
             settings,
-            jobs,
-            device,
-            progress,
+            run,
             title,
             output,
         } => {
-            check_device(device)?;
+            check_device(run.device)?;
             let options = gpurad::study::pipeline::StudyOptions {
                 manifest,
                 out: output,
@@ -489,12 +491,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 seed,
                 lambda,
                 params: load_params(&params, &settings)?,
-                extraction: cohort::Options {
-                    jobs,
-                    device,
-                    progress,
-                    ..cohort::Options::default()
-                },
+                extraction: run.options(),
                 title,
             };
             run_study(&options)
