@@ -19,9 +19,15 @@ struct Params {
     nr: u32,
     alpha: u32,
     n_voxels: u32,
+    // log2 of the grey levels packed in one word of `levels`: 0 (32-bit), 1 (16-bit), 2 (8-bit).
+    level_shift: u32,
+    pad0: u32,
+    pad1: u32,
+    pad2: u32,
 };
 
 @group(0) @binding(0) var<uniform> params: Params;
+// Grey levels of the box, packed 4, 2 or 1 per word (see `level_of`).
 @group(0) @binding(1) var<storage, read> levels: array<u32>;
 @group(0) @binding(2) var<storage, read> angles: array<vec4<i32>>;
 @group(0) @binding(3) var<storage, read_write> counts: array<atomic<u32>>;
@@ -43,28 +49,21 @@ fn inside(p: vec3<i32>) -> bool {
         && p.z < i32(params.size_z);
 }
 
+// Grey level of voxel `idx`: lane `idx mod k` of word `idx / k`, k = 2^level_shift levels
+// per word, each 32/k bits wide.
+fn level_of(idx: u32) -> u32 {
+    let s = params.level_shift;
+    let bits = 32u >> s;
+    let word = levels[idx >> s];
+    let lane = idx & ((1u << s) - 1u);
+    return (word >> (lane * bits)) & (0xffffffffu >> (32u - bits));
+}
+
 fn level_at(p: vec3<i32>) -> u32 {
     if (!inside(p)) {
         return 0u;
     }
-    return levels[u32(p.x) + params.size_x * (u32(p.y) + params.size_y * u32(p.z))];
-}
-
-@compute @workgroup_size(64)
-fn glcm(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let idx = voxel_index(gid, nwg);
-    if (idx >= params.n_voxels) {
-        return;
-    }
-    let i = levels[idx];
-    if (i == 0u) {
-        return;
-    }
-    let a = gid.z;
-    let j = level_at(coords(idx) + angles[a].xyz);
-    if (j != 0u) {
-        atomicAdd(&counts[(a * params.ng + i - 1u) * params.ng + j - 1u], 1u);
-    }
+    return level_of(u32(p.x) + params.size_x * (u32(p.y) + params.size_y * u32(p.z)));
 }
 
 @compute @workgroup_size(64)
@@ -73,7 +72,7 @@ fn gldm(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     if (idx >= params.n_voxels) {
         return;
     }
-    let l = levels[idx];
+    let l = level_of(idx);
     if (l == 0u) {
         return;
     }
@@ -102,7 +101,7 @@ fn ngtdm(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups)
     if (idx >= params.n_voxels) {
         return;
     }
-    let l = levels[idx];
+    let l = level_of(idx);
     if (l == 0u) {
         return;
     }
@@ -167,7 +166,7 @@ fn glcm_local(
     let a = wid.z;
     let off = angles[a].xyz;
     for (var idx = wid.x * 64u + lid; idx < params.n_voxels; idx += nwg.x * 64u) {
-        let i = levels[idx];
+        let i = level_of(idx);
         if (i != 0u) {
             let j = level_at(coords(idx) + off);
             if (j != 0u) {
@@ -188,17 +187,50 @@ fn glcm_local(
 }
 
 // GLRLM by lines: one invocation walks a whole line along its direction from a start voxel
-// (its predecessor lies outside the box), counting each maximal run once. Start voxels of
-// direction a are starts[angles[a].w .. angles[a + 1].w) (a sentinel direction closes the
-// list). Runs up to LOCAL_RUNS long are counted in workgroup memory when Ng·LOCAL_RUNS fits.
+// (its predecessor lies outside the box), counting each maximal run once. The lines of
+// direction a are numbered 0 .. angles[a].w; their start voxels lie on at most three face
+// boxes of the grid, described in `starts` (see `line_start`). Runs up to LOCAL_RUNS long
+// are counted in workgroup memory when Ng·LOCAL_RUNS fits.
 
 @group(0) @binding(4) var<storage, read> starts: array<u32>;
+
+// Start voxel of line `t` of direction `a`. Face f of direction a is
+// starts[(a * 3 + f) * 8 ..]: origin x, y, z, lines on earlier faces, extent x, y, z, lines.
+fn line_start(a: u32, t: u32) -> vec3<i32> {
+    for (var f = 0u; f < 3u; f++) {
+        let b = (a * 3u + f) * 8u;
+        let k = t - starts[b + 3u];
+        if (t >= starts[b + 3u] && k < starts[b + 7u]) {
+            let ex = starts[b + 4u];
+            let ey = starts[b + 5u];
+            return vec3<i32>(
+                i32(starts[b] + k % ex),
+                i32(starts[b + 1u] + (k / ex) % ey),
+                i32(starts[b + 2u] + k / (ex * ey)),
+            );
+        }
+    }
+    return vec3<i32>(-1, -1, -1);
+}
 
 fn count_run(a: u32, l: u32, len: u32, short: u32, local: bool, mine: u32) {
     if (local && len <= short) {
         atomicAdd(&local_counts[mine + (l - 1u) * short + len - 1u], 1u);
     } else {
         atomicAdd(&counts[(a * params.ng + l - 1u) * params.nr + len - 1u], 1u);
+    }
+}
+
+// Adds a workgroup's short-run bins (`copies` copies of Ng × `short`) to run matrix `a`.
+fn flush_runs(a: u32, lid: u32, bins: u32, short: u32, copies: u32) {
+    for (var e = lid; e < bins; e += 64u) {
+        var v = 0u;
+        for (var c = 0u; c < copies; c++) {
+            v += atomicLoad(&local_counts[c * bins + e]);
+        }
+        if (v != 0u) {
+            atomicAdd(&counts[(a * params.ng + e / short) * params.nr + e % short], v);
+        }
     }
 }
 
@@ -221,87 +253,69 @@ fn glrlm_lines(
     workgroupBarrier();
     let a = wid.z;
     let off = angles[a].xyz;
-    let first = u32(angles[a].w);
-    let n = u32(angles[a + 1u].w) - first;
-    // Neighbouring invocations walk neighbouring lines: their reads coalesce.
+    let n = u32(angles[a].w);
+    // Steps between consecutive voxels of a line, in linear index.
+    let stride = off.x + i32(params.size_x) * (off.y + i32(params.size_y) * off.z);
+    // Neighbouring invocations walk neighbouring lines.
     for (var line = wid.x * 64u + lid; line < n; line += nwg.x * 64u) {
-        var p = coords(starts[first + line]);
+        let p = line_start(a, line);
+        if (!inside(p)) {
+            continue;
+        }
+        // Voxels on the line: the fewest steps until a moving coordinate leaves the box.
+        var steps = 0xffffffffu;
+        let size = vec3<u32>(params.size_x, params.size_y, params.size_z);
+        for (var k = 0u; k < 3u; k++) {
+            if (off[k] > 0) {
+                steps = min(steps, size[k] - u32(p[k]));
+            } else if (off[k] < 0) {
+                steps = min(steps, u32(p[k]) + 1u);
+            }
+        }
+        var idx = i32(u32(p.x) + params.size_x * (u32(p.y) + params.size_y * u32(p.z)));
         var cur = 0u;
         var len = 0u;
-        loop {
-            let ins = inside(p);
-            var l = 0u;
-            if (ins) {
-                l = levels[u32(p.x) + params.size_x * (u32(p.y) + params.size_y * u32(p.z))];
-            }
-            if (l != cur || !ins) {
+        for (var step = 0u; step < steps; step++) {
+            let l = level_of(u32(idx));
+            if (l == cur) {
+                len += 1u;
+            } else {
                 if (cur != 0u) {
                     count_run(a, cur, len, short, local, mine);
                 }
                 cur = l;
                 len = 1u;
-            } else {
-                len += 1u;
             }
-            if (!ins) {
-                break;
-            }
-            p += off;
+            idx += stride;
+        }
+        if (cur != 0u) {
+            count_run(a, cur, len, short, local, mine);
         }
     }
     workgroupBarrier();
     if (local) {
-        for (var e = lid; e < bins; e += 64u) {
-            var v = 0u;
-            for (var c = 0u; c < copies; c++) {
-                v += atomicLoad(&local_counts[c * bins + e]);
-            }
-            if (v != 0u) {
-                atomicAdd(&counts[(a * ng + e / short) * params.nr + e % short], v);
-            }
-        }
+        flush_runs(a, lid, bins, short, copies);
     }
 }
 
-// GLCM with many grey levels: neighbouring voxels mostly have close grey levels, so the pairs
-// near the diagonal (|j − i| ≤ w, w = params.alpha) are counted in workgroup memory, the
-// others directly in global memory.
+// GLCM, one invocation per voxel for all directions: the voxel's coordinates and level are
+// found once, and each pair goes straight to the global matrix.
 @compute @workgroup_size(64)
-fn glcm_band(
-    @builtin(workgroup_id) wid: vec3<u32>,
-    @builtin(local_invocation_index) lid: u32,
-    @builtin(num_workgroups) nwg: vec3<u32>,
-) {
-    let ng = params.ng;
-    let w = params.alpha;
-    let width = 2u * w + 1u;
-    let bins = ng * width;
-    clear_local(lid, bins);
-    workgroupBarrier();
-    let a = wid.z;
-    let off = angles[a].xyz;
-    for (var idx = wid.x * 64u + lid; idx < params.n_voxels; idx += nwg.x * 64u) {
-        let i = levels[idx];
-        if (i != 0u) {
-            let j = level_at(coords(idx) + off);
-            if (j != 0u) {
-                if (j + w >= i && j <= i + w) {
-                    atomicAdd(&local_counts[(i - 1u) * width + (j + w - i)], 1u);
-                } else {
-                    atomicAdd(&counts[(a * ng + i - 1u) * ng + j - 1u], 1u);
-                }
-            }
-        }
+fn glcm_voxel(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let idx = voxel_index(gid, nwg);
+    if (idx >= params.n_voxels) {
+        return;
     }
-    workgroupBarrier();
-    for (var e = lid; e < bins; e += 64u) {
-        let v = atomicLoad(&local_counts[e]);
-        if (v != 0u) {
-            let i = e / width + 1u;
-            let d = e % width;
-            // j = i + d − w, within 1..=ng for every bin that was counted.
-            let j = i + d - w;
-            atomicAdd(&counts[(a * ng + i - 1u) * ng + j - 1u], v);
+    let i = level_of(idx);
+    if (i == 0u) {
+        return;
+    }
+    let p = coords(idx);
+    let ng = params.ng;
+    for (var a = 0u; a < params.n_angles; a++) {
+        let j = level_at(p + angles[a].xyz);
+        if (j != 0u) {
+            atomicAdd(&counts[(a * ng + i - 1u) * ng + j - 1u], 1u);
         }
     }
 }

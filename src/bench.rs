@@ -4,7 +4,8 @@
 //! Each measurement builds one matrix class for one volume, end to end: on the GPU that is
 //! upload, dispatch and read-back; on the CPU the reference builders (multi-threaded where the
 //! class allows). The GPU context is created once, before any timing, and its creation time is
-//! reported on its own. Times are medians of `--repeat` runs.
+//! reported on its own. Times are medians of `--repeat` runs; each GPU series follows untimed
+//! runs (at least three, for at least a quarter of a second) so that the GPU has clocked up.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -39,6 +40,10 @@ pub struct BenchArgs {
     /// Also check that every GPU matrix equals the CPU matrix.
     #[arg(long)]
     pub verify: bool,
+    /// Split each GPU time into host encoding, waiting for the GPU, and reading back, and
+    /// time the compute passes on the GPU where the adapter has timestamps.
+    #[arg(long)]
+    pub profile: bool,
     /// CSV output file.
     #[arg(short, long, default_value = "gpurad-bench.csv")]
     pub output: PathBuf,
@@ -105,21 +110,61 @@ pub fn request(class: &str, img: &GreyImage) -> Option<Request> {
     })
 }
 
+/// Untimed GPU runs before each timed series: at least this many, for at least this long
+/// (a GPU left idle between short bursts may not raise its clocks).
+const GPU_WARMUP_RUNS: usize = 3;
+const GPU_WARMUP_SECONDS: f64 = 0.25;
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
 }
 
-fn time<T>(repeat: usize, mut f: impl FnMut() -> T) -> (f64, T) {
+/// Median time of `repeat` runs of `f`. Each result goes to `take` outside the timed part,
+/// which drops the previous one before the next run, as a cohort run does.
+fn time<T>(repeat: usize, mut f: impl FnMut() -> T, mut take: impl FnMut(T)) -> f64 {
     let mut times = Vec::new();
-    let mut last = None;
     for _ in 0..repeat.max(1) {
         let t = Instant::now();
         let r = f();
         times.push(t.elapsed().as_secs_f64());
-        last = Some(r);
+        take(r);
     }
-    (median(times), last.expect("at least one run"))
+    median(times)
+}
+
+/// Median of each part of the GPU profiles, as CSV fields and as a printed line.
+fn profile_fields(profiles: &[crate::matrices::gpu::BatchProfile]) -> (String, String) {
+    if profiles.is_empty() {
+        return (",,,,,".into(), String::new());
+    }
+    let med = |f: &dyn Fn(&crate::matrices::gpu::BatchProfile) -> f64| {
+        median(profiles.iter().map(f).collect())
+    };
+    let enc = med(&|p| p.encode_seconds);
+    let wait = med(&|p| p.wait_seconds);
+    let read = med(&|p| p.read_seconds);
+    let kernel = profiles
+        .iter()
+        .all(|p| p.kernel_seconds.is_some())
+        .then(|| med(&|p| p.kernel_seconds.unwrap_or(0.0)));
+    let p = &profiles[0];
+    let csv = format!(
+        "{enc:.6},{wait:.6},{read:.6},{},{},{}",
+        kernel.map_or(String::new(), |k| format!("{k:.6}")),
+        p.upload_bytes,
+        p.read_bytes
+    );
+    let line = format!(
+        "    profile: encode {:.3} ms, wait {:.3} ms (kernels {}), read-back {:.3} ms; up {:.2} MB, down {:.2} MB",
+        enc * 1e3,
+        wait * 1e3,
+        kernel.map_or("untimed".to_string(), |k| format!("{:.3} ms", k * 1e3)),
+        read * 1e3,
+        p.upload_bytes as f64 / 1e6,
+        p.read_bytes as f64 / 1e6
+    );
+    (csv, line)
 }
 
 /// Runs the benchmark, prints the table and writes the CSV.
@@ -163,7 +208,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     println!("CPU: {threads} threads");
     let mut csv = std::fs::File::create(&args.output)
         .map_err(|e| anyhow::anyhow!("cannot create '{}': {e}", args.output.display()))?;
-    writeln!(csv, "class,roi_voxels,grey_levels,cpu_seconds,gpu_seconds,gpu_speedup,cpu_voxels_per_s,gpu_voxels_per_s,cpu_threads,gpu_device,identical")?;
+    writeln!(csv, "class,roi_voxels,grey_levels,cpu_seconds,gpu_seconds,gpu_speedup,cpu_voxels_per_s,gpu_voxels_per_s,cpu_threads,gpu_device,identical,gpu_encode_seconds,gpu_wait_seconds,gpu_read_seconds,gpu_kernel_seconds,gpu_upload_bytes,gpu_read_bytes")?;
     println!(
         "{:<6} {:>10} {:>6} {:>11} {:>11} {:>8} {:>12} {:>12} {:>9}",
         "class", "voxels", "Ng", "cpu s", "gpu s", "gpu/cpu", "cpu vox/s", "gpu vox/s", "identical"
@@ -176,20 +221,46 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
                 let Some(req) = request(class, &img) else {
                     anyhow::bail!("unknown matrix class '{class}'");
                 };
-                let (cpu_s, cpu_m) = time(args.repeat, || build_cpu(&img, &req));
+                let mut cpu_m = None;
+                let cpu_s = time(args.repeat, || build_cpu(&img, &req), |m| cpu_m = Some(m));
+                let cpu_m = cpu_m.expect("at least one run");
+                let mut profiles = Vec::new();
                 let (gpu_s, identical) = match gpu {
                     Some(ctx) if class != "glszm" => {
                         let reqs = [req.clone()];
-                        match ctx.build_batch(&[(&img, &reqs)]) {
+                        let run = || ctx.build_batch_profiled(&[(&img, &reqs)], args.profile);
+                        match run() {
                             Err(e) => {
                                 println!("{class} {side}³ Ng {ng}: GPU not used ({e})");
                                 (None, "no GPU")
                             }
                             Ok(_) => {
-                                let (s, m) =
-                                    time(args.repeat, || ctx.build_batch(&[(&img, &reqs)]));
-                                let m =
-                                    m.map_err(|e| anyhow::anyhow!("GPU failed on {class}: {e}"))?;
+                                // Untimed runs first, so that the GPU clocks up as it does
+                                // in a cohort run that keeps it busy.
+                                let warm = Instant::now();
+                                for n in 0.. {
+                                    if n >= GPU_WARMUP_RUNS
+                                        && warm.elapsed().as_secs_f64() >= GPU_WARMUP_SECONDS
+                                    {
+                                        break;
+                                    }
+                                    run().map_err(|e| {
+                                        anyhow::anyhow!("GPU failed on {class}: {e}")
+                                    })?;
+                                }
+                                let mut m = None;
+                                let mut failed = None;
+                                let s = time(args.repeat, run, |r| match r {
+                                    Ok((mats, p)) => {
+                                        profiles.push(p);
+                                        m = Some(mats);
+                                    }
+                                    Err(e) => failed = failed.take().or(Some(e)),
+                                });
+                                if let Some(e) = failed {
+                                    anyhow::bail!("GPU failed on {class}: {e}");
+                                }
+                                let m = m.expect("at least one run");
                                 let same = if !args.verify {
                                     "-"
                                 } else if m[0][0] == cpu_m {
@@ -203,11 +274,12 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
                     }
                     _ => (None, "-"),
                 };
+                let (profile_csv, profile_line) = profile_fields(&profiles);
                 let fmt = |v: Option<f64>| v.map_or("".to_string(), |v| format!("{v:.6}"));
                 let speed = gpu_s.map(|g| cpu_s / g);
                 writeln!(
                     csv,
-                    "{class},{},{ng},{cpu_s:.6},{},{},{:.0},{},{threads},{device},{identical}",
+                    "{class},{},{ng},{cpu_s:.6},{},{},{:.0},{},{threads},{device},{identical},{profile_csv}",
                     n as u64,
                     fmt(gpu_s),
                     speed.map_or(String::new(), |s| format!("{s:.2}")),
@@ -222,6 +294,9 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
                     n / cpu_s,
                     gpu_s.map_or("-".to_string(), |g| format!("{:.3e}", n / g)),
                 );
+                if args.profile && !profile_line.is_empty() {
+                    println!("{profile_line}");
+                }
                 if identical == "NO" {
                     anyhow::bail!("GPU and CPU {class} matrices differ at {side}³, Ng {ng}");
                 }

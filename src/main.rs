@@ -86,8 +86,8 @@ enum Command {
         /// Worker threads for a batch (default: all cores).
         #[arg(long, default_value_t = 0)]
         jobs: usize,
-        /// Where texture matrices are built: auto (the GPU if one is found, else the CPU),
-        /// gpu (an error if none is found) or cpu. Pick one of several GPUs with the
+        /// Where texture matrices are built: auto (a hardware GPU for ROI boxes of 32³ voxels
+        /// and more, else the CPU), gpu (an error if none is found) or cpu. Pick one of several GPUs with the
         /// environment variable GPURAD_ADAPTER=<part of its name>. The device used for each
         /// case is written to the diagnostics_Device column.
         #[arg(long, default_value = "auto")]
@@ -730,6 +730,11 @@ fn check_device(device: DeviceChoice) -> anyhow::Result<()> {
         (DeviceChoice::Auto, Ok(ctx)) if ctx.is_software() => eprintln!(
             "gpurad: only a software GPU adapter ({}); texture matrices on the CPU (--device gpu uses it anyway)",
             ctx.adapter_name()
+        ),
+        (DeviceChoice::Auto, Ok(ctx)) => eprintln!(
+            "gpurad: texture matrices on GPU {} for ROI boxes of {} voxels or more, else on the CPU",
+            ctx.adapter_name(),
+            gpurad::matrices::gpu::AUTO_GPU_MIN_VOXELS
         ),
         (_, Ok(ctx)) => eprintln!("gpurad: texture matrices on GPU {}", ctx.adapter_name()),
         (DeviceChoice::Gpu, Err(e)) => anyhow::bail!("--device gpu: {e}"),

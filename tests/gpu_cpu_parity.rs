@@ -232,3 +232,35 @@ fn over_the_device_limit_falls_back_to_cpu_with_a_reason() {
     );
     assert!(mats[0][0] == build_cpu(&img, &reqs[0]));
 }
+
+#[test]
+fn every_level_packing_width() {
+    // Levels go to the GPU four to a word (Ng ≤ 255), two to a word (Ng ≤ 65535) or one
+    // (above): check both sides of each boundary, with boxes whose voxel count is not a
+    // multiple of four.
+    let Some(ctx) = gpu() else { return };
+    for (ng, seed) in [(255u32, 21u64), (256, 22), (65535, 23), (65536, 24)] {
+        let mut img = random_image([7, 5, 3], ng, 90, seed);
+        img.levels[4] = ng;
+        img.levels[5] = ng;
+        img.ng = ng;
+        let a = generate(img.size, &[1], None);
+        let mut reqs = vec![
+            Request::Glrlm(a.clone()),
+            Request::Gldm(a.clone(), 0.0),
+            Request::Ngtdm(a.clone()),
+        ];
+        if ng <= 256 {
+            reqs.push(Request::Glcm(a));
+        }
+        let built = ctx
+            .build_batch(&[(&img, &reqs)])
+            .unwrap_or_else(|e| panic!("Ng {ng}: GPU batch failed: {e}"));
+        for (req, m) in reqs.iter().zip(&built[0]) {
+            assert!(
+                *m == build_cpu(&img, req),
+                "Ng {ng}: GPU and CPU differ for {req:?}"
+            );
+        }
+    }
+}

@@ -90,6 +90,22 @@ pub fn empty_flat_directions(img: &GreyImage, m: &mut Glrlm) {
 /// back along `off` until a moving coordinate would leave the box.
 pub fn has_multi_voxel_line(img: &GreyImage, off: Offset) -> bool {
     let s = img.size;
+    // Two adjacent ROI voxels along `off` answer at once (the usual case, found within the
+    // first line of a dense ROI); only ROIs without such a pair need the set below.
+    for z in 0..s[2] {
+        for y in 0..s[1] {
+            for x in 0..s[0] {
+                if img.levels[img.index(x, y, z)] == 0 {
+                    continue;
+                }
+                if let Some((nx, ny, nz)) = super::glcm::neighbour(s, x, y, z, off) {
+                    if img.levels[img.index(nx, ny, nz)] != 0 {
+                        return true;
+                    }
+                }
+            }
+        }
+    }
     // A set, not a per-voxel table: a dense ROI answers after a few voxels, and clearing a
     // table of the whole box for every direction would cost more than the answer.
     let mut seen = std::collections::HashSet::new();
@@ -124,37 +140,70 @@ pub fn has_multi_voxel_line(img: &GreyImage, off: Offset) -> bool {
     false
 }
 
-/// Start voxels (linear indices) of the lines along `off` through a box of `size`: the voxels
-/// whose predecessor `p − off` lies outside the box, each once. `off` has components in
-/// {−1, 0, 1} (GLRLM directions are at distance 1). The GPU walks one line per start.
-pub fn line_starts(size: [usize; 3], off: Offset) -> Vec<u32> {
+/// A box of line start voxels on one face of the grid: `origin` plus `extent` voxels along
+/// each axis (x fastest).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineFace {
+    /// First voxel of the face box.
+    pub origin: [usize; 3],
+    /// Voxels along x, y and z (a product of 0 means the face holds no new starts).
+    pub extent: [usize; 3],
+}
+
+impl LineFace {
+    /// Number of start voxels.
+    pub fn len(&self) -> usize {
+        self.extent.iter().product()
+    }
+
+    /// Whether the face holds no start voxel.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The start voxels of the lines along `off` through a box of `size` (the voxels whose
+/// predecessor `p − off` lies outside the box) as at most three disjoint face boxes, one per
+/// moving axis; each start is listed once. `off` has components in {−1, 0, 1} (GLRLM
+/// directions are at distance 1). The GPU finds its lines' starts from these boxes.
+pub fn line_faces(size: [usize; 3], off: Offset) -> Vec<LineFace> {
     assert!(
         off.iter().all(|v| v.abs() <= 1),
         "line starts need unit offsets"
     );
     let first = |k: usize| if off[k] > 0 { 0 } else { size[k] - 1 };
-    let mut out = Vec::new();
     let moving: Vec<usize> = (0..3).filter(|&k| off[k] != 0).collect();
-    for (n, &k) in moving.iter().enumerate() {
-        // Starts on face k not already listed on an earlier face.
-        let ranges: Vec<std::ops::Range<usize>> = (0..3)
-            .map(|j| {
+    moving
+        .iter()
+        .enumerate()
+        .map(|(n, &k)| {
+            // Starts on face k not already on an earlier face.
+            let mut face = LineFace {
+                origin: [0; 3],
+                extent: size,
+            };
+            for j in 0..3 {
                 if j == k {
-                    first(k)..first(k) + 1
+                    face.origin[j] = first(k);
+                    face.extent[j] = 1;
                 } else if moving[..n].contains(&j) {
-                    if off[j] > 0 {
-                        1..size[j]
-                    } else {
-                        0..size[j] - 1
-                    }
-                } else {
-                    0..size[j]
+                    face.origin[j] = usize::from(off[j] > 0);
+                    face.extent[j] = size[j] - 1;
                 }
-            })
-            .collect();
-        for z in ranges[2].clone() {
-            for y in ranges[1].clone() {
-                for x in ranges[0].clone() {
+            }
+            face
+        })
+        .collect()
+}
+
+/// Start voxels (linear indices) of the lines along `off`, face by face as [`line_faces`].
+pub fn line_starts(size: [usize; 3], off: Offset) -> Vec<u32> {
+    let mut out = Vec::new();
+    for f in line_faces(size, off) {
+        for z in 0..f.extent[2] {
+            for y in 0..f.extent[1] {
+                for x in 0..f.extent[0] {
+                    let (x, y, z) = (f.origin[0] + x, f.origin[1] + y, f.origin[2] + z);
                     out.push((x + size[0] * (y + size[1] * z)) as u32);
                 }
             }
@@ -170,7 +219,10 @@ mod tests {
     #[test]
     fn line_starts_cover_every_line_once() {
         let size = [4, 3, 5];
-        for off in crate::matrices::angles::generate(size, &[1], None) {
+        let mut directions = crate::matrices::angles::generate(size, &[1], None);
+        let opposite: Vec<Offset> = directions.iter().map(|o| [-o[0], -o[1], -o[2]]).collect();
+        directions.extend(opposite);
+        for off in directions {
             let starts = line_starts(size, off);
             let mut seen = vec![0u32; 60];
             for &st in &starts {
