@@ -251,25 +251,39 @@ fn angle_features(p: &[f64], g: &[f64], ng: f64, names: &[String]) -> Vec<f64> {
 ///
 /// `Q = D⁻¹A` with `A(i,j) = Σ_k p(i,k) p(j,k) / p_y(k)` symmetric and `D = diag(p_x)`, so its
 /// eigenvalues are those of the symmetric `D^{-1/2} A D^{-1/2}`, found with a symmetric
-/// eigen-solver that always converges (a general solver on `Q` itself can stall). A negative
-/// second eigenvalue (round-off of 0) gives NaN, left out of the direction average as
-/// PyRadiomics does; one grey level gives 1.
+/// eigen-solver that always converges (a general solver on `Q` itself can stall). For a
+/// symmetric `p` the eigenvalues come as squares of those of `D^{-1/2} p D^{-1/2}` (no
+/// `A` to form). Otherwise a negative second eigenvalue (round-off of 0) gives NaN, left out
+/// of the direction average as PyRadiomics does; one grey level gives 1.
 fn mcc(p: &[f64], px: &[f64], py: &[f64], n: usize) -> f64 {
     if n < 2 {
         return 1.0;
     }
-    let s = DMatrix::from_fn(n, n, |i, j| {
-        let d = (px[i] * px[j]).sqrt();
-        if d == 0.0 {
-            return 0.0;
-        }
-        (0..n)
-            .filter(|&k| py[k] > 0.0)
-            .map(|k| p[i * n + k] * p[j * n + k] / py[k])
-            .sum::<f64>()
-            / d
-    });
-    let mut ev: Vec<f64> = s.symmetric_eigenvalues().iter().copied().collect();
+    let symmetric = (0..n).all(|i| (0..i).all(|j| p[i * n + j] == p[j * n + i]));
+    let mut ev: Vec<f64> = if symmetric {
+        // A symmetric p (PyRadiomics' default symmetricalGLCM) has p_x = p_y, and then
+        // D^{1/2} Q D^{-1/2} = B² with B = D^{-1/2} p D^{-1/2}: Q's eigenvalues are the squares
+        // of B's, with no O(n³) product to form first.
+        let inv: Vec<f64> = px
+            .iter()
+            .map(|&v| if v > 0.0 { 1.0 / v.sqrt() } else { 0.0 })
+            .collect();
+        let b = DMatrix::from_fn(n, n, |i, j| p[i * n + j] * inv[i] * inv[j]);
+        b.symmetric_eigenvalues().iter().map(|m| m * m).collect()
+    } else {
+        let s = DMatrix::from_fn(n, n, |i, j| {
+            let d = (px[i] * px[j]).sqrt();
+            if d == 0.0 {
+                return 0.0;
+            }
+            (0..n)
+                .filter(|&k| py[k] > 0.0)
+                .map(|k| p[i * n + k] * p[j * n + k] / py[k])
+                .sum::<f64>()
+                / d
+        });
+        s.symmetric_eigenvalues().iter().copied().collect()
+    };
     ev.sort_by(f64::total_cmp);
     ev[n - 2].sqrt()
 }
