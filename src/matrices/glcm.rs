@@ -54,19 +54,20 @@ pub(crate) fn neighbour(
 pub fn build(img: &GreyImage, angles: &[Offset]) -> Glcm {
     let ng = img.ng as usize;
     let s = img.size;
+    let pad = super::padded::Padded::new(img, super::padded::reach(angles));
+    let steps: Vec<isize> = angles.iter().map(|&o| pad.step(o)).collect();
     let counts = super::par_slices(s[2], angles.len() * ng * ng, |z, counts| {
         for y in 0..s[1] {
-            for x in 0..s[0] {
-                let i = img.levels[img.index(x, y, z)] as usize;
+            let row = pad.index(0, y, z);
+            for p in row..row + s[0] {
+                let i = pad.levels[p] as usize;
                 if i == 0 {
                     continue;
                 }
-                for (a, &off) in angles.iter().enumerate() {
-                    if let Some((nx, ny, nz)) = neighbour(s, x, y, z, off) {
-                        let j = img.levels[img.index(nx, ny, nz)] as usize;
-                        if j > 0 {
-                            counts[(a * ng + i - 1) * ng + j - 1] += 1;
-                        }
+                for (a, &d) in steps.iter().enumerate() {
+                    let j = pad.at(p, d) as usize;
+                    if j > 0 {
+                        counts[(a * ng + i - 1) * ng + j - 1] += 1;
                     }
                 }
             }

@@ -5,7 +5,6 @@
 //! (`gldm_a`); `P[i][d]` counts voxels.
 
 use super::angles::Offset;
-use super::glcm::neighbour;
 use super::GreyImage;
 
 /// Dependence counts.
@@ -33,22 +32,23 @@ pub fn build(img: &GreyImage, angles: &[Offset], alpha: f64) -> Gldm {
     let mut dirs: Vec<Offset> = angles.to_vec();
     dirs.extend(angles.iter().map(|o| [-o[0], -o[1], -o[2]]));
     let nd = dirs.len() + 1;
+    let pad = super::padded::Padded::new(img, super::padded::reach(&dirs));
+    let steps: Vec<isize> = dirs.iter().map(|&o| pad.step(o)).collect();
     let counts = super::par_slices(s[2], ng * nd, |z, counts| {
         for y in 0..s[1] {
-            for x in 0..s[0] {
-                let l = img.levels[img.index(x, y, z)];
+            let row = pad.index(0, y, z);
+            for p in row..row + s[0] {
+                let l = pad.levels[p];
                 if l == 0 {
                     continue;
                 }
-                let mut dep = 1;
-                for &d in &dirs {
-                    if let Some((nx, ny, nz)) = neighbour(s, x, y, z, d) {
-                        let m = img.levels[img.index(nx, ny, nz)];
-                        if m > 0 && (l as f64 - m as f64).abs() <= alpha {
-                            dep += 1;
-                        }
-                    }
-                }
+                let dep = 1 + steps
+                    .iter()
+                    .filter(|&&d| {
+                        let m = pad.at(p, d);
+                        m > 0 && (l as f64 - m as f64).abs() <= alpha
+                    })
+                    .count();
                 counts[(l as usize - 1) * nd + dep - 1] += 1;
             }
         }

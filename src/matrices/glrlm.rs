@@ -8,7 +8,6 @@
 //! features are averaged.
 
 use super::angles::Offset;
-use super::glcm::neighbour;
 use super::GreyImage;
 
 /// Per-direction run-length counts.
@@ -36,29 +35,23 @@ pub fn build(img: &GreyImage, angles: &[Offset]) -> Glrlm {
     let ng = img.ng as usize;
     let s = img.size;
     let nr = s.iter().copied().max().unwrap_or(1);
+    let pad = super::padded::Padded::new(img, super::padded::reach(angles));
+    let steps: Vec<isize> = angles.iter().map(|&o| pad.step(o)).collect();
     let counts = super::par_slices(s[2], angles.len() * ng * nr, |z, counts| {
-        for (a, &off) in angles.iter().enumerate() {
-            let back = [-off[0], -off[1], -off[2]];
+        for (a, &d) in steps.iter().enumerate() {
             for y in 0..s[1] {
-                for x in 0..s[0] {
-                    let l = img.levels[img.index(x, y, z)];
-                    if l == 0 {
+                let row = pad.index(0, y, z);
+                for p in row..row + s[0] {
+                    let l = pad.levels[p];
+                    // Only the first voxel of a run starts counting.
+                    if l == 0 || pad.at(p, -d) == l {
                         continue;
                     }
-                    // Only the first voxel of a run starts counting.
-                    if let Some((px, py, pz)) = neighbour(s, x, y, z, back) {
-                        if img.levels[img.index(px, py, pz)] == l {
-                            continue;
-                        }
-                    }
                     let mut len = 1;
-                    let (mut cx, mut cy, mut cz) = (x, y, z);
-                    while let Some((nx, ny, nz)) = neighbour(s, cx, cy, cz, off) {
-                        if img.levels[img.index(nx, ny, nz)] != l {
-                            break;
-                        }
+                    let mut q = p.wrapping_add_signed(d);
+                    while pad.levels[q] == l {
                         len += 1;
-                        (cx, cy, cz) = (nx, ny, nz);
+                        q = q.wrapping_add_signed(d);
                     }
                     counts[(a * ng + l as usize - 1) * nr + len - 1] += 1;
                 }

@@ -5,7 +5,6 @@
 //! 8-connected in-plane with `force2D`.
 
 use super::angles::Offset;
-use super::glcm::neighbour;
 use super::GreyImage;
 
 /// Zone-size counts.
@@ -34,28 +33,28 @@ pub fn build(img: &GreyImage, angles: &[Offset]) -> Glszm {
     let mut counts = vec![0u64; ng * ns];
     let mut dirs: Vec<Offset> = angles.to_vec();
     dirs.extend(angles.iter().map(|o| [-o[0], -o[1], -o[2]]));
-    let mut seen = vec![false; img.levels.len()];
+    let pad = super::padded::Padded::new(img, super::padded::reach(&dirs));
+    let steps: Vec<isize> = dirs.iter().map(|&o| pad.step(o)).collect();
+    let mut seen = vec![false; pad.levels.len()];
     let mut stack = Vec::new();
     for z in 0..s[2] {
         for y in 0..s[1] {
-            for x in 0..s[0] {
-                let start = img.index(x, y, z);
-                let l = img.levels[start];
+            let row = pad.index(0, y, z);
+            for start in row..row + s[0] {
+                let l = pad.levels[start];
                 if l == 0 || seen[start] {
                     continue;
                 }
                 seen[start] = true;
-                stack.push((x, y, z));
+                stack.push(start);
                 let mut size = 0;
-                while let Some((cx, cy, cz)) = stack.pop() {
+                while let Some(p) = stack.pop() {
                     size += 1;
-                    for &d in &dirs {
-                        if let Some((nx, ny, nz)) = neighbour(s, cx, cy, cz, d) {
-                            let n = img.index(nx, ny, nz);
-                            if !seen[n] && img.levels[n] == l {
-                                seen[n] = true;
-                                stack.push((nx, ny, nz));
-                            }
+                    for &d in &steps {
+                        let n = p.wrapping_add_signed(d);
+                        if !seen[n] && pad.levels[n] == l {
+                            seen[n] = true;
+                            stack.push(n);
                         }
                     }
                 }

@@ -12,6 +12,7 @@ pub mod glrlm;
 pub mod glszm;
 pub mod gpu;
 pub mod ngtdm;
+mod padded;
 
 use self::angles::Offset;
 use crate::error::{Error, Result};

@@ -6,7 +6,6 @@
 //! and adds 0 to `s[i]`.
 
 use super::angles::Offset;
-use super::glcm::neighbour;
 use super::GreyImage;
 
 /// Per-grey-level NGTDM columns.
@@ -41,21 +40,22 @@ pub fn table(img: &GreyImage, angles: &[Offset]) -> Table {
     dirs.extend(angles.iter().map(|o| [-o[0], -o[1], -o[2]]));
     let ng = img.ng as usize;
     let nc = dirs.len() + 1;
+    let pad = super::padded::Padded::new(img, super::padded::reach(&dirs));
+    let steps: Vec<isize> = dirs.iter().map(|&o| pad.step(o)).collect();
     let flat = super::par_slices(size[2], 2 * ng * nc, |z, acc| {
         for y in 0..size[1] {
-            for x in 0..size[0] {
-                let l = img.levels[img.index(x, y, z)];
+            let row = pad.index(0, y, z);
+            for p in row..row + size[0] {
+                let l = pad.levels[p];
                 if l == 0 {
                     continue;
                 }
                 let (mut sum, mut cnt) = (0u64, 0u64);
-                for &d in &dirs {
-                    if let Some((nx, ny, nz)) = neighbour(size, x, y, z, d) {
-                        let m = img.levels[img.index(nx, ny, nz)];
-                        if m > 0 {
-                            sum += m as u64;
-                            cnt += 1;
-                        }
+                for &d in &steps {
+                    let m = pad.at(p, d);
+                    if m > 0 {
+                        sum += m as u64;
+                        cnt += 1;
                     }
                 }
                 let k = 2 * ((l as usize - 1) * nc + cnt as usize);
