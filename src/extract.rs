@@ -70,13 +70,36 @@ fn scan_image(opened: &nifti::Opened, mask: &Mask) -> Scan {
         first_non_finite: None,
     };
     opened.for_each_chunk(|first, chunk| {
-        for (k, &v) in chunk.iter().enumerate() {
-            s.lo = s.lo.min(v);
-            s.hi = s.hi.max(v);
-            s.sum += v;
-            if !v.is_finite() && mask.data[first + k] {
-                s.non_finite += 1;
-                s.first_non_finite.get_or_insert(first + k);
+        // Four independent lanes, so that the compiler can vectorise the pass.
+        let mut lo = [f64::INFINITY; 4];
+        let mut hi = [f64::NEG_INFINITY; 4];
+        let mut sum = [0.0f64; 4];
+        let lanes = chunk.chunks_exact(4);
+        let tail = lanes.remainder();
+        for q in lanes {
+            for k in 0..4 {
+                lo[k] = lo[k].min(q[k]);
+                hi[k] = hi[k].max(q[k]);
+                sum[k] += q[k];
+            }
+        }
+        for &v in tail {
+            lo[0] = lo[0].min(v);
+            hi[0] = hi[0].max(v);
+            sum[0] += v;
+        }
+        s.lo = lo.iter().fold(s.lo, |a, &b| a.min(b));
+        s.hi = hi.iter().fold(s.hi, |a, &b| a.max(b));
+        let chunk_sum = (sum[0] + sum[1]) + (sum[2] + sum[3]);
+        s.sum += chunk_sum;
+        // A NaN or infinity anywhere makes the sum non-finite (as can an overflow): only
+        // then look for the ROI voxels that hold one.
+        if !chunk_sum.is_finite() {
+            for (k, &v) in chunk.iter().enumerate() {
+                if !v.is_finite() && mask.data[first + k] {
+                    s.non_finite += 1;
+                    s.first_non_finite.get_or_insert(first + k);
+                }
             }
         }
         s.n += chunk.len();
