@@ -199,16 +199,16 @@ impl Mask {
         let mut any = false;
         for z in 0..g.size[2] {
             for y in 0..g.size[1] {
-                let row = g.index(0, y, z);
-                for x in 0..g.size[0] {
-                    if self.data[row + x] {
-                        any = true;
-                        for (a, v) in [x, y, z].into_iter().enumerate() {
-                            lo[a] = lo[a].min(v);
-                            hi[a] = hi[a].max(v);
-                        }
-                    }
-                }
+                let start = g.index(0, y, z);
+                let row = &self.data[start..start + g.size[0]];
+                // The first and last ROI voxels of the row bound it along x.
+                let Some(first) = row.iter().position(|&v| v) else {
+                    continue;
+                };
+                let last = row.iter().rposition(|&v| v).unwrap_or(first);
+                any = true;
+                lo = [lo[0].min(first), lo[1].min(y), lo[2].min(z)];
+                hi = [hi[0].max(last), hi[1].max(y), hi[2].max(z)];
             }
         }
         any.then_some(BoundingBox { lo, hi })
