@@ -12,15 +12,19 @@ use super::GreyImage;
 pub struct Glszm {
     /// Number of grey levels.
     pub ng: usize,
-    /// Largest possible zone (number of ROI voxels).
+    /// Columns: the largest zone found (at least 1). Larger sizes would only add columns of
+    /// zeros, which change no feature.
     pub ns: usize,
     /// Counts `[i − 1][s − 1]`.
     pub counts: Vec<u64>,
 }
 
 impl Glszm {
-    /// Count at (grey level i, zone size s), 1-based.
+    /// Count at (grey level i, zone size s), 1-based (0 for sizes above the largest zone).
     pub fn get(&self, i: usize, s: usize) -> u64 {
+        if s > self.ns {
+            return 0;
+        }
         self.counts[(i - 1) * self.ns + s - 1]
     }
 }
@@ -29,8 +33,8 @@ impl Glszm {
 pub fn build(img: &GreyImage, angles: &[Offset]) -> Glszm {
     let ng = img.ng as usize;
     let s = img.size;
-    let ns = img.roi_count().max(1);
-    let mut counts = vec![0u64; ng * ns];
+    // (level, size) of every zone; the matrix is sized by the largest once all are found.
+    let mut zones: Vec<(u32, usize)> = Vec::new();
     let mut dirs: Vec<Offset> = angles.to_vec();
     dirs.extend(angles.iter().map(|o| [-o[0], -o[1], -o[2]]));
     let pad = super::padded::Padded::new(img, super::padded::reach(&dirs));
@@ -58,9 +62,14 @@ pub fn build(img: &GreyImage, angles: &[Offset]) -> Glszm {
                         }
                     }
                 }
-                counts[(l as usize - 1) * ns + size - 1] += 1;
+                zones.push((l, size));
             }
         }
+    }
+    let ns = zones.iter().map(|&(_, s)| s).max().unwrap_or(1);
+    let mut counts = vec![0u64; ng * ns];
+    for (l, size) in zones {
+        counts[(l as usize - 1) * ns + size - 1] += 1;
     }
     Glszm { ng, ns, counts }
 }
