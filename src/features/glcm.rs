@@ -269,7 +269,7 @@ fn mcc(p: &[f64], px: &[f64], py: &[f64], n: usize) -> f64 {
             .map(|&v| if v > 0.0 { 1.0 / v.sqrt() } else { 0.0 })
             .collect();
         let b = DMatrix::from_fn(n, n, |i, j| p[i * n + j] * inv[i] * inv[j]);
-        extreme_eigenvalues(b).iter().map(|m| m * m).collect()
+        b.symmetric_eigenvalues().iter().map(|m| m * m).collect()
     } else {
         let s = DMatrix::from_fn(n, n, |i, j| {
             let d = (px[i] * px[j]).sqrt();
@@ -285,100 +285,5 @@ fn mcc(p: &[f64], px: &[f64], py: &[f64], n: usize) -> f64 {
         s.symmetric_eigenvalues().iter().copied().collect()
     };
     ev.sort_by(f64::total_cmp);
-    ev[ev.len() - 2].sqrt()
-}
-
-/// The two largest and two smallest eigenvalues of a symmetric matrix (all of them when it
-/// has at most four): Householder tridiagonalisation, then bisection on Sturm counts to full
-/// double precision (Wilkinson, The Algebraic Eigenvalue Problem, 1965, §5.39). The largest
-/// squares are among these, which is all [`mcc`] needs.
-fn extreme_eigenvalues(b: DMatrix<f64>) -> Vec<f64> {
-    let n = b.nrows();
-    let tri = nalgebra::linalg::SymmetricTridiagonal::new(b);
-    let d = tri.diagonal();
-    let e = tri.off_diagonal();
-    // Eigenvalues below x: sign changes of the LDLᵀ pivots of T − xI.
-    let below = |x: f64| {
-        let mut count = 0;
-        let mut q = 1.0;
-        for i in 0..n {
-            let e2 = if i > 0 { e[i - 1] * e[i - 1] } else { 0.0 };
-            q = d[i] - x - if i > 0 { e2 / q } else { 0.0 };
-            if q == 0.0 {
-                q = -f64::EPSILON * (d[i].abs() + x.abs() + f64::MIN_POSITIVE);
-            }
-            if q < 0.0 {
-                count += 1;
-            }
-        }
-        count
-    };
-    // Gershgorin bounds of all eigenvalues.
-    let radius = |i: usize| {
-        (if i > 0 { e[i - 1].abs() } else { 0.0 }) + (if i + 1 < n { e[i].abs() } else { 0.0 })
-    };
-    let lo0 = (0..n)
-        .map(|i| d[i] - radius(i))
-        .fold(f64::INFINITY, f64::min);
-    let hi0 = (0..n)
-        .map(|i| d[i] + radius(i))
-        .fold(f64::NEG_INFINITY, f64::max);
-    // k-th smallest (0-based): the smallest x with more than k eigenvalues below it.
-    let kth = |k: usize| {
-        let (mut lo, mut hi) = (lo0, hi0);
-        for _ in 0..200 {
-            let mid = 0.5 * (lo + hi);
-            if mid <= lo || mid >= hi {
-                break;
-            }
-            if below(mid) > k {
-                hi = mid;
-            } else {
-                lo = mid;
-            }
-        }
-        0.5 * (lo + hi)
-    };
-    let wanted: Vec<usize> = if n <= 4 {
-        (0..n).collect()
-    } else {
-        vec![0, 1, n - 2, n - 1]
-    };
-    wanted.into_iter().map(kth).collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn extreme_eigenvalues_match_a_full_symmetric_solver() {
-        // Seeded symmetric matrices of 1 to 40 rows, with repeated and zero rows among them.
-        let mut state = 7u64;
-        let mut next = || {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((state >> 11) as f64 / (1u64 << 53) as f64) - 0.5
-        };
-        for n in 1..=40 {
-            let mut m = DMatrix::from_fn(n, n, |_, _| next());
-            m = &m + m.transpose();
-            if n > 3 {
-                m.row_mut(2).fill(0.0);
-                m.column_mut(2).fill(0.0);
-            }
-            let mut all: Vec<f64> = m.symmetric_eigenvalues().iter().copied().collect();
-            all.sort_by(f64::total_cmp);
-            let want: Vec<f64> = if n <= 4 {
-                all.clone()
-            } else {
-                vec![all[0], all[1], all[n - 2], all[n - 1]]
-            };
-            let got = extreme_eigenvalues(m);
-            for (g, w) in got.iter().zip(&want) {
-                assert!((g - w).abs() <= 1e-13, "n {n}: {g} vs {w}");
-            }
-        }
-    }
+    ev[n - 2].sqrt()
 }
