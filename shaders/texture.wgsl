@@ -1,6 +1,8 @@
-// Texture matrices of one discretised ROI (gpurad). One invocation per voxel of the ROI
-// bounding box; grey levels are 1..ng inside the ROI and 0 outside. Counts are exact
-// integers (atomic<u32>), so the result equals the CPU reference bit for bit.
+// Texture matrices of one discretised ROI (gpurad) on its bounding box: grey levels are
+// 1..ng inside the ROI and 0 outside. GLCM (many grey levels), GLDM and NGTDM run one
+// invocation per voxel, GLCM with few grey levels a grid-stride loop per direction, GLRLM one
+// invocation per line. Counts are exact integers (atomic<u32>), so the result equals the CPU
+// reference bit for bit.
 //
 // Matrix layouts match src/matrices/*.rs:
 //   GLCM  [angle][i-1][j-1]       (ng x ng per angle)
@@ -135,7 +137,7 @@ fn ngtdm(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups)
 // Few distinct bins (a GLCM with few grey levels, the short runs of a GLRLM) make every
 // invocation hit the same global counters. These kernels count into a per-workgroup copy in
 // shared memory and add it to the global matrix once per workgroup. Dispatch: x = workgroups
-// per direction (each loops over voxels with a grid stride), z = direction.
+// per direction (each loops over voxels or lines with a grid stride), z = direction.
 
 const LOCAL_BINS: u32 = 4096u;
 // Runs up to this length are counted locally, longer ones directly in global memory.
