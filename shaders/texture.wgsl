@@ -61,6 +61,14 @@ fn level_of(idx: u32) -> u32 {
     return (word >> (lane * bits)) & (0xffffffffu >> (32u - bits));
 }
 
+// Level of an invocation's own voxel: 0 past the end of the box as outside the ROI.
+fn own_level(idx: u32) -> u32 {
+    if (idx >= params.n_voxels) {
+        return 0u;
+    }
+    return level_of(idx);
+}
+
 fn level_at(p: vec3<i32>) -> u32 {
     if (!inside(p)) {
         return 0u;
@@ -71,10 +79,7 @@ fn level_at(p: vec3<i32>) -> u32 {
 @compute @workgroup_size(64)
 fn gldm(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let idx = voxel_index(gid, nwg);
-    if (idx >= params.n_voxels) {
-        return;
-    }
-    let l = level_of(idx);
+    let l = own_level(idx);
     if (l == 0u) {
         return;
     }
@@ -100,10 +105,7 @@ fn gldm(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 @compute @workgroup_size(64)
 fn ngtdm(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let idx = voxel_index(gid, nwg);
-    if (idx >= params.n_voxels) {
-        return;
-    }
-    let l = level_of(idx);
+    let l = own_level(idx);
     if (l == 0u) {
         return;
     }
@@ -305,10 +307,7 @@ fn glrlm_lines(
 @compute @workgroup_size(64)
 fn glcm_voxel(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let idx = voxel_index(gid, nwg);
-    if (idx >= params.n_voxels) {
-        return;
-    }
-    let i = level_of(idx);
+    let i = own_level(idx);
     if (i == 0u) {
         return;
     }
