@@ -12,7 +12,7 @@
 //!   column set does not depend on which cases fail.
 //! * **Resumable**: each row is appended and flushed as its case finishes. Every row carries
 //!   `diagnostics_CaseKey`, a hash of the case's ID, label, input files (path, size,
-//!   modification time) and settings. With `resume`, a later run keeps the rows whose key still
+//!   modification time), settings and the gpurad version. With `resume`, a later run keeps the rows whose key still
 //!   matches and that have no error, and extracts the rest (failed cases are retried). When
 //!   the run completes the file is rewritten in manifest order (through a temporary file and a
 //!   rename), so an interrupted-and-resumed run ends with the same table as an uninterrupted one.
@@ -147,8 +147,9 @@ pub fn output_columns(manifest: &Manifest, params: &Params) -> Vec<String> {
     cols
 }
 
-/// Hash identifying a case's inputs and settings: ID, label, settings hash and, per
-/// sequence, the image and mask paths with their sizes and modification times.
+/// Hash identifying a case's inputs and settings: ID, label, settings hash, the gpurad version
+/// (a resumed run extracts again the rows written by another release) and, per sequence, the
+/// image and mask paths with their sizes and modification times.
 pub fn case_key(case: &Case, params: &Params) -> String {
     let mut h = Sha256::new();
     let mut field = |s: &str| {
@@ -158,6 +159,7 @@ pub fn case_key(case: &Case, params: &Params) -> String {
     field(&case.id);
     field(&format!("{:?}", case.label));
     field(&params.hash());
+    field(concat!("gpurad ", env!("CARGO_PKG_VERSION")));
     let stamp = |p: &Option<PathBuf>| match p {
         None => "none".to_string(),
         Some(p) => match std::fs::metadata(p) {
