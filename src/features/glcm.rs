@@ -9,7 +9,7 @@
 use nalgebra::DMatrix;
 
 use super::texture::{angle_weight, nanmean, EPS};
-use crate::matrices::glcm::{symmetrize, Glcm};
+use crate::matrices::glcm::Glcm;
 use crate::settings::Settings;
 
 /// Per-direction matrices restricted to present grey levels, ready for features.
@@ -23,18 +23,18 @@ struct Prepared {
 }
 
 fn prepare(glcm: &Glcm, present: &[u32], settings: &Settings, spacing: [f64; 3]) -> Prepared {
-    let mut g = glcm.clone();
-    if settings.symmetrical_glcm {
-        symmetrize(&mut g);
-    }
+    // Symmetrised on the fly: P + Pᵀ in integers, as `matrices::glcm::symmetrize` does, with
+    // no copy of the whole matrix.
+    let sym = settings.symmetrical_glcm;
     let n = present.len();
     let idx: Vec<usize> = present.iter().map(|&l| l as usize).collect();
-    let mut mats: Vec<Vec<f64>> = (0..g.angles.len())
+    let mut mats: Vec<Vec<f64>> = (0..glcm.angles.len())
         .map(|a| {
             let mut m = vec![0.0; n * n];
             for (r, &i) in idx.iter().enumerate() {
                 for (c, &j) in idx.iter().enumerate() {
-                    m[r * n + c] = g.get(a, i, j) as f64;
+                    let v = glcm.get(a, i, j) + if sym { glcm.get(a, j, i) } else { 0 };
+                    m[r * n + c] = v as f64;
                 }
             }
             m
@@ -42,7 +42,7 @@ fn prepare(glcm: &Glcm, present: &[u32], settings: &Settings, spacing: [f64; 3])
         .collect();
     if let Some(norm) = &settings.weighting_norm {
         let mut merged = vec![0.0; n * n];
-        for (m, &off) in mats.iter().zip(&g.angles) {
+        for (m, &off) in mats.iter().zip(&glcm.angles) {
             let w = angle_weight(norm, off, spacing);
             for (acc, v) in merged.iter_mut().zip(m) {
                 *acc += v * w;
@@ -88,8 +88,24 @@ pub fn compute(
         .collect()
 }
 
+/// Σ_ij f(g_i, g_j, p_ij) over an n×n matrix, row by row (generic, so that `f` is inlined).
+fn sum_over_cells(p: &[f64], g: &[f64], f: impl Fn(f64, f64, f64) -> f64) -> f64 {
+    let n = g.len();
+    let mut s = 0.0;
+    for i in 0..n {
+        for j in 0..n {
+            s += f(g[i], g[j], p[i * n + j]);
+        }
+    }
+    s
+}
+
 fn entropy(p: &[f64]) -> f64 {
-    -p.iter().map(|&v| v * (v + EPS).log2()).sum::<f64>()
+    // Empty cells add exact zeros: they are skipped.
+    -p.iter()
+        .filter(|&&v| v != 0.0)
+        .map(|&v| v * (v + EPS).log2())
+        .sum::<f64>()
 }
 
 /// All requested features of one normalised matrix `p` (n×n over grey levels `g`).
@@ -127,40 +143,34 @@ fn angle_features(p: &[f64], g: &[f64], ng: f64, names: &[String]) -> Vec<f64> {
     for (i, &pxi) in px.iter().enumerate() {
         for (j, &pyj) in py.iter().enumerate() {
             let q = pxi * pyj;
-            hxy1 -= at(i, j) * (q + EPS).log2();
-            hxy2 -= q * (q + EPS).log2();
+            let log_q = (q + EPS).log2();
+            hxy1 -= at(i, j) * log_q;
+            hxy2 -= q * log_q;
         }
     }
-    let sum_ij = |f: &dyn Fn(f64, f64, f64) -> f64| -> f64 {
-        let mut s = 0.0;
-        for i in 0..n {
-            for j in 0..n {
-                s += f(g[i], g[j], at(i, j));
-            }
-        }
-        s
-    };
     let diff_avg: f64 = p_diff.iter().enumerate().map(|(k, v)| k as f64 * v).sum();
     names
         .iter()
         .map(|name| match name.as_str() {
             // Σ i j p(i,j)  (IBSI QWB0).
-            "Autocorrelation" => sum_ij(&|i, j, v| i * j * v),
+            "Autocorrelation" => sum_over_cells(p, g, |i, j, v| i * j * v),
             // μ_x  (IBSI 60VM).
             "JointAverage" => ux,
             // Σ (i + j − μ_x − μ_y)⁴ p  (IBSI AE86).
-            "ClusterProminence" => sum_ij(&|i, j, v| (i + j - ux - uy).powi(4) * v),
+            "ClusterProminence" => sum_over_cells(p, g, |i, j, v| (i + j - ux - uy).powi(4) * v),
             // Σ (i + j − μ_x − μ_y)³ p  (IBSI 7NFM).
-            "ClusterShade" => sum_ij(&|i, j, v| (i + j - ux - uy).powi(3) * v),
+            "ClusterShade" => sum_over_cells(p, g, |i, j, v| (i + j - ux - uy).powi(3) * v),
             // Σ (i + j − μ_x − μ_y)² p  (IBSI DG8W).
-            "ClusterTendency" | "SumVariance" => sum_ij(&|i, j, v| (i + j - ux - uy).powi(2) * v),
+            "ClusterTendency" | "SumVariance" => {
+                sum_over_cells(p, g, |i, j, v| (i + j - ux - uy).powi(2) * v)
+            }
             // Σ (i − j)² p  (IBSI ACUI).
-            "Contrast" => sum_ij(&|i, j, v| (i - j).powi(2) * v),
+            "Contrast" => sum_over_cells(p, g, |i, j, v| (i - j).powi(2) * v),
             // (Σ p (i − μ_x)(j − μ_y)) / (σ_x σ_y + ε); 1 for a flat matrix  (IBSI NI2N).
             "Correlation" => {
-                let sx = sum_ij(&|i, _, v| (i - ux).powi(2) * v).sqrt();
-                let sy = sum_ij(&|_, j, v| (j - uy).powi(2) * v).sqrt();
-                let cov = sum_ij(&|i, j, v| (i - ux) * (j - uy) * v);
+                let sx = sum_over_cells(p, g, |i, _, v| (i - ux).powi(2) * v).sqrt();
+                let sy = sum_over_cells(p, g, |_, j, v| (j - uy).powi(2) * v).sqrt();
+                let cov = sum_over_cells(p, g, |i, j, v| (i - ux) * (j - uy) * v);
                 if sx * sy == 0.0 {
                     1.0
                 } else {
@@ -237,7 +247,7 @@ fn angle_features(p: &[f64], g: &[f64], ng: f64, names: &[String]) -> Vec<f64> {
             // −Σ p_{x+y} log2(p_{x+y} + ε)  (IBSI P6QZ).
             "SumEntropy" => entropy(&p_sum),
             // Σ (i − μ_x)² p  (IBSI UR99, joint variance).
-            "SumSquares" => sum_ij(&|i, _, v| (i - ux).powi(2) * v),
+            "SumSquares" => sum_over_cells(p, g, |i, _, v| (i - ux).powi(2) * v),
             // sqrt of the second largest eigenvalue of Q(i,j) = Σ_k p(i,k) p(j,k) / (p_x(i) p_y(k))
             // (Haralick's maximal correlation coefficient; not in IBSI).
             "MCC" => mcc(p, &px, &py, n),
