@@ -200,12 +200,12 @@ impl Mask {
         for z in 0..g.size[2] {
             for y in 0..g.size[1] {
                 let start = g.index(0, y, z);
-                let row = &self.data[start..start + g.size[0]];
+                let row: &[u8] = bytemuck::cast_slice(&self.data[start..start + g.size[0]]);
                 // The first and last ROI voxels of the row bound it along x.
-                let Some(first) = row.iter().position(|&v| v) else {
+                let Some(first) = memchr::memchr(1, row) else {
                     continue;
                 };
-                let last = row.iter().rposition(|&v| v).unwrap_or(first);
+                let last = memchr::memrchr(1, row).unwrap_or(first);
                 any = true;
                 lo = [lo[0].min(first), lo[1].min(y), lo[2].min(z)];
                 hi = [hi[0].max(last), hi[1].max(y), hi[2].max(z)];

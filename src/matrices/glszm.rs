@@ -29,47 +29,153 @@ impl Glszm {
     }
 }
 
-/// Builds the GLSZM on the CPU with an explicit-stack flood fill.
+/// Builds the GLSZM on the CPU: connected components by union-find in one raster pass (each
+/// ROI voxel joins the already-visited neighbours of its level: the half of the directions
+/// with a negative linear step), then one count per zone.
 pub fn build(img: &GreyImage, angles: &[Offset]) -> Glszm {
     let ng = img.ng as usize;
     let s = img.size;
-    // (level, size) of every zone; the matrix is sized by the largest once all are found.
-    let mut zones: Vec<(u32, usize)> = Vec::new();
     let mut dirs: Vec<Offset> = angles.to_vec();
     dirs.extend(angles.iter().map(|o| [-o[0], -o[1], -o[2]]));
     let pad = super::padded::Padded::new(img, super::padded::reach(&dirs));
-    let steps: Vec<isize> = dirs.iter().map(|&o| pad.step(o)).collect();
-    let mut seen = vec![false; pad.levels.len()];
-    let mut stack = Vec::new();
+    let back: Vec<isize> = dirs
+        .iter()
+        .map(|&o| pad.step(o))
+        .filter(|&d| d < 0)
+        .collect();
+    // parent[p] for ROI voxels (a root points to itself); unused elsewhere.
+    let mut parent: Vec<usize> = vec![usize::MAX; pad.levels.len()];
+    fn root(parent: &mut [usize], mut p: usize) -> usize {
+        while parent[p] != p {
+            parent[p] = parent[parent[p]];
+            p = parent[p];
+        }
+        p
+    }
+    let mut voxels: Vec<usize> = Vec::new();
     for z in 0..s[2] {
         for y in 0..s[1] {
             let row = pad.index(0, y, z);
-            for start in row..row + s[0] {
-                let l = pad.levels[start];
-                if l == 0 || seen[start] {
+            for p in row..row + s[0] {
+                let l = pad.levels[p];
+                if l == 0 {
                     continue;
                 }
-                seen[start] = true;
-                stack.push(start);
-                let mut size = 0;
-                while let Some(p) = stack.pop() {
-                    size += 1;
-                    for &d in &steps {
-                        let n = p.wrapping_add_signed(d);
-                        if !seen[n] && pad.levels[n] == l {
-                            seen[n] = true;
-                            stack.push(n);
+                parent[p] = p;
+                voxels.push(p);
+                for &d in &back {
+                    let q = p.wrapping_add_signed(d);
+                    if pad.levels[q] == l {
+                        let (a, b) = (root(&mut parent, p), root(&mut parent, q));
+                        if a != b {
+                            parent[a.max(b)] = a.min(b);
                         }
                     }
                 }
-                zones.push((l, size));
             }
         }
     }
-    let ns = zones.iter().map(|&(_, s)| s).max().unwrap_or(1);
+    // Zone sizes, kept on each zone's root.
+    let mut size = vec![0usize; pad.levels.len()];
+    for &p in &voxels {
+        let r = root(&mut parent, p);
+        size[r] += 1;
+    }
+    let ns = voxels
+        .iter()
+        .filter(|&&p| parent[p] == p)
+        .map(|&p| size[p])
+        .max()
+        .unwrap_or(1);
     let mut counts = vec![0u64; ng * ns];
-    for (l, size) in zones {
-        counts[(l as usize - 1) * ns + size - 1] += 1;
+    for &p in &voxels {
+        if parent[p] == p {
+            counts[(pad.levels[p] as usize - 1) * ns + size[p] - 1] += 1;
+        }
     }
     Glszm { ng, ns, counts }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::matrices::angles::generate;
+
+    /// Zone sizes per level by a plain breadth-first search with bounds checks.
+    fn reference(img: &GreyImage, angles: &[Offset]) -> Vec<(u32, usize)> {
+        let s = img.size;
+        let mut dirs: Vec<Offset> = angles.to_vec();
+        dirs.extend(angles.iter().map(|o| [-o[0], -o[1], -o[2]]));
+        let mut seen = vec![false; img.levels.len()];
+        let mut zones = Vec::new();
+        for start in 0..img.levels.len() {
+            let l = img.levels[start];
+            if l == 0 || seen[start] {
+                continue;
+            }
+            seen[start] = true;
+            let mut queue = std::collections::VecDeque::from([start]);
+            let mut size = 0;
+            while let Some(p) = queue.pop_front() {
+                size += 1;
+                let (x, y, z) = (p % s[0], (p / s[0]) % s[1], p / (s[0] * s[1]));
+                for d in &dirs {
+                    let q = [
+                        x as i64 + d[0] as i64,
+                        y as i64 + d[1] as i64,
+                        z as i64 + d[2] as i64,
+                    ];
+                    if (0..3).any(|k| q[k] < 0 || q[k] >= s[k] as i64) {
+                        continue;
+                    }
+                    let n = img.index(q[0] as usize, q[1] as usize, q[2] as usize);
+                    if !seen[n] && img.levels[n] == l {
+                        seen[n] = true;
+                        queue.push_back(n);
+                    }
+                }
+            }
+            zones.push((l, size));
+        }
+        zones
+    }
+
+    #[test]
+    fn union_find_zones_match_a_breadth_first_search() {
+        let mut state = 11u64;
+        let mut next = |n: u32| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((state >> 33) % n as u64) as u32
+        };
+        for (size, ng, fill) in [
+            ([9, 7, 5], 3, 80),
+            ([16, 12, 6], 2, 95),
+            ([11, 1, 8], 4, 60),
+        ] {
+            let n: usize = size.iter().product();
+            let levels: Vec<u32> = (0..n)
+                .map(|_| if next(100) < fill { 1 + next(ng) } else { 0 })
+                .collect();
+            let img = GreyImage {
+                size,
+                spacing: [1.0; 3],
+                levels,
+                ng,
+            };
+            for force2d in [None, Some(2)] {
+                let angles = generate(size, &[1], force2d);
+                let m = build(&img, &angles);
+                let zones = reference(&img, &angles);
+                let ns = zones.iter().map(|z| z.1).max().unwrap_or(1);
+                let mut want = vec![0u64; ng as usize * ns];
+                for (l, sz) in zones {
+                    want[(l as usize - 1) * ns + sz - 1] += 1;
+                }
+                assert_eq!(m.ns, ns, "{size:?} {force2d:?}");
+                assert_eq!(m.counts, want, "{size:?} {force2d:?}");
+            }
+        }
+    }
 }
