@@ -60,6 +60,16 @@ pub fn build_batch(
     if choice == DeviceChoice::Cpu {
         return (cpu(), "cpu".into());
     }
+    let ctx = match GpuContext::shared() {
+        Ok(c) => c,
+        Err(e) => return (cpu(), format!("cpu (no GPU: {e})")),
+    };
+    if choice == DeviceChoice::Auto && ctx.is_software() {
+        return (
+            cpu(),
+            format!("cpu (only a software GPU adapter: {})", ctx.adapter_name()),
+        );
+    }
     let largest = jobs
         .iter()
         .map(|(img, _)| img.levels.len())
@@ -71,16 +81,6 @@ pub fn build_batch(
             format!(
                 "cpu (ROI box of {largest} voxels, below the {AUTO_GPU_MIN_VOXELS} voxels that --device auto sends to the GPU)"
             ),
-        );
-    }
-    let ctx = match GpuContext::shared() {
-        Ok(c) => c,
-        Err(e) => return (cpu(), format!("cpu (no GPU: {e})")),
-    };
-    if choice == DeviceChoice::Auto && ctx.is_software() {
-        return (
-            cpu(),
-            format!("cpu (only a software GPU adapter: {})", ctx.adapter_name()),
         );
     }
     match ctx.build_batch(jobs) {
