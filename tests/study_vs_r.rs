@@ -52,6 +52,16 @@ fn close(what: &str, got: f64, want: f64, tol: f64, failures: &mut Vec<String>) 
     }
 }
 
+/// The Radscore features a model.json kept, in its order.
+fn kept_features(model: &serde_json::Value) -> Vec<&str> {
+    model["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect()
+}
+
 /// Runs `gpurad fit` on the fixture cohort (outcome, `age>60,alp>120`, the table's fold ids)
 /// with `extra` options, writing `dir/model.json`; returns the model.
 fn fit_fixture(dir: &Path, extra: &[&str]) -> serde_json::Value {
@@ -279,12 +289,7 @@ fn filtered_fit_matches_r() {
         .collect();
     let dir = tempfile::tempdir().unwrap();
     let m = fit_fixture(dir.path(), &["--filter", "mwu:0.2,spearman:0.6"]);
-    let kept: Vec<&str> = m["features"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f.as_str().unwrap())
-        .collect();
+    let kept = kept_features(&m);
     assert_eq!(kept.join(" "), e["kept"], "features kept by the filters");
     assert_eq!(
         m["filters"][0]["kept"].as_u64().unwrap().to_string(),
@@ -357,12 +362,7 @@ fn icc_filter_matches_r() {
         out.path(),
         &["--filter", "icc:0.75", "--icc-repeat", &repeat],
     );
-    let kept: Vec<&str> = m["features"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f.as_str().unwrap())
-        .collect();
+    let kept = kept_features(&m);
     let want: Vec<&str> = expected
         .iter()
         .filter(|(_, icc)| *icc >= 0.75)

@@ -123,6 +123,28 @@ pub struct FilterStep {
     pub removed: Vec<Removal>,
 }
 
+impl FilterStep {
+    /// Keeps column `j` where `keep(scores[j])`, else removes it with `reason(scores[j])`.
+    pub fn by_score(
+        scores: &[f64],
+        keep: impl Fn(f64) -> bool,
+        reason: impl Fn(f64) -> RemovalReason,
+    ) -> FilterStep {
+        let mut step = FilterStep::default();
+        for (j, &score) in scores.iter().enumerate() {
+            if keep(score) {
+                step.kept.push(j);
+            } else {
+                step.removed.push(Removal {
+                    feature: j,
+                    reason: reason(score),
+                });
+            }
+        }
+        step
+    }
+}
+
 /// Thresholds of [`near_zero_variance`] (caret's defaults).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct NzvOptions {
@@ -441,17 +463,11 @@ pub fn univariate_filter<C: AsRef<[f64]>>(
         )));
     }
     let p = univariate_p_values(columns, y, test)?;
-    let mut step = FilterStep::default();
-    for (j, &p_value) in p.iter().enumerate() {
-        if p_value < threshold {
-            step.kept.push(j);
-        } else {
-            step.removed.push(Removal {
-                feature: j,
-                reason: RemovalReason::NotSignificant { p_value, threshold },
-            });
-        }
-    }
+    let step = FilterStep::by_score(
+        &p,
+        |p_value| p_value < threshold,
+        |p_value| RemovalReason::NotSignificant { p_value, threshold },
+    );
     Ok((p, step))
 }
 

@@ -10,7 +10,7 @@
 //! `ICC = (MSR − MSE) / (MSR + (k − 1)·MSE + k·(MSC − MSE)/n)`.
 
 use super::error::{StatsError, StatsResult};
-use super::filter::{FilterStep, Removal, RemovalReason};
+use super::filter::{FilterStep, RemovalReason};
 
 /// ICC(2,1) of one feature; `ratings[r]` holds extraction `r` for every patient.
 ///
@@ -77,17 +77,11 @@ pub fn icc_filter(features: &[Vec<&[f64]>], threshold: f64) -> StatsResult<(Vec<
         .iter()
         .map(|r| icc_agreement(r))
         .collect::<StatsResult<Vec<f64>>>()?;
-    let mut step = FilterStep::default();
-    for (j, &icc) in iccs.iter().enumerate() {
-        if icc >= threshold {
-            step.kept.push(j);
-        } else {
-            step.removed.push(Removal {
-                feature: j,
-                reason: RemovalReason::Unreliable { icc, threshold },
-            });
-        }
-    }
+    let step = FilterStep::by_score(
+        &iccs,
+        |icc| icc >= threshold,
+        |icc| RemovalReason::Unreliable { icc, threshold },
+    );
     Ok((iccs, step))
 }
 

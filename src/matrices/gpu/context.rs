@@ -284,12 +284,7 @@ impl GpuContext {
 
     /// Returns buffers to the pool, which keeps at most `POOL_BYTES` (the newest).
     fn give(&self, buffers: Vec<wgpu::Buffer>) {
-        let mut pool = self.pool.lock().expect("pool lock");
-        pool.extend(buffers);
-        let mut total: u64 = pool.iter().map(|b| b.size()).sum();
-        while total > POOL_BYTES && !pool.is_empty() {
-            total -= pool.remove(0).size();
-        }
+        return_to_pool(&self.pool, buffers, POOL_BYTES);
     }
 
     /// A mapped host-visible buffer of at least `bytes` for uploading, from the pool or new.
@@ -318,12 +313,7 @@ impl GpuContext {
 
     /// Returns mapped upload buffers to their pool, which keeps at most `POOL_BYTES / 4`.
     fn give_uploads(&self, buffers: impl Iterator<Item = wgpu::Buffer>) {
-        let mut pool = self.uploads.lock().expect("upload pool lock");
-        pool.extend(buffers);
-        let mut total: u64 = pool.iter().map(|b| b.size()).sum();
-        while total > POOL_BYTES / 4 && !pool.is_empty() {
-            total -= pool.remove(0).size();
-        }
+        return_to_pool(&self.uploads, buffers, POOL_BYTES / 4);
     }
 
     /// A pooled buffer filled with `data` (written before the next submission's commands).
@@ -747,6 +737,20 @@ impl Forced {
                 .filter(|&v: &u64| v >= 1)
                 .unwrap_or(TARGET_WORKGROUPS),
         }
+    }
+}
+
+/// Adds `buffers` to `pool`, then drops the oldest until the pool holds at most `max_bytes`.
+fn return_to_pool(
+    pool: &Mutex<Vec<wgpu::Buffer>>,
+    buffers: impl IntoIterator<Item = wgpu::Buffer>,
+    max_bytes: u64,
+) {
+    let mut pool = pool.lock().expect("buffer pool lock");
+    pool.extend(buffers);
+    let mut total: u64 = pool.iter().map(|b| b.size()).sum();
+    while total > max_bytes && !pool.is_empty() {
+        total -= pool.remove(0).size();
     }
 }
 
