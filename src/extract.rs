@@ -10,7 +10,8 @@ use crate::image::{crop, BoundingBox, Mask, Volume};
 use crate::io::nifti;
 use crate::matrices::gpu::{build_batch, DeviceChoice};
 use crate::matrices::{grey_image, GreyImage, Matrix, Request};
-use crate::preprocess::{discretize, normalize, resample, resegment};
+use crate::preprocess::normalize::{self, CompensatedSum};
+use crate::preprocess::{discretize, resample, resegment};
 use crate::settings::Params;
 
 /// A value in an output row.
@@ -49,10 +50,12 @@ fn tuple_u(v: &[usize]) -> String {
     format!("({})", parts.join(", "))
 }
 
-/// One pass over an image's voxels: sum, count, extremes (as [`image_stats`] folds them),
-/// and the non-finite voxels inside the ROI (as [`checks::check_finite`] counts them).
+/// One pass over an image's voxels: sums of values and squares (compensated, as ITK sums
+/// them), count, extremes, and the non-finite voxels inside the ROI (as
+/// [`checks::check_finite`] counts them).
 struct Scan {
-    sum: f64,
+    sum: CompensatedSum,
+    sum_sq: CompensatedSum,
     n: usize,
     lo: f64,
     hi: f64,
@@ -62,7 +65,8 @@ struct Scan {
 
 fn scan_image(opened: &nifti::Opened, mask: &Mask) -> Scan {
     let mut s = Scan {
-        sum: 0.0,
+        sum: CompensatedSum::default(),
+        sum_sq: CompensatedSum::default(),
         n: 0,
         lo: f64::INFINITY,
         hi: f64::NEG_INFINITY,
@@ -70,31 +74,15 @@ fn scan_image(opened: &nifti::Opened, mask: &Mask) -> Scan {
         first_non_finite: None,
     };
     opened.for_each_chunk(|first, chunk| {
-        // Four independent lanes, so that the compiler can vectorise the pass.
-        let mut lo = [f64::INFINITY; 4];
-        let mut hi = [f64::NEG_INFINITY; 4];
-        let mut sum = [0.0f64; 4];
-        let lanes = chunk.chunks_exact(4);
-        let tail = lanes.remainder();
-        for q in lanes {
-            for k in 0..4 {
-                lo[k] = lo[k].min(q[k]);
-                hi[k] = hi[k].max(q[k]);
-                sum[k] += q[k];
-            }
+        let mut any_non_finite = false;
+        for &v in chunk {
+            s.lo = s.lo.min(v);
+            s.hi = s.hi.max(v);
+            s.sum.add(v);
+            s.sum_sq.add(v * v);
+            any_non_finite |= !v.is_finite();
         }
-        for &v in tail {
-            lo[0] = lo[0].min(v);
-            hi[0] = hi[0].max(v);
-            sum[0] += v;
-        }
-        s.lo = lo.iter().fold(s.lo, |a, &b| a.min(b));
-        s.hi = hi.iter().fold(s.hi, |a, &b| a.max(b));
-        let chunk_sum = (sum[0] + sum[1]) + (sum[2] + sum[3]);
-        s.sum += chunk_sum;
-        // A NaN or infinity anywhere makes the sum non-finite (as can an overflow): only
-        // then look for the ROI voxels that hold one.
-        if !chunk_sum.is_finite() {
+        if any_non_finite {
             for (k, &v) in chunk.iter().enumerate() {
                 if !v.is_finite() && mask.data[first + k] {
                     s.non_finite += 1;
@@ -316,28 +304,34 @@ pub fn prepare_with_mask(
         // only removes ROI voxels), so only that box is decoded; the whole-image statistics
         // (diagnostics, normalisation) are taken over the file's voxels in the same order as
         // on a decoded image, giving the same numbers. (`preCrop` then changes nothing.)
-        let scan = scan_image(&opened, &mask);
-        if let Some(first) = scan.first_non_finite {
-            return Err(crate::error::Error::NonFinite {
-                image: image_path.to_path_buf(),
-                count: scan.non_finite,
-                first: mask.geometry.coords(first),
-            });
-        }
-        let stats = (scan.sum / scan.n as f64, scan.lo, scan.hi);
+        // Unscaled integer voxels (always finite) give exact sums in one pass over the file's
+        // bytes; other data are decoded and summed with compensation.
+        let (stats, sd) = match opened.exact_moments() {
+            Some(m) => ((m.mean(), m.min as f64, m.max as f64), m.sd()),
+            None => {
+                let scan = scan_image(&opened, &mask);
+                if let Some(first) = scan.first_non_finite {
+                    return Err(crate::error::Error::NonFinite {
+                        image: image_path.to_path_buf(),
+                        count: scan.non_finite,
+                        first: mask.geometry.coords(first),
+                    });
+                }
+                let n = scan.n as f64;
+                let (s1, s2) = (scan.sum.value(), scan.sum_sq.value());
+                ((s1 / n, scan.lo, scan.hi), normalize::itk_sd(s1, s2, n))
+            }
+        };
         diagnostics_with(&mut row, "original", &opened.geometry, stats, &mask, &bb0);
         image = opened.crop(&bb0);
         if s.normalize {
-            // As normalize::moments: the mean of the first pass, then Σ(v − mean)² in order.
-            let mean = stats.0;
-            let mut ss = 0.0;
-            opened.for_each_chunk(|_, chunk| {
-                for &v in chunk {
-                    ss += (v - mean) * (v - mean);
-                }
-            });
-            let sd = (ss / (scan.n as f64 - 1.0)).sqrt();
-            normalize::normalize_with(&mut image, mean, sd, s.normalize_scale, s.remove_outliers);
+            normalize::normalize_with(
+                &mut image,
+                stats.0,
+                sd,
+                s.normalize_scale,
+                s.remove_outliers,
+            );
         }
         drop(opened);
         mask = crop_mask(&mask, &bb0, 0);

@@ -432,6 +432,24 @@ impl Opened {
         }
     }
 
+    /// Exact moments of the voxel values, in one pass over the file's bytes, when they are
+    /// unscaled integers of at most 16 bits (the usual storage of MR images); `None` otherwise
+    /// (callers then sum decoded values). Integer sums are exact, independent of summation
+    /// order: the mean is the correctly rounded exact mean, and the SD is what ITK computes
+    /// from the same sums.
+    pub fn exact_moments(&self) -> Option<ExactMoments> {
+        if !(self.slope == 0.0 || (self.slope == 1.0 && self.inter == 0.0)) {
+            return None;
+        }
+        let bytes = &self.bytes[self.start..self.start + self.len() * self.datatype.size_of()];
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2, checked just above.
+            return unsafe { moments_avx2(self.datatype, self.big_endian, bytes) };
+        }
+        moments_of(self.datatype, self.big_endian, bytes)
+    }
+
     /// Number of voxels.
     pub fn len(&self) -> usize {
         self.geometry.len()
@@ -475,6 +493,110 @@ impl Opened {
     }
 }
 
+/// Count, sum, sum of squares and extremes of integer voxel values, all exact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExactMoments {
+    /// Number of voxels.
+    pub n: usize,
+    /// Σ v.
+    pub sum: i128,
+    /// Σ v².
+    pub sum_sq: i128,
+    /// Smallest value.
+    pub min: i64,
+    /// Largest value.
+    pub max: i64,
+}
+
+impl ExactMoments {
+    /// Mean Σv / n, correctly rounded while |Σv| < 2⁵³.
+    pub fn mean(&self) -> f64 {
+        self.sum as f64 / self.n as f64
+    }
+
+    /// Sample standard deviation, by ITK's formula on the exact sums
+    /// ([`crate::preprocess::normalize::itk_sd`]).
+    pub fn sd(&self) -> f64 {
+        crate::preprocess::normalize::itk_sd(self.sum as f64, self.sum_sq as f64, self.n as f64)
+    }
+}
+
+/// [`ExactMoments`] of unscaled integer voxel bytes; `None` for other datatypes.
+#[inline(always)]
+fn moments_of(datatype: NiftiType, be: bool, bytes: &[u8]) -> Option<ExactMoments> {
+    Some(match datatype {
+        NiftiType::Uint8 => integer_moments::<1>(bytes, |b| b[0] as i32),
+        NiftiType::Int8 => integer_moments::<1>(bytes, |b| b[0] as i8 as i32),
+        NiftiType::Uint16 if be => integer_moments::<2>(bytes, |b| u16::from_be_bytes(b) as i32),
+        NiftiType::Uint16 => integer_moments::<2>(bytes, |b| u16::from_le_bytes(b) as i32),
+        NiftiType::Int16 if be => integer_moments::<2>(bytes, |b| i16::from_be_bytes(b) as i32),
+        NiftiType::Int16 => integer_moments::<2>(bytes, |b| i16::from_le_bytes(b) as i32),
+        _ => return None,
+    })
+}
+
+/// [`moments_of`] compiled for AVX2: the same code, vectorised four f64 lanes wide.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn moments_avx2(datatype: NiftiType, be: bool, bytes: &[u8]) -> Option<ExactMoments> {
+    moments_of(datatype, be, bytes)
+}
+
+/// Voxels per block. A block's sums are accumulated in f64 lanes, exact while they stay
+/// integers below 2⁵³: with 16-bit values a lane sums 1024 squares below 2³², under 2⁴².
+/// Each block's lane sums are then carried into the i128 totals.
+const MOMENT_BLOCK: usize = 4096;
+
+/// Lanes of the per-block sums (independent accumulators, so that the loop vectorises).
+const MOMENT_LANES: usize = 4;
+
+/// [`ExactMoments`] of `W`-byte integers (at most 16 bits) decoded by `decode`.
+#[inline(always)]
+fn integer_moments<const W: usize>(bytes: &[u8], decode: impl Fn([u8; W]) -> i32) -> ExactMoments {
+    let mut m = ExactMoments {
+        n: bytes.len() / W,
+        sum: 0,
+        sum_sq: 0,
+        min: i64::MAX,
+        max: i64::MIN,
+    };
+    let value = |b: &[u8]| decode(b.try_into().expect("element size")) as f64;
+    for block in bytes.chunks(W * MOMENT_BLOCK) {
+        // Extremes too are kept in f64 (exact for these integers), compared with `<` and `>`
+        // so that the lanes map onto vector min/max instructions.
+        let mut s = [0.0f64; MOMENT_LANES];
+        let mut q = [0.0f64; MOMENT_LANES];
+        let mut lo = [f64::INFINITY; MOMENT_LANES];
+        let mut hi = [f64::NEG_INFINITY; MOMENT_LANES];
+        let groups = block.chunks_exact(W * MOMENT_LANES);
+        let tail = groups.remainder();
+        let mut add = |k: usize, v: f64| {
+            s[k] += v;
+            q[k] += v * v;
+            lo[k] = if v < lo[k] { v } else { lo[k] };
+            hi[k] = if v > hi[k] { v } else { hi[k] };
+        };
+        for group in groups {
+            for k in 0..MOMENT_LANES {
+                add(k, value(&group[k * W..(k + 1) * W]));
+            }
+        }
+        for b in tail.chunks_exact(W) {
+            add(0, value(b));
+        }
+        // Every lane sum is an integer below 2⁵³: exact, and so are the conversions.
+        m.sum += s.iter().map(|&x| x as i64 as i128).sum::<i128>();
+        m.sum_sq += q.iter().map(|&x| x as i64 as i128).sum::<i128>();
+        m.min = m
+            .min
+            .min(lo.iter().fold(f64::INFINITY, |a, &b| a.min(b)) as i64);
+        m.max = m
+            .max
+            .max(hi.iter().fold(f64::NEG_INFINITY, |a, &b| a.max(b)) as i64);
+    }
+    m
+}
+
 /// Reads a NIfTI file into a [`Volume`] of f64 values (scaled by `scl_slope`/`scl_inter`).
 pub fn read_volume(path: &Path) -> Result<Volume> {
     Ok(open(path)?.into_volume())
@@ -499,4 +621,78 @@ pub fn labels_present(path: &Path) -> Result<Vec<f64>> {
     labels.sort_by(f64::total_cmp);
     labels.dedup();
     Ok(labels)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::image::Geometry;
+    use crate::io::nifti_write::write_volume;
+
+    fn grid(size: [usize; 3]) -> Geometry {
+        Geometry {
+            size,
+            spacing: [0.7, 0.7, 4.0],
+            origin: [0.0; 3],
+            direction: [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]],
+        }
+    }
+
+    /// Mean and SD as normalisation takes them from decoded values.
+    fn decoded_moments(values: &[f64]) -> (f64, f64) {
+        crate::preprocess::normalize::moments(values.iter().copied())
+    }
+
+    #[test]
+    fn exact_moments_of_int16_equal_the_decoded_values() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("i16.nii.gz");
+        // Several blocks, the full i16 range, a mean far from zero relative to the spread.
+        let g = grid([67, 61, 5]);
+        let data: Vec<i16> = (0..g.len())
+            .map(|i| match i % 1001 {
+                0 => i16::MIN,
+                1 => i16::MAX,
+                k => 20_000 + (k as i16 * 37) % 300,
+            })
+            .collect();
+        write_volume(&path, &g, &data).unwrap();
+        let opened = open(&path).unwrap();
+        let m = opened
+            .exact_moments()
+            .expect("unscaled int16 has exact moments");
+        let decoded = open(&path).unwrap().into_volume().data;
+        assert_eq!(m.n, decoded.len());
+        assert_eq!(m.min, i16::MIN as i64);
+        assert_eq!(m.max, i16::MAX as i64);
+        let exact_sum: i128 = data.iter().map(|&v| v as i128).sum();
+        assert_eq!(m.sum, exact_sum);
+        let (mean, sd) = decoded_moments(&decoded);
+        // Integer partial sums below 2⁵³ are exact in f64: the means are identical.
+        assert_eq!(m.mean(), mean);
+        // Compensated sums of integers are exact too: the same formula, the same bits.
+        assert_eq!(m.sd(), sd);
+    }
+
+    #[test]
+    fn exact_moments_of_uint8_and_none_for_scaled_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("u8.nii");
+        let g = grid([9, 8, 7]);
+        let data: Vec<u8> = (0..g.len()).map(|i| (i * 53 % 256) as u8).collect();
+        write_volume(&path, &g, &data).unwrap();
+        let m = open(&path).unwrap().exact_moments().unwrap();
+        let decoded: Vec<f64> = data.iter().map(|&v| v as f64).collect();
+        let (mean, sd) = decoded_moments(&decoded);
+        assert_eq!((m.min, m.max), (0, 255));
+        assert_eq!(m.mean(), mean);
+        assert_eq!(m.sd(), sd);
+
+        // scl_slope = 2: values are no longer the stored integers.
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes[112..116].copy_from_slice(&2.0f32.to_le_bytes());
+        let scaled = dir.path().join("scaled.nii");
+        std::fs::write(&scaled, bytes).unwrap();
+        assert_eq!(open(&scaled).unwrap().exact_moments(), None);
+    }
 }

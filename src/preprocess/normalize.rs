@@ -7,19 +7,54 @@ use crate::image::Volume;
 
 /// Normalises `volume` in place.
 pub fn normalize(volume: &mut Volume, scale: f64, remove_outliers: Option<f64>) {
-    let (mean, sd) = moments(|| volume.data.iter().copied());
+    let (mean, sd) = moments(volume.data.iter().copied());
     normalize_with(volume, mean, sd, scale, remove_outliers);
 }
 
-/// Mean and unbiased SD of the values `values()` yields (called twice: one pass for the
-/// mean, one for the variance, in the same order, so that the result does not depend on
-/// whether the values come from memory or are decoded on the fly).
-pub fn moments<I: Iterator<Item = f64>>(values: impl Fn() -> I) -> (f64, f64) {
-    let (sum, n) = values().fold((0.0_f64, 0usize), |(s, n), v| (s + v, n + 1));
+/// A sum with Kahan's compensation term (as ITK's `CompensatedSummation`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CompensatedSum {
+    sum: f64,
+    compensation: f64,
+}
+
+impl CompensatedSum {
+    /// Adds `x`, carrying the rounding error of the addition to the next one.
+    #[inline]
+    pub fn add(&mut self, x: f64) {
+        let y = x - self.compensation;
+        let t = self.sum + y;
+        self.compensation = (t - self.sum) - y;
+        self.sum = t;
+    }
+
+    /// The sum so far.
+    pub fn value(&self) -> f64 {
+        self.sum
+    }
+}
+
+/// SD as ITK's `StatisticsImageFilter` (behind SimpleITK's `Normalize`, which PyRadiomics
+/// uses) computes it from the count `n` and the sums of values `s1` and of squares `s2`:
+/// `sqrt((s2 − s1²/n) / (n − 1))`. The same formula with the same inputs gives the same
+/// bits, which matters where normalised values fall exactly on a bin edge (integer images
+/// binned with binCount). Cancellation can leave a tiny negative variance for a constant
+/// image: it is taken as 0.
+pub fn itk_sd(s1: f64, s2: f64, n: f64) -> f64 {
+    ((s2 - s1 * s1 / n) / (n - 1.0)).max(0.0).sqrt()
+}
+
+/// Mean and unbiased SD of `values`, as ITK computes them: compensated sums of the values
+/// and their squares, the mean `s1 / n`, the SD by [`itk_sd`].
+pub fn moments(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (mut s1, mut s2, mut n) = (CompensatedSum::default(), CompensatedSum::default(), 0usize);
+    for v in values {
+        s1.add(v);
+        s2.add(v * v);
+        n += 1;
+    }
     let n = n as f64;
-    let mean = sum / n;
-    let var = values().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (n - 1.0);
-    (mean, var.sqrt())
+    (s1.value() / n, itk_sd(s1.value(), s2.value(), n))
 }
 
 /// Normalises `volume` in place with a given mean and SD (those of the whole image when
