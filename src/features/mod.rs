@@ -9,4 +9,5 @@ pub mod ngtdm;
 pub mod registry;
 pub mod shape;
 pub mod size_matrix;
+pub mod small_eigen;
 pub mod texture;
