@@ -231,7 +231,7 @@ pub struct Prepared {
 pub fn prepare(image_path: &Path, mask_path: &Path, params: &Params) -> Result<Prepared> {
     // The mask first: its bounding box lets the image be decoded only there.
     let mask = nifti::read_mask(mask_path, params.settings.label)?;
-    prepare_with_mask(image_path, mask_path, mask, params)
+    prepare_with_mask(image_path, mask_path, &mask, params)
 }
 
 /// As [`prepare`], with the mask already read from `mask_path` (sequences of a case that
@@ -239,14 +239,14 @@ pub fn prepare(image_path: &Path, mask_path: &Path, params: &Params) -> Result<P
 pub fn prepare_with_mask(
     image_path: &Path,
     mask_path: &Path,
-    mut mask: Mask,
+    full_mask: &Mask,
     params: &Params,
 ) -> Result<Prepared> {
     let s = &params.settings;
     let opened = nifti::open(image_path)?;
     checks::check_geometry(
         &opened.geometry,
-        &mask.geometry,
+        &full_mask.geometry,
         s.geometry_tolerance,
         image_path,
         mask_path,
@@ -274,23 +274,30 @@ pub fn prepare_with_mask(
         ),
     ];
     let bb0 = checks::check_roi(
-        &mask,
+        full_mask,
         s.label,
         s.minimum_roi_dimensions,
         s.minimum_roi_size,
         mask_path,
     )?;
     let mut image;
+    let mask;
     if let Some(spacing) = s.resampled_pixel_spacing {
         // Resampling interpolates around the ROI: the whole image is decoded.
         image = opened.into_volume();
-        checks::check_finite(&image, &mask, image_path)?;
-        diagnostics_for(&mut row, "original", &image, &mask, &bb0);
+        checks::check_finite(&image, full_mask, image_path)?;
+        diagnostics_for(&mut row, "original", &image, full_mask, &bb0);
         if s.normalize {
             normalize::normalize(&mut image, s.normalize_scale, s.remove_outliers);
         }
-        (image, mask) =
-            resample::resample_pair(&image, &mask, spacing, s.interpolator, s.pad_distance, &bb0);
+        (image, mask) = resample::resample_pair(
+            &image,
+            full_mask,
+            spacing,
+            s.interpolator,
+            s.pad_distance,
+            &bb0,
+        );
         let bb = checks::check_roi(
             &mask,
             s.label,
@@ -309,12 +316,12 @@ pub fn prepare_with_mask(
         let (stats, sd) = match opened.exact_moments() {
             Some(m) => ((m.mean(), m.min as f64, m.max as f64), m.sd()),
             None => {
-                let scan = scan_image(&opened, &mask);
+                let scan = scan_image(&opened, full_mask);
                 if let Some(first) = scan.first_non_finite {
                     return Err(crate::error::Error::NonFinite {
                         image: image_path.to_path_buf(),
                         count: scan.non_finite,
-                        first: mask.geometry.coords(first),
+                        first: full_mask.geometry.coords(first),
                     });
                 }
                 let n = scan.n as f64;
@@ -322,7 +329,14 @@ pub fn prepare_with_mask(
                 ((s1 / n, scan.lo, scan.hi), normalize::itk_sd(s1, s2, n))
             }
         };
-        diagnostics_with(&mut row, "original", &opened.geometry, stats, &mask, &bb0);
+        diagnostics_with(
+            &mut row,
+            "original",
+            &opened.geometry,
+            stats,
+            full_mask,
+            &bb0,
+        );
         image = opened.crop(&bb0);
         if s.normalize {
             normalize::normalize_with(
@@ -334,7 +348,7 @@ pub fn prepare_with_mask(
             );
         }
         drop(opened);
-        mask = crop_mask(&mask, &bb0, 0);
+        mask = crop_mask(full_mask, &bb0, 0);
     }
     let roi_check = |m: &Mask| {
         checks::check_roi(
@@ -435,7 +449,7 @@ fn texture_classes(params: &Params) -> Vec<&'static str> {
         .collect()
 }
 
-fn stage(input: &SequenceInput<'_>, mask: Mask, params: &Params) -> Result<Staged> {
+fn stage(input: &SequenceInput<'_>, mask: &Mask, params: &Params) -> Result<Staged> {
     let Prepared {
         row,
         image,
@@ -484,16 +498,16 @@ pub fn extract_sequences(
     let mut masks: Vec<(&Path, Mask)> = Vec::new();
     let mut staged = Vec::with_capacity(inputs.len());
     for input in inputs {
-        let mask = match masks.iter().find(|(p, _)| *p == input.mask) {
-            Some((_, m)) => m.clone(),
+        let k = match masks.iter().position(|(p, _)| *p == input.mask) {
+            Some(k) => k,
             None => {
                 let m = nifti::read_mask(input.mask, params.settings.label)
                     .map_err(|e| named(input.name, e))?;
-                masks.push((input.mask, m.clone()));
-                m
+                masks.push((input.mask, m));
+                masks.len() - 1
             }
         };
-        staged.push(stage(input, mask, params).map_err(|e| named(input.name, e))?);
+        staged.push(stage(input, &masks[k].1, params).map_err(|e| named(input.name, e))?);
     }
     drop(masks);
     let jobs: Vec<(&GreyImage, &[Request])> = staged

@@ -19,6 +19,15 @@ pub struct SizeMatrix {
     pub counts: Vec<f64>,
 }
 
+/// Row and column sums of a [`SizeMatrix`]: `p_g(i) = Σ_j P(i, j)`, `p_s(j) = Σ_i P(i, j)`.
+#[derive(Debug, Clone)]
+pub struct Marginals {
+    /// `p_g`, one per grey level (row).
+    pub grey: Vec<f64>,
+    /// `p_s`, one per size (column).
+    pub size: Vec<f64>,
+}
+
 /// One statistic of a [`SizeMatrix`]; each class maps its feature names onto these.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stat {
@@ -116,9 +125,22 @@ impl SizeMatrix {
         s
     }
 
+    /// The grey-level and size marginals, computed once for several statistics.
+    pub fn marginals(&self) -> Marginals {
+        Marginals {
+            grey: self.grey_marginal(),
+            size: self.size_marginal(),
+        }
+    }
+
     /// Evaluates one statistic with normaliser `n` (the class decides what an empty matrix
     /// gives: NaN for an empty GLRLM direction, 1 for GLSZM and GLDM as PyRadiomics).
     pub fn stat(&self, stat: Stat, n: f64) -> f64 {
+        self.stat_with(stat, n, &self.marginals())
+    }
+
+    /// [`SizeMatrix::stat`] with the marginals `m` of this matrix already computed.
+    pub fn stat_with(&self, stat: Stat, n: f64, m: &Marginals) -> f64 {
         let variance = |p: &[f64], x: &[f64]| {
             let mu: f64 = p.iter().zip(x).map(|(p, x)| p * x).sum();
             p.iter()
@@ -127,19 +149,19 @@ impl SizeMatrix {
                 .sum::<f64>()
         };
         match stat {
-            Stat::SmallEmphasis => dot(&self.size_marginal(), &self.sizes, |j| 1.0 / (j * j)) / n,
-            Stat::LargeEmphasis => dot(&self.size_marginal(), &self.sizes, |j| j * j) / n,
-            Stat::GreyNonUniformity => sum_sq(&self.grey_marginal()) / n,
-            Stat::GreyNonUniformityNormalized => sum_sq(&self.grey_marginal()) / (n * n),
-            Stat::SizeNonUniformity => sum_sq(&self.size_marginal()) / n,
-            Stat::SizeNonUniformityNormalized => sum_sq(&self.size_marginal()) / (n * n),
-            Stat::Percentage => n / dot(&self.size_marginal(), &self.sizes, |j| j),
+            Stat::SmallEmphasis => dot(&m.size, &self.sizes, |j| 1.0 / (j * j)) / n,
+            Stat::LargeEmphasis => dot(&m.size, &self.sizes, |j| j * j) / n,
+            Stat::GreyNonUniformity => sum_sq(&m.grey) / n,
+            Stat::GreyNonUniformityNormalized => sum_sq(&m.grey) / (n * n),
+            Stat::SizeNonUniformity => sum_sq(&m.size) / n,
+            Stat::SizeNonUniformityNormalized => sum_sq(&m.size) / (n * n),
+            Stat::Percentage => n / dot(&m.size, &self.sizes, |j| j),
             Stat::GreyVariance => {
-                let p: Vec<f64> = self.grey_marginal().iter().map(|v| v / n).collect();
+                let p: Vec<f64> = m.grey.iter().map(|v| v / n).collect();
                 variance(&p, &self.levels)
             }
             Stat::SizeVariance => {
-                let p: Vec<f64> = self.size_marginal().iter().map(|v| v / n).collect();
+                let p: Vec<f64> = m.size.iter().map(|v| v / n).collect();
                 variance(&p, &self.sizes)
             }
             // Empty cells add exact zeros: they are skipped.
@@ -152,10 +174,8 @@ impl SizeMatrix {
                     p * (p + EPS).log2()
                 })
                 .sum::<f64>(),
-            Stat::LowGreyEmphasis => {
-                dot(&self.grey_marginal(), &self.levels, |i| 1.0 / (i * i)) / n
-            }
-            Stat::HighGreyEmphasis => dot(&self.grey_marginal(), &self.levels, |i| i * i) / n,
+            Stat::LowGreyEmphasis => dot(&m.grey, &self.levels, |i| 1.0 / (i * i)) / n,
+            Stat::HighGreyEmphasis => dot(&m.grey, &self.levels, |i| i * i) / n,
             Stat::SmallLowGreyEmphasis => self.weighted(|i, j| 1.0 / (i * i * j * j)) / n,
             Stat::SmallHighGreyEmphasis => self.weighted(|i, j| i * i / (j * j)) / n,
             Stat::LargeLowGreyEmphasis => self.weighted(|i, j| j * j / (i * i)) / n,
@@ -175,13 +195,14 @@ fn dot(p: &[f64], x: &[f64], f: impl Fn(f64) -> f64) -> f64 {
 /// Evaluates the features `names` of a class whose name → statistic table is `table`;
 /// a name not in the table gives NaN.
 pub fn features(m: &SizeMatrix, n: f64, table: &[(&str, Stat)], names: &[String]) -> Vec<f64> {
+    let marginals = m.marginals();
     names
         .iter()
         .map(|name| {
             table
                 .iter()
                 .find(|(k, _)| k == name)
-                .map_or(f64::NAN, |&(_, s)| m.stat(s, n))
+                .map_or(f64::NAN, |&(_, s)| m.stat_with(s, n, &marginals))
         })
         .collect()
 }
