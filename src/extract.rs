@@ -9,9 +9,10 @@ use crate::features::{firstorder, shape, texture};
 use crate::image::{crop, BoundingBox, Mask, Volume};
 use crate::io::nifti;
 use crate::matrices::gpu::{build_batch, DeviceChoice};
-use crate::matrices::{grey_image, GreyImage, Matrix, Request};
+use crate::matrices::{grey_image, grey_image_from, GreyImage, Matrix, Request};
+use crate::preprocess::discretize::{self, Discretized};
 use crate::preprocess::normalize::{self, CompensatedSum};
-use crate::preprocess::{discretize, resample, resegment};
+use crate::preprocess::{resample, resegment};
 use crate::settings::Params;
 
 /// A value in an output row.
@@ -242,16 +243,18 @@ pub fn prepare_with_mask(
     full_mask: &Mask,
     params: &Params,
 ) -> Result<Prepared> {
-    let s = &params.settings;
-    let opened = nifti::open(image_path)?;
-    checks::check_geometry(
-        &opened.geometry,
-        &full_mask.geometry,
-        s.geometry_tolerance,
+    prepare_prefixed(
         image_path,
         mask_path,
-    )?;
-    let mut row: Row = vec![
+        full_mask,
+        params,
+        config_diagnostics(params),
+    )
+}
+
+/// The configuration diagnostics every row starts with (versions, settings and their hash).
+fn config_diagnostics(params: &Params) -> Row {
+    vec![
         (
             "diagnostics_Versions_gpurad".into(),
             Value::Text(VERSION.into()),
@@ -266,13 +269,34 @@ pub fn prepare_with_mask(
         ),
         (
             "diagnostics_Configuration_BinningOrigin".into(),
-            Value::Text(format!("{:?}", s.binning_origin).to_lowercase()),
+            Value::Text(format!("{:?}", params.settings.binning_origin).to_lowercase()),
         ),
         (
             "diagnostics_Configuration_EnabledImageTypes".into(),
             Value::Text(params.image_types.join(",")),
         ),
-    ];
+    ]
+}
+
+/// [`prepare_with_mask`], with the row's first columns (`config`, from
+/// [`config_diagnostics`]) made once per case.
+fn prepare_prefixed(
+    image_path: &Path,
+    mask_path: &Path,
+    full_mask: &Mask,
+    params: &Params,
+    config: Row,
+) -> Result<Prepared> {
+    let s = &params.settings;
+    let opened = nifti::open(image_path)?;
+    checks::check_geometry(
+        &opened.geometry,
+        &full_mask.geometry,
+        s.geometry_tolerance,
+        image_path,
+        mask_path,
+    )?;
+    let mut row = config;
     let bb0 = checks::check_roi(
         full_mask,
         s.label,
@@ -434,10 +458,13 @@ pub struct SequenceInput<'a> {
 struct Staged {
     row: Row,
     image: Volume,
-    roi: Mask,
     shape_mask: Mask,
     grey: Option<GreyImage>,
     requests: Vec<Request>,
+    /// ROI intensities in voxel order, and their discretisation when the texture classes
+    /// made it (first-order features reuse both).
+    values: Vec<f64>,
+    discretized: Option<Discretized>,
 }
 
 /// Enabled texture classes in output order.
@@ -449,31 +476,33 @@ fn texture_classes(params: &Params) -> Vec<&'static str> {
         .collect()
 }
 
-fn stage(input: &SequenceInput<'_>, mask: &Mask, params: &Params) -> Result<Staged> {
+fn stage(input: &SequenceInput<'_>, mask: &Mask, params: &Params, config: Row) -> Result<Staged> {
     let Prepared {
         row,
         image,
         roi,
         shape_mask,
-    } = prepare_with_mask(input.image, input.mask, mask, params)?;
+    } = prepare_prefixed(input.image, input.mask, mask, params, config)?;
     let classes = texture_classes(params);
-    let (grey, requests) = if classes.is_empty() {
-        (None, Vec::new())
+    let values = roi_values(&image, &roi);
+    let (grey, requests, discretized) = if classes.is_empty() {
+        (None, Vec::new(), None)
     } else {
-        let g = grey_image(&image, &roi, &params.settings)?;
+        let (g, d) = grey_image_from(&image, &roi, &values, &params.settings)?;
         let requests = classes
             .iter()
             .filter_map(|c| texture::request(c, &g, &params.settings))
             .collect();
-        (Some(g), requests)
+        (Some(g), requests, Some(d))
     };
     Ok(Staged {
         row,
         image,
-        roi,
         shape_mask,
         grey,
         requests,
+        values,
+        discretized,
     })
 }
 
@@ -494,6 +523,7 @@ pub fn extract_sequences(
         },
         None => e,
     };
+    let config = config_diagnostics(params);
     // Each distinct mask file is read once per case.
     let mut masks: Vec<(&Path, Mask)> = Vec::new();
     let mut staged = Vec::with_capacity(inputs.len());
@@ -507,7 +537,9 @@ pub fn extract_sequences(
                 masks.len() - 1
             }
         };
-        staged.push(stage(input, &masks[k].1, params).map_err(|e| named(input.name, e))?);
+        staged.push(
+            stage(input, &masks[k].1, params, config.clone()).map_err(|e| named(input.name, e))?,
+        );
     }
     drop(masks);
     let jobs: Vec<(&GreyImage, &[Request])> = staged
@@ -567,11 +599,13 @@ fn finish(
     let Staged {
         mut row,
         image,
-        roi,
         shape_mask,
         grey,
+        values,
+        discretized,
         ..
     } = staged;
+    let discretized = discretized.unwrap_or_else(|| discretize::discretize(&values, s));
     let matrices: Vec<(&str, Matrix)> = texture_classes(params).into_iter().zip(matrices).collect();
     let image_type = "original";
     row.push((
@@ -584,19 +618,15 @@ fn finish(
         };
         let values = match class.name {
             "shape" => shape_features(&shape_mask, names, params, shapes),
-            "firstorder" => {
-                let values = roi_values(&image, &roi);
-                let discretized = discretize::discretize(&values, s);
-                firstorder::compute(
-                    &firstorder::FirstOrderInput {
-                        values: &values,
-                        discretized: &discretized,
-                        spacing: image.geometry.spacing,
-                        shift: s.voxel_array_shift,
-                    },
-                    names,
-                )
-            }
+            "firstorder" => firstorder::compute(
+                &firstorder::FirstOrderInput {
+                    values: &values,
+                    discretized: &discretized,
+                    spacing: image.geometry.spacing,
+                    shift: s.voxel_array_shift,
+                },
+                names,
+            ),
             c if texture::is_texture(c) => {
                 let (_, m) = matrices
                     .iter()

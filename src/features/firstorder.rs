@@ -35,7 +35,8 @@ struct Stats {
 impl Stats {
     fn new(values: &[f64]) -> Stats {
         let mut sorted = values.to_vec();
-        sorted.sort_by(f64::total_cmp);
+        // Unstable sort: equal keys under total order are identical values.
+        sorted.sort_unstable_by(f64::total_cmp);
         let n = values.len() as f64;
         let mean = values.iter().sum::<f64>() / n;
         let (mut m2, mut m3, mut m4) = (0.0, 0.0, 0.0);

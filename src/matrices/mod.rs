@@ -62,6 +62,17 @@ impl GreyImage {
 /// `settings.max_grey_levels` is an error that suggests `binCount` or a wider `binWidth`.
 pub fn grey_image(image: &Volume, roi: &Mask, settings: &Settings) -> Result<GreyImage> {
     let values = roi_values(image, roi);
+    Ok(grey_image_from(image, roi, &values, settings)?.0)
+}
+
+/// As [`grey_image`], from the ROI's intensities `values` already gathered in voxel order
+/// ([`roi_values`]); also returns their discretisation (which first-order features use).
+pub fn grey_image_from(
+    image: &Volume,
+    roi: &Mask,
+    values: &[f64],
+    settings: &Settings,
+) -> Result<(GreyImage, discretize::Discretized)> {
     let (min, max) = values
         .iter()
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
@@ -75,7 +86,7 @@ pub fn grey_image(image: &Volume, roi: &Mask, settings: &Settings) -> Result<Gre
             settings.bin_width, settings.max_grey_levels
         )));
     }
-    let d = discretize::discretize(&values, settings);
+    let d = discretize::discretize(values, settings);
     let mut levels = vec![0u32; roi.data.len()];
     let mut it = d.levels.iter();
     for (l, &m) in levels.iter_mut().zip(&roi.data) {
@@ -84,12 +95,13 @@ pub fn grey_image(image: &Volume, roi: &Mask, settings: &Settings) -> Result<Gre
         }
     }
     let ng = d.levels.iter().copied().max().unwrap_or(0);
-    Ok(GreyImage {
+    let grey = GreyImage {
         size: image.geometry.size,
         spacing: image.geometry.spacing,
         levels,
         ng,
-    })
+    };
+    Ok((grey, d))
 }
 
 /// Counts accumulated over the z-slices of a box in parallel: `add(z, counts)` adds slice
