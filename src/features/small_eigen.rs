@@ -39,7 +39,7 @@ pub fn symmetric_eigenvalues(a: &mut [f64], n: usize) -> Option<Vec<f64>> {
     for x in a.iter_mut() {
         *x *= inv;
     }
-    let (mut d, mut e) = tridiagonalize(a, n);
+    let (mut d, mut e) = tridiagonalize_dispatch(a, n);
     ql_implicit(&mut d, &mut e)?;
     for x in &mut d {
         *x *= amax;
@@ -56,8 +56,25 @@ pub fn symmetric_eigenvalue_pair(a: &mut [f64], n: usize, ranks: [usize; 2]) -> 
     if a.iter().any(|x| !x.is_finite()) {
         return None;
     }
-    let (d, e) = tridiagonalize(a, n);
+    let (d, e) = tridiagonalize_dispatch(a, n);
     Some(bisect_pair(&d, &e, ranks))
+}
+
+/// [`tridiagonalize`] in AVX2 code where the CPU has it. The same source compiled twice, with
+/// no floating-point contraction or reassociation either way: both give the same bits.
+fn tridiagonalize_dispatch(a: &mut [f64], n: usize) -> (Vec<f64>, Vec<f64>) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2, checked just above.
+        return unsafe { tridiagonalize_avx2(a, n) };
+    }
+    tridiagonalize(a, n)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn tridiagonalize_avx2(a: &mut [f64], n: usize) -> (Vec<f64>, Vec<f64>) {
+    tridiagonalize(a, n)
 }
 
 /// Number of eigenvalues of the tridiagonal (`d`, `e²`) below `x[0]` and below `x[1]` (Sturm
@@ -129,6 +146,7 @@ const MAX_BISECTIONS: usize = 200;
 
 /// Householder reduction of symmetric `a` to tridiagonal form: returns the diagonal `d` and
 /// the subdiagonal `e` (`e[i]` couples rows `i` and `i + 1`; `e[n − 1] = 0`).
+#[inline(always)]
 fn tridiagonalize(a: &mut [f64], n: usize) -> (Vec<f64>, Vec<f64>) {
     let mut d = vec![0.0; n];
     let mut e = vec![0.0; n];
@@ -181,7 +199,7 @@ fn tridiagonalize(a: &mut [f64], n: usize) -> (Vec<f64>, Vec<f64>) {
 }
 
 /// Σ xᵢ yᵢ in four interleaved partial sums (independent chains the compiler can vectorise).
-#[inline]
+#[inline(always)]
 fn dot(x: &[f64], y: &[f64]) -> f64 {
     let mut acc = [0.0f64; 4];
     let (xs, ys) = (x.chunks_exact(4), y.chunks_exact(4));
@@ -372,6 +390,20 @@ mod tests {
             (x - 2.0).abs() < 1e-15 && (y - 2.0).abs() < 1e-15,
             "{x} {y}"
         );
+    }
+
+    #[test]
+    fn avx2_and_baseline_code_give_the_same_bits() {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            for n in [3, 17, 32, 40] {
+                let a = random_symmetric(n, n as u64);
+                let plain = tridiagonalize(&mut a.clone(), n);
+                // SAFETY: AVX2 is present, checked above.
+                let avx2 = unsafe { tridiagonalize_avx2(&mut a.clone(), n) };
+                assert_eq!(plain, avx2, "n {n}");
+            }
+        }
     }
 
     #[test]

@@ -675,6 +675,24 @@ mod tests {
     }
 
     #[test]
+    fn avx2_and_baseline_moments_agree() {
+        let bytes: Vec<u8> = (0..40_001u32).map(|i| (i * 7919 % 251) as u8).collect();
+        for (t, be) in [
+            (NiftiType::Int16, false),
+            (NiftiType::Uint16, true),
+            (NiftiType::Uint8, false),
+        ] {
+            let plain = moments_of(t, be, &bytes[..40_000]);
+            #[cfg(target_arch = "x86_64")]
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: AVX2 is present, checked above.
+                assert_eq!(plain, unsafe { moments_avx2(t, be, &bytes[..40_000]) });
+            }
+            assert!(plain.is_some());
+        }
+    }
+
+    #[test]
     fn exact_moments_of_uint8_and_none_for_scaled_data() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("u8.nii");

@@ -34,6 +34,9 @@ pub fn build(img: &GreyImage, angles: &[Offset], alpha: f64) -> Gldm {
     let nd = dirs.len() + 1;
     let pad = super::padded::Padded::new(img, super::padded::reach(&dirs));
     let steps: Vec<isize> = dirs.iter().map(|&o| pad.step(o)).collect();
+    // Levels are integers: |i − j| ≤ α exactly when |i − j| ≤ ⌊α⌋ (no neighbour when α < 0
+    // or NaN).
+    let within = (alpha >= 0.0).then(|| alpha.floor().min(u32::MAX as f64) as u32);
     let counts = super::par_slices(s[2], ng * nd, |z, counts| {
         for y in 0..s[1] {
             let row = pad.index(0, y, z);
@@ -46,7 +49,7 @@ pub fn build(img: &GreyImage, angles: &[Offset], alpha: f64) -> Gldm {
                     .iter()
                     .filter(|&&d| {
                         let m = pad.at(p, d);
-                        m > 0 && (l as f64 - m as f64).abs() <= alpha
+                        m > 0 && within.is_some_and(|a| l.abs_diff(m) <= a)
                     })
                     .count();
                 counts[(l as usize - 1) * nd + dep - 1] += 1;

@@ -168,7 +168,8 @@ fn max_sq_distance(a: &[V3]) -> f64 {
             (dot(d, d).sqrt(), *p)
         })
         .collect();
-    by_radius.sort_by(|x, y| y.0.total_cmp(&x.0));
+    // Ties may come in any order: the pruning bound holds for each pair whatever the order.
+    by_radius.sort_unstable_by(|x, y| y.0.total_cmp(&x.0));
     let margin = 1.0 + 1e-9;
     let mut best = 0.0_f64;
     for (i, &(ri, p)) in by_radius.iter().enumerate() {
