@@ -204,14 +204,17 @@ pub fn diameters(mask: &Mask) -> [f64; 4] {
     let d3 = max_sq_distance(&all);
     // Planar diameters: group vertices by their coordinate on the fixed axis.
     let planar = |axis: usize| -> f64 {
-        let mut groups: std::collections::BTreeMap<i64, Vec<V3>> = Default::default();
-        for v in &verts {
-            groups.entry(v[axis]).or_default().push(phys(v));
+        // Vertices ordered by their coordinate on the fixed axis, one plane after another.
+        let mut order: Vec<usize> = (0..verts.len()).collect();
+        order.sort_unstable_by_key(|&k| verts[k][axis]);
+        let mut plane: Vec<V3> = Vec::new();
+        let mut best = 0.0f64;
+        for group in order.chunk_by(|&a, &b| verts[a][axis] == verts[b][axis]) {
+            plane.clear();
+            plane.extend(group.iter().map(|&k| all[k]));
+            best = best.max(max_sq_distance(&plane));
         }
-        groups
-            .values()
-            .map(|g| max_sq_distance(g))
-            .fold(0.0, f64::max)
+        best
     };
     [
         planar(2).sqrt(),
