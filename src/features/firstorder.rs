@@ -23,6 +23,8 @@ pub struct FirstOrderInput<'a> {
 
 /// Precomputed statistics shared by several features.
 struct Stats {
+    /// The values, with every order statistic the features read (minimum, maximum, and the
+    /// two ranks around each of [`PERCENTILES`]) at its sorted position.
     sorted: Vec<f64>,
     n: f64,
     mean: f64,
@@ -34,9 +36,7 @@ struct Stats {
 
 impl Stats {
     fn new(values: &[f64]) -> Stats {
-        let mut sorted = values.to_vec();
-        // Unstable sort: equal keys under total order are identical values.
-        sorted.sort_unstable_by(f64::total_cmp);
+        let sorted = select_order_statistics(values);
         let n = values.len() as f64;
         let mean = values.iter().sum::<f64>() / n;
         let (mut m2, mut m3, mut m4) = (0.0, 0.0, 0.0);
@@ -57,10 +57,49 @@ impl Stats {
         }
     }
 
-    /// `numpy.percentile(X, p)` with linear interpolation between closest ranks.
+    /// `numpy.percentile(X, p)` with linear interpolation between closest ranks; `p` must be
+    /// one of [`PERCENTILES`].
     fn percentile(&self, p: f64) -> f64 {
+        assert!(PERCENTILES.contains(&p), "percentile {p} was not selected");
         percentile_sorted(&self.sorted, p)
     }
+}
+
+/// The percentiles first-order features use.
+const PERCENTILES: [f64; 5] = [10.0, 25.0, 50.0, 75.0, 90.0];
+
+/// Ranks (0-based, ascending) below and above the `p`-th percentile of `n` values, and the
+/// interpolation weight between them (`numpy.percentile(method="linear")`).
+fn percentile_ranks(n: usize, p: f64) -> (usize, usize, f64) {
+    let virt = (p / 100.0) * (n - 1) as f64;
+    let lo = virt.floor();
+    let g = virt - lo;
+    let lo = lo as usize;
+    (lo, (lo + 1).min(n - 1), g)
+}
+
+/// A copy of `values` in which the minimum, the maximum and the ranks around each of
+/// [`PERCENTILES`] hold the values a full sort would put there (each found by selection in
+/// the part right of the previous one, O(n) per rank instead of a whole sort).
+fn select_order_statistics(values: &[f64]) -> Vec<f64> {
+    let mut v = values.to_vec();
+    let n = v.len();
+    if n < 2 {
+        return v;
+    }
+    let mut ranks = vec![0, n - 1];
+    for p in PERCENTILES {
+        let (lo, hi, _) = percentile_ranks(n, p);
+        ranks.extend([lo, hi]);
+    }
+    ranks.sort_unstable();
+    ranks.dedup();
+    let mut start = 0;
+    for k in ranks {
+        v[start..].select_nth_unstable_by(k - start, f64::total_cmp);
+        start = k + 1;
+    }
+    v
 }
 
 /// Linear-interpolation percentile of sorted data, as `numpy.percentile(method="linear")`.
@@ -69,11 +108,7 @@ pub fn percentile_sorted(sorted: &[f64], p: f64) -> f64 {
     if n == 1 {
         return sorted[0];
     }
-    let virt = (p / 100.0) * (n - 1) as f64;
-    let lo = virt.floor();
-    let g = virt - lo;
-    let lo = lo as usize;
-    let hi = (lo + 1).min(n - 1);
+    let (lo, hi, g) = percentile_ranks(n, p);
     let (a, b) = (sorted[lo], sorted[hi]);
     let diff = b - a;
     // numpy's _lerp: interpolate from the nearer end for numerical symmetry.
@@ -189,6 +224,27 @@ mod tests {
     use super::*;
     use crate::preprocess::discretize::discretize;
     use crate::settings::Settings;
+
+    #[test]
+    fn selected_order_statistics_equal_a_full_sort() {
+        for n in [1usize, 2, 3, 7, 10, 11, 100, 1001] {
+            let values: Vec<f64> = (0..n)
+                .map(|i| ((i * 7919) % 97) as f64 * 0.5 - 3.0)
+                .collect();
+            let mut full = values.clone();
+            full.sort_by(f64::total_cmp);
+            let picked = select_order_statistics(&values);
+            assert_eq!(picked[0], full[0]);
+            assert_eq!(picked[n - 1], full[n - 1]);
+            for p in PERCENTILES {
+                assert_eq!(
+                    percentile_sorted(&picked, p),
+                    percentile_sorted(&full, p),
+                    "n {n} p {p}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn percentiles_follow_numpy_linear() {
