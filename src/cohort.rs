@@ -444,16 +444,19 @@ pub fn run(
                 let own_pool = (jobs > 1)
                     .then(|| rayon::ThreadPoolBuilder::new().num_threads(1).build().ok())
                     .flatten();
-                loop {
+                let work = || loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(case) = todo.get(i) else { break };
-                    let row = match &own_pool {
-                        Some(pool) => pool.install(|| extract_case(case, params, options.device)),
-                        None => extract_case(case, params, options.device),
-                    };
+                    let row = extract_case(case, params, options.device);
                     if tx.send((i, row)).is_err() {
                         break;
                     }
+                };
+                // The whole loop runs inside the worker's pool: one hand-over per worker, not
+                // one per case.
+                match &own_pool {
+                    Some(pool) => pool.install(work),
+                    None => work(),
                 }
             });
         }
