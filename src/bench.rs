@@ -182,6 +182,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             device: args.device,
             pyradiomics: args.pyradiomics.as_deref(),
             output: &args.output,
+            repeat: args.repeat,
         });
     }
     let threads = rayon::current_num_threads();

@@ -8,8 +8,11 @@
 //! 3. optionally **PyRadiomics** (`--pyradiomics PYTHON`): its `RadiomicsFeatureExtractor` on
 //!    every image/mask pair in one Python process (one thread), with the same parameter file.
 //!
-//! Reports patients per second for each and the ratios extract / read-only and
-//! PyRadiomics / extract, printed and written as CSV.
+//! The read-only and extract passes alternate `--repeat` times (after one untimed read-only
+//! pass that warms the file cache); each is reported by its median wall time and its median
+//! process CPU time (user + system, all threads), which a busy or virtualised machine
+//! disturbs less than the wall clock. Reports patients per second for each and the ratios
+//! extract / read-only and PyRadiomics / extract, printed and written as CSV.
 
 use std::io::Write;
 use std::path::Path;
@@ -39,6 +42,47 @@ pub struct CohortBench<'a> {
     pub pyradiomics: Option<&'a Path>,
     /// CSV output.
     pub output: &'a Path,
+    /// Timed runs of each pass (medians are reported).
+    pub repeat: usize,
+}
+
+/// CPU time (user + system) this process has used so far, in seconds; `None` where the
+/// platform does not say.
+fn process_cpu_seconds() -> Option<f64> {
+    #[cfg(unix)]
+    {
+        // SAFETY: getrusage only writes the struct it is given.
+        let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+        if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) } != 0 {
+            return None;
+        }
+        let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 * 1e-6;
+        Some(secs(u.ru_utime) + secs(u.ru_stime))
+    }
+    #[cfg(not(unix))]
+    {
+        None
+    }
+}
+
+/// Wall and CPU seconds of `f`.
+fn timed<T>(f: impl FnOnce() -> T) -> (T, f64, Option<f64>) {
+    let cpu = process_cpu_seconds();
+    let t = Instant::now();
+    let out = f();
+    let wall = t.elapsed().as_secs_f64();
+    let cpu = cpu.zip(process_cpu_seconds()).map(|(a, b)| b - a);
+    (out, wall, cpu)
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        0.5 * (v[n / 2 - 1] + v[n / 2])
+    }
 }
 
 /// Reads every image and mask of `cases` on `jobs` threads; returns the voxels read.
@@ -176,30 +220,40 @@ pub fn run(b: &CohortBench<'_>) -> anyhow::Result<()> {
     );
     // Warm the file cache so that both passes read from memory.
     read_only(&m.cases, b.params, jobs)?;
-    let t = Instant::now();
-    let voxels = read_only(&m.cases, b.params, jobs)?;
-    let read_s = t.elapsed().as_secs_f64();
-
     let out = std::env::temp_dir().join(format!("gpurad-bench-{}.csv", std::process::id()));
-    let t = Instant::now();
-    let summary = cohort::run(
-        &m,
-        b.params,
-        &out,
-        &cohort::Options {
-            jobs,
-            device: b.device,
-            progress: cohort::Progress::Quiet,
-            ..cohort::Options::default()
-        },
-    )?;
-    let extract_s = t.elapsed().as_secs_f64();
-    let _ = std::fs::remove_file(&out);
-    if summary.failures > 0 {
-        println!(
-            "note: {} case(s) failed during extraction",
-            summary.failures
-        );
+    let repeat = b.repeat.max(1);
+    let (mut read_wall, mut read_cpu, mut ex_wall, mut ex_cpu) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut voxels = 0;
+    let mut failures = 0;
+    for _ in 0..repeat {
+        let (v, wall, cpu) = timed(|| read_only(&m.cases, b.params, jobs));
+        voxels = v?;
+        read_wall.push(wall);
+        read_cpu.extend(cpu);
+        let (summary, wall, cpu) = timed(|| {
+            cohort::run(
+                &m,
+                b.params,
+                &out,
+                &cohort::Options {
+                    jobs,
+                    device: b.device,
+                    progress: cohort::Progress::Quiet,
+                    ..cohort::Options::default()
+                },
+            )
+        });
+        failures = summary?.failures;
+        ex_wall.push(wall);
+        ex_cpu.extend(cpu);
+        let _ = std::fs::remove_file(&out);
+    }
+    let read_s = median(read_wall);
+    let extract_s = median(ex_wall);
+    let cpu = (read_cpu.len() == repeat).then(|| (median(read_cpu), median(ex_cpu)));
+    if failures > 0 {
+        println!("note: {failures} case(s) failed during extraction");
     }
     let py_s = match b.pyradiomics {
         Some(py) => Some(run_pyradiomics(py, &m.cases, b.params_file)?),
@@ -209,38 +263,47 @@ pub fn run(b: &CohortBench<'_>) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("cannot create '{}': {e}", b.output.display()))?;
     writeln!(
         csv,
-        "pass,seconds,patients_per_s,relative_to_read_only,threads"
+        "pass,seconds,patients_per_s,relative_to_read_only,cpu_seconds,cpu_relative_to_read_only,threads,runs"
     )?;
     println!(
-        "{:<24} {:>10} {:>12} {:>14}",
-        "pass", "seconds", "patients/s", "× read-only"
+        "{:<24} {:>10} {:>12} {:>14} {:>10} {:>14}",
+        "pass", "seconds", "patients/s", "× read-only", "CPU s", "CPU × read"
     );
-    let mut line = |name: &str, s: f64, threads: usize| -> anyhow::Result<()> {
+    let mut line = |name: &str, s: f64, cpu_s: Option<f64>, threads: usize, runs: usize| {
+        let cpu_rel = cpu_s.zip(cpu.map(|c| c.0)).map(|(c, r)| c / r);
+        let opt = |v: Option<f64>, digits: usize| {
+            v.map_or(String::new(), |x| format!("{x:.digits$}"))
+        };
         writeln!(
             csv,
-            "{name},{s:.4},{:.3},{:.3},{threads}",
+            "{name},{s:.4},{:.3},{:.3},{},{},{threads},{runs}",
             patients / s,
-            s / read_s
+            s / read_s,
+            opt(cpu_s, 4),
+            opt(cpu_rel, 3)
         )?;
         println!(
-            "{name:<24} {s:>10.3} {:>12.2} {:>14.2}",
+            "{name:<24} {s:>10.3} {:>12.2} {:>14.2} {:>10} {:>14}",
             patients / s,
-            s / read_s
+            s / read_s,
+            opt(cpu_s, 3),
+            opt(cpu_rel, 2)
         );
-        Ok(())
+        anyhow::Ok(())
     };
-    line("read-only", read_s, jobs)?;
-    line("gpurad extract", extract_s, jobs)?;
+    line("read-only", read_s, cpu.map(|c| c.0), jobs, repeat)?;
+    line("gpurad extract", extract_s, cpu.map(|c| c.1), jobs, repeat)?;
     if let Some(p) = py_s {
-        line("pyradiomics (1 thread)", p, 1)?;
+        line("pyradiomics (1 thread)", p, None, 1, 1)?;
         println!(
             "gpurad extract is {:.1}× faster than PyRadiomics here ({jobs} vs 1 thread)",
             p / extract_s
         );
     }
     println!(
-        "extract costs {:.2}× the read-only pass ({:.1} M voxels read); written {}",
+        "extract costs {:.2}× the read-only pass in wall time{} (medians of {repeat} run(s); {:.1} M voxels read); written {}",
         extract_s / read_s,
+        cpu.map_or(String::new(), |(r, e)| format!(", {:.2}× in CPU time", e / r)),
         voxels as f64 / 1e6,
         b.output.display()
     );
