@@ -242,7 +242,16 @@ fn csv_line(columns: &[String], index: &HashMap<&str, usize>, row: &Row) -> Resu
                  the header does not list)"
             ))
         })?;
-        cells[i] = v.to_string().replace(['\r', '\n'], " ");
+        let cell = &mut cells[i];
+        cell.clear();
+        match v {
+            Value::Text(t) if t.contains(['\r', '\n']) => *cell = t.replace(['\r', '\n'], " "),
+            Value::Text(t) => cell.push_str(t),
+            Value::Number(_) => {
+                use std::fmt::Write;
+                write!(cell, "{v}").expect("formatting into a String");
+            }
+        }
     }
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(&cells)
