@@ -271,9 +271,8 @@ pub fn run(b: &CohortBench<'_>) -> anyhow::Result<()> {
     );
     let mut line = |name: &str, s: f64, cpu_s: Option<f64>, threads: usize, runs: usize| {
         let cpu_rel = cpu_s.zip(cpu.map(|c| c.0)).map(|(c, r)| c / r);
-        let opt = |v: Option<f64>, digits: usize| {
-            v.map_or(String::new(), |x| format!("{x:.digits$}"))
-        };
+        let opt =
+            |v: Option<f64>, digits: usize| v.map_or(String::new(), |x| format!("{x:.digits$}"));
         writeln!(
             csv,
             "{name},{s:.4},{:.3},{:.3},{},{},{threads},{runs}",
