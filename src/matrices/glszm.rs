@@ -63,12 +63,16 @@ pub fn build(img: &GreyImage, angles: &[Offset]) -> Glszm {
                 }
                 parent[p] = p;
                 voxels.push(p);
+                // The root of p's zone, kept up to date across the unions below (every root
+                // points to the smallest index of its zone, so only a smaller root replaces it).
+                let mut rp = p;
                 for &d in &back {
                     let q = p.wrapping_add_signed(d);
                     if pad.levels[q] == l {
-                        let (a, b) = (root(&mut parent, p), root(&mut parent, q));
-                        if a != b {
-                            parent[a.max(b)] = a.min(b);
+                        let rq = root(&mut parent, q);
+                        if rq != rp {
+                            parent[rp.max(rq)] = rp.min(rq);
+                            rp = rp.min(rq);
                         }
                     }
                 }
