@@ -187,6 +187,8 @@ fn angle_features(p: &[f64], g: &[f64], ng: f64, names: &[String]) -> Vec<f64> {
     let ngi = ng as usize;
     let mut p_sum = vec![0.0; 2 * ngi + 1];
     let mut p_diff = vec![0.0; ngi];
+    // The grey levels are integers: their indices are formed in integer arithmetic.
+    let gl: Vec<usize> = g.iter().map(|&x| x as usize).collect();
     for i in 0..n {
         for j in 0..n {
             let v = p[i * n + j];
@@ -194,8 +196,8 @@ fn angle_features(p: &[f64], g: &[f64], ng: f64, names: &[String]) -> Vec<f64> {
             py[j] += v;
             ux += g[i] * v;
             uy += g[j] * v;
-            p_sum[(g[i] + g[j]) as usize] += v;
-            p_diff[(g[i] - g[j]).abs() as usize] += v;
+            p_sum[gl[i] + gl[j]] += v;
+            p_diff[gl[i].abs_diff(gl[j])] += v;
         }
     }
     let symmetric = (0..n).all(|i| (0..i).all(|j| p[i * n + j] == p[j * n + i]));

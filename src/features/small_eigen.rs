@@ -78,25 +78,37 @@ unsafe fn tridiagonalize_avx2(a: &mut [f64], n: usize) -> (Vec<f64>, Vec<f64>) {
 }
 
 /// Number of eigenvalues of the tridiagonal (`d`, `e²`) below `x[0]` and below `x[1]` (Sturm
-/// counts: the negative LDLᵀ pivots). A pivot smaller than `pivmin` in magnitude is taken as
-/// `−pivmin`, as LAPACK's `dlaebz` does, which keeps the count exact for a nearby matrix; an
-/// eigenvalue equal to `x` then counts as below it.
+/// counts: the negative LDLᵀ pivots `q_i`), and at each point the Newton correction
+/// `f/f′` of `f(x) = det(T − xI) = Π q_i` (from `f′/f = Σ q_i′/q_i`, with
+/// `q_i′ = −1 + e²_{i−1} q_{i−1}′ / q_{i−1}²`). A pivot smaller than `pivmin` in magnitude is
+/// taken as `−pivmin`, as LAPACK's `dlaebz` does, which keeps the count exact for a nearby
+/// matrix; an eigenvalue equal to `x` then counts as below it.
 #[inline]
-fn sturm_counts(d: &[f64], e2: &[f64], x: [f64; 2], pivmin: f64) -> [usize; 2] {
+fn sturm_newton(d: &[f64], e2: &[f64], x: [f64; 2], pivmin: f64) -> ([usize; 2], [f64; 2]) {
     // A pivot is replaced before it is counted or divided by, so that both see the same value.
     let guard = |q: f64| if q.abs() < pivmin { -pivmin } else { q };
     let mut q = [guard(d[0] - x[0]), guard(d[0] - x[1])];
     let mut c = [usize::from(q[0] < 0.0), usize::from(q[1] < 0.0)];
+    let mut r = [1.0 / q[0], 1.0 / q[1]];
+    let mut dq = [-1.0f64; 2];
+    let mut s = [dq[0] * r[0], dq[1] * r[1]];
     for i in 1..d.len() {
         for k in 0..2 {
-            q[k] = guard((d[i] - x[k]) - e2[i - 1] / q[k]);
-            c[k] += usize::from(q[k] < 0.0);
+            let next = guard((d[i] - x[k]) - e2[i - 1] * r[k]);
+            dq[k] = -1.0 + e2[i - 1] * dq[k] * r[k] * r[k];
+            q[k] = next;
+            r[k] = 1.0 / next;
+            s[k] += dq[k] * r[k];
+            c[k] += usize::from(next < 0.0);
         }
     }
-    c
+    (c, [1.0 / s[0], 1.0 / s[1]])
 }
 
-/// Bisection for the eigenvalues of rank `ranks` of the symmetric tridiagonal (`d`, `e`).
+/// The eigenvalues of rank `ranks` of the symmetric tridiagonal (`d`, `e`): bisection on Sturm
+/// counts until an eigenvalue is alone in its bracket, then Newton's steps on the
+/// characteristic polynomial, kept inside the bracket (a step that would leave it, or that is
+/// not finite, is replaced by a bisection). Both searches advance in the same loop.
 fn bisect_pair(d: &[f64], e: &[f64], ranks: [usize; 2]) -> [f64; 2] {
     let n = d.len();
     let e2: Vec<f64> = e[..n - 1].iter().map(|x| x * x).collect();
@@ -118,30 +130,56 @@ fn bisect_pair(d: &[f64], e: &[f64], ranks: [usize; 2]) -> [f64; 2] {
     let tol = 2.0 * f64::EPSILON * norm;
     let mut a = [lo; 2];
     let mut b = [hi; 2];
+    // Eigenvalues below a and below b.
+    let mut count_a = [0usize; 2];
+    let mut count_b = [n; 2];
+    let mut next: [Option<f64>; 2] = [None; 2];
+    let mut result: [Option<f64>; 2] = [None; 2];
     for _ in 0..MAX_BISECTIONS {
-        let mid = [0.5 * (a[0] + b[0]), 0.5 * (a[1] + b[1])];
-        let counts = sturm_counts(d, &e2, mid, pivmin);
-        let mut done = true;
+        let mut x = [0.0; 2];
         for k in 0..2 {
-            if b[k] - a[k] <= tol || mid[k] <= a[k] || mid[k] >= b[k] {
+            let mid = 0.5 * (a[k] + b[k]);
+            x[k] = match (result[k], next[k]) {
+                (Some(v), _) => v,
+                (None, Some(t)) if t > a[k] && t < b[k] => t,
+                _ => mid,
+            };
+        }
+        let (counts, step) = sturm_newton(d, &e2, x, pivmin);
+        for k in 0..2 {
+            if result[k].is_some() {
                 continue;
             }
-            done = false;
             if counts[k] > ranks[k] {
-                b[k] = mid[k];
+                b[k] = x[k];
+                count_b[k] = counts[k];
             } else {
-                a[k] = mid[k];
+                a[k] = x[k];
+                count_a[k] = counts[k];
+            }
+            let isolated = count_a[k] == ranks[k] && count_b[k] == ranks[k] + 1;
+            let mid = 0.5 * (a[k] + b[k]);
+            if b[k] - a[k] <= tol || mid <= a[k] || mid >= b[k] {
+                result[k] = Some(mid);
+            } else if isolated && step[k].is_finite() {
+                let t = x[k] - step[k];
+                if step[k].abs() <= 0.25 * tol && t >= a[k] && t <= b[k] {
+                    result[k] = Some(t);
+                }
+                next[k] = Some(t);
+            } else {
+                next[k] = None;
             }
         }
-        if done {
+        if result.iter().all(Option::is_some) {
             break;
         }
     }
-    [0.5 * (a[0] + b[0]), 0.5 * (a[1] + b[1])]
+    [0, 1].map(|k| result[k].unwrap_or(0.5 * (a[k] + b[k])))
 }
 
-/// Bisection steps allowed: the interval starts at most about 2(1 + 2nε)‖T‖ wide and stops
-/// at 2ε‖T‖, some 53 halvings; the cap only guards the loop.
+/// Steps allowed: bisection alone would stop after some 53 halvings (from at most about
+/// 2(1 + 2nε)‖T‖ to 2ε‖T‖); the cap only guards the loop.
 const MAX_BISECTIONS: usize = 200;
 
 /// Householder reduction of symmetric `a` to tridiagonal form: returns the diagonal `d` and
