@@ -5,22 +5,26 @@
 //!   sequences together (on the GPU one submission per case, so file reading on one worker
 //!   overlaps matrix building on another); with several workers, the data-parallel loops
 //!   inside a case run on its worker's thread. At most `jobs` cases are in memory at once, plus a
-//!   channel of `jobs` finished rows: memory does not grow with the cohort.
+//!   channel of `jobs` finished rows and the rows waiting for an earlier case to be written
+//!   (about one per worker): memory does not grow with the cohort.
 //! * **Isolation**: a case that fails (missing or corrupt file, geometry mismatch, empty ROI,
 //!   non-finite voxels, …) gets a row with its passthrough columns and the cause in `error`;
 //!   the run goes on. The header is fixed before the first case ([`output_columns`]), so the
 //!   column set does not depend on which cases fail.
-//! * **Resumable**: each row is appended and flushed as its case finishes. Every row carries
+//! * **Resumable**: rows are appended and flushed in manifest order as cases finish (a row
+//!   that finishes before an earlier case waits for it; a kill loses only such rows, which the
+//!   next run extracts again). Every row carries
 //!   `diagnostics_CaseKey`, a hash of the case's ID, label, input files (path, size,
 //!   modification time), settings and the gpurad version. With `resume`, a later run keeps the rows whose key still
 //!   matches and that have no error, and extracts the rest (failed cases are retried). When
-//!   the run completes the file is rewritten in manifest order (through a temporary file and a
-//!   rename), so an interrupted-and-resumed run ends with the same table as an uninterrupted one.
+//!   a resumed run completes, the file is rewritten in manifest order (through a temporary
+//!   file and a rename), so an interrupted-and-resumed run ends with the same table as an
+//!   uninterrupted one.
 //! * **Sharding**: `K/N` takes every N-th case starting at the K-th (1-based), so the shards of
 //!   a cluster job array are balanced; [`merge`] joins their outputs in manifest order and
 //!   checks that every case appears exactly once.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -420,7 +424,9 @@ pub fn run(
         }
     }
     let resumed = done.len();
-    let mut file = if options.resume && output.exists() {
+    // A fresh file receives its rows in manifest order and needs no rewrite at the end.
+    let fresh = !(options.resume && output.exists());
+    let mut file = if !fresh {
         OpenOptions::new()
             .append(true)
             .open(output)
@@ -470,45 +476,53 @@ pub fn run(
             });
         }
         drop(tx);
+        // Rows are written in manifest order: one that finishes early waits here (at most
+        // about one per worker) until the rows before it are written.
+        let mut pending: BTreeMap<usize, Row> = BTreeMap::new();
+        let mut next_row = 0;
         for (i, row) in rx {
             if write_error.is_some() {
                 continue;
             }
-            let case = todo[i];
-            let error = row
-                .iter()
-                .find(|(k, _)| k == ERROR)
-                .map(|(_, v)| v.to_string())
-                .unwrap_or_default();
-            let line = csv_line(&columns, &index, &row).or_else(|e| {
-                // A row that cannot be laid out under the header is recorded as a failure.
-                let mut bare: Row = row
+            pending.insert(i, row);
+            while let Some(row) = pending.remove(&next_row) {
+                let case = todo[next_row];
+                next_row += 1;
+                let error = row
                     .iter()
-                    .filter(|(k, _)| manifest.columns.contains(k) || k == CASE_KEY)
-                    .cloned()
-                    .collect();
-                bare.push((ERROR.into(), Value::Text(e.to_string())));
-                csv_line(&columns, &index, &bare)
-            });
-            let written = line.and_then(|line| {
-                file.write_all(&line).map_err(write_err(output))?;
-                file.flush().map_err(write_err(output))?;
-                Ok(line.len() as u64)
-            });
-            match written {
-                Ok(n) => {
-                    done.insert(case.id.clone(), offset);
-                    offset += n;
+                    .find(|(k, _)| k == ERROR)
+                    .map(|(_, v)| v.to_string())
+                    .unwrap_or_default();
+                let line = csv_line(&columns, &index, &row).or_else(|e| {
+                    // A row that cannot be laid out under the header is recorded as a failure.
+                    let mut bare: Row = row
+                        .iter()
+                        .filter(|(k, _)| manifest.columns.contains(k) || k == CASE_KEY)
+                        .cloned()
+                        .collect();
+                    bare.push((ERROR.into(), Value::Text(e.to_string())));
+                    csv_line(&columns, &index, &bare)
+                });
+                let written = line.and_then(|line| {
+                    file.write_all(&line).map_err(write_err(output))?;
+                    file.flush().map_err(write_err(output))?;
+                    Ok(line.len() as u64)
+                });
+                match written {
+                    Ok(n) => {
+                        done.insert(case.id.clone(), offset);
+                        offset += n;
+                    }
+                    Err(e) => {
+                        write_error = Some(e);
+                        break;
+                    }
                 }
-                Err(e) => {
-                    write_error = Some(e);
-                    continue;
+                if !error.is_empty() {
+                    failures += 1;
                 }
+                progress.case_done(&case.id, &error);
             }
-            if !error.is_empty() {
-                failures += 1;
-            }
-            progress.case_done(&case.id, &error);
         }
     });
     if let Some(e) = write_error {
@@ -517,12 +531,15 @@ pub fn run(
     progress.finish();
     drop(file);
 
-    // Rewrite in manifest order (kept rows never carry an error: failed ones were retried).
-    let rows: Vec<(&Path, u64)> = selected
-        .iter()
-        .filter_map(|c| done.get(&c.id).map(|&o| (output, o)))
-        .collect();
-    write_ordered(output, &header, &rows)?;
+    // After a resume, rewrite in manifest order (kept rows never carry an error: failed ones
+    // were retried, and their old rows are dropped here).
+    if !fresh {
+        let rows: Vec<(&Path, u64)> = selected
+            .iter()
+            .filter_map(|c| done.get(&c.id).map(|&o| (output, o)))
+            .collect();
+        write_ordered(output, &header, &rows)?;
+    }
     Ok(Summary {
         cases: selected.len(),
         extracted: todo.len(),
