@@ -28,33 +28,34 @@ impl Gldm {
 /// Builds the GLDM on the CPU.
 pub fn build(img: &GreyImage, angles: &[Offset], alpha: f64) -> Gldm {
     let ng = img.ng as usize;
-    let s = img.size;
-    let mut dirs: Vec<Offset> = angles.to_vec();
-    dirs.extend(angles.iter().map(|o| [-o[0], -o[1], -o[2]]));
+    let dirs = super::neighbourhood::both_signs(angles);
     let nd = dirs.len() + 1;
-    let pad = super::padded::Padded::new(img, super::padded::reach(&dirs));
-    let steps: Vec<isize> = dirs.iter().map(|&o| pad.step(o)).collect();
-    // Levels are integers: |i − j| ≤ α exactly when |i − j| ≤ ⌊α⌋ (no neighbour when α < 0
-    // or NaN).
-    let within = (alpha >= 0.0).then(|| alpha.floor().min(u32::MAX as f64) as u32);
-    let counts = super::par_slices(s[2], ng * nd, |z, counts| {
-        for y in 0..s[1] {
-            let row = pad.index(0, y, z);
-            for p in row..row + s[0] {
-                let l = pad.levels[p];
-                if l == 0 {
-                    continue;
-                }
-                let dep = 1 + steps
-                    .iter()
-                    .filter(|&&d| {
-                        let m = pad.at(p, d);
-                        m > 0 && within.is_some_and(|a| l.abs_diff(m) <= a)
-                    })
-                    .count();
-                counts[(l as usize - 1) * nd + dep - 1] += 1;
-            }
-        }
+    let within = within(alpha);
+    let counts = super::neighbourhood::visit(img, &dirs, ng * nd, |l, around, acc| {
+        add_voxel(l, around, within, nd, acc)
     });
     Gldm { ng, nd, counts }
+}
+
+/// The largest level difference `⌊α⌋` that counts as dependent: levels are integers, so
+/// |i − j| ≤ α exactly when |i − j| ≤ ⌊α⌋ (none when α < 0 or NaN).
+pub(crate) fn within(alpha: f64) -> Option<u32> {
+    (alpha >= 0.0).then(|| alpha.floor().min(u32::MAX as f64) as u32)
+}
+
+/// Counts one ROI voxel of level `l` with neighbour levels `around` into `counts`
+/// (`[i − 1][d − 1]`, `nd` dependences per level).
+#[inline]
+pub(crate) fn add_voxel(
+    l: u32,
+    around: &[u32],
+    within: Option<u32>,
+    nd: usize,
+    counts: &mut [u64],
+) {
+    let dep = 1 + around
+        .iter()
+        .filter(|&&m| m > 0 && within.is_some_and(|a| l.abs_diff(m) <= a))
+        .count();
+    counts[(l as usize - 1) * nd + dep - 1] += 1;
 }

@@ -11,6 +11,7 @@ pub mod gldm;
 pub mod glrlm;
 pub mod glszm;
 pub mod gpu;
+pub mod neighbourhood;
 pub mod ngtdm;
 mod padded;
 
@@ -165,6 +166,32 @@ pub enum Matrix {
     Gldm(gldm::Gldm),
     /// See [`ngtdm::Ngtdm`].
     Ngtdm(ngtdm::Ngtdm),
+}
+
+/// Builds the requested matrices of one image with the CPU builders, in request order; a GLDM
+/// and an NGTDM over the same directions share one neighbourhood pass.
+pub fn build_cpu_all(img: &GreyImage, reqs: &[Request]) -> Vec<Matrix> {
+    let gldm = reqs.iter().position(|r| matches!(r, Request::Gldm(..)));
+    let ngtdm = reqs.iter().position(|r| matches!(r, Request::Ngtdm(..)));
+    let mut shared = match (gldm.map(|k| &reqs[k]), ngtdm.map(|k| &reqs[k])) {
+        (Some(Request::Gldm(a, alpha)), Some(Request::Ngtdm(b))) if a == b => {
+            let (g, t) = neighbourhood::gldm_and_ngtdm(img, a, *alpha);
+            (Some(g), Some(ngtdm::from_table(&t)))
+        }
+        _ => (None, None),
+    };
+    reqs.iter()
+        .enumerate()
+        .map(|(k, r)| match (r, Some(k)) {
+            (Request::Gldm(..), at) if at == gldm && shared.0.is_some() => {
+                Matrix::Gldm(shared.0.take().expect("built above"))
+            }
+            (Request::Ngtdm(..), at) if at == ngtdm && shared.1.is_some() => {
+                Matrix::Ngtdm(shared.1.take().expect("built above"))
+            }
+            _ => build_cpu(img, r),
+        })
+        .collect()
 }
 
 /// Builds one requested matrix with the CPU reference builders.

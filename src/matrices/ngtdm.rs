@@ -35,35 +35,33 @@ pub struct Table {
 
 /// Builds the exact integer table on the CPU (z-slices in parallel).
 pub fn table(img: &GreyImage, angles: &[Offset]) -> Table {
-    let size = img.size;
-    let mut dirs: Vec<Offset> = angles.to_vec();
-    dirs.extend(angles.iter().map(|o| [-o[0], -o[1], -o[2]]));
+    let dirs = super::neighbourhood::both_signs(angles);
     let ng = img.ng as usize;
     let nc = dirs.len() + 1;
-    let pad = super::padded::Padded::new(img, super::padded::reach(&dirs));
-    let steps: Vec<isize> = dirs.iter().map(|&o| pad.step(o)).collect();
-    let flat = super::par_slices(size[2], 2 * ng * nc, |z, acc| {
-        for y in 0..size[1] {
-            let row = pad.index(0, y, z);
-            for p in row..row + size[0] {
-                let l = pad.levels[p];
-                if l == 0 {
-                    continue;
-                }
-                let (mut sum, mut cnt) = (0u64, 0u64);
-                for &d in &steps {
-                    let m = pad.at(p, d);
-                    if m > 0 {
-                        sum += m as u64;
-                        cnt += 1;
-                    }
-                }
-                let k = 2 * ((l as usize - 1) * nc + cnt as usize);
-                acc[k] += 1;
-                acc[k + 1] += (l as u64 * cnt).abs_diff(sum);
-            }
-        }
+    let flat = super::neighbourhood::visit(img, &dirs, 2 * ng * nc, |l, around, acc| {
+        add_voxel(l, around, nc, acc)
     });
+    table_from_counts(ng, nc, &flat)
+}
+
+/// Adds one ROI voxel of level `l` with neighbour levels `around` to the flat table `acc`
+/// (pairs `[(i − 1)·nc + c]` of voxel count and difference sum).
+#[inline]
+pub(crate) fn add_voxel(l: u32, around: &[u32], nc: usize, acc: &mut [u64]) {
+    let (mut sum, mut cnt) = (0u64, 0u64);
+    for &m in around {
+        if m > 0 {
+            sum += m as u64;
+            cnt += 1;
+        }
+    }
+    let k = 2 * ((l as usize - 1) * nc + cnt as usize);
+    acc[k] += 1;
+    acc[k + 1] += (l as u64 * cnt).abs_diff(sum);
+}
+
+/// The [`Table`] from its flat pairs.
+pub(crate) fn table_from_counts(ng: usize, nc: usize, flat: &[u64]) -> Table {
     Table {
         ng,
         nc,

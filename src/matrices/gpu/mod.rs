@@ -11,7 +11,7 @@ mod context;
 
 pub use context::{BatchProfile, GpuContext, ADAPTER_ENV};
 
-use super::{build_cpu, GreyImage, Matrix, Request};
+use super::{build_cpu_all, GreyImage, Matrix, Request};
 
 /// Where texture matrices are built (`--device`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -54,7 +54,7 @@ pub fn build_batch(
 ) -> (Vec<Vec<Matrix>>, String) {
     let cpu = || {
         jobs.iter()
-            .map(|(img, reqs)| reqs.iter().map(|r| build_cpu(img, r)).collect())
+            .map(|(img, reqs)| build_cpu_all(img, reqs))
             .collect()
     };
     if choice == DeviceChoice::Cpu {
