@@ -80,7 +80,13 @@ mod tests {
         let size = [9, 8, 5];
         let n: usize = size.iter().product();
         let levels: Vec<u32> = (0..n)
-            .map(|i| if i % 7 == 3 { 0 } else { 1 + (i * 31 % 5) as u32 })
+            .map(|i| {
+                if i % 7 == 3 {
+                    0
+                } else {
+                    1 + (i * 31 % 5) as u32
+                }
+            })
             .collect();
         let img = GreyImage {
             size,
