@@ -120,11 +120,11 @@ pub fn area_and_volume(mask: &Mask) -> (f64, f64) {
     (area, volume)
 }
 
-/// Mesh vertices as doubled integer grid coordinates (a midpoint between voxels `i` and `i+1`
-/// is `2i+1`): one per pair of face-adjacent voxels that differ (ROI vs background).
-pub fn vertices(mask: &Mask) -> Vec<[i64; 3]> {
+/// Calls `f` with every mesh vertex as doubled integer grid coordinates (a midpoint between
+/// voxels `i` and `i+1` is `2i+1`): one per pair of face-adjacent voxels that differ (ROI vs
+/// background).
+fn for_each_vertex(mask: &Mask, mut f: impl FnMut([i64; 3])) {
     let s = mask.geometry.size;
-    let mut out = Vec::new();
     for z in -1..s[2] as isize {
         for y in -1..s[1] as isize {
             for x in -1..s[0] as isize {
@@ -136,13 +136,104 @@ pub fn vertices(mask: &Mask) -> Vec<[i64; 3]> {
                     if here != there {
                         let mut v = [2 * x as i64, 2 * y as i64, 2 * z as i64];
                         v[axis] += 1;
-                        out.push(v);
+                        f(v);
                     }
                 }
             }
         }
     }
-    out
+}
+
+/// Per plane of constant coordinate on one axis, the lowest and highest vertex coordinate on
+/// the plane's second axis for each value of its first: the only vertices of a row that can be
+/// extreme points of the plane's vertex set (the others lie between these two).
+struct RowExtremes {
+    /// The two in-plane axes `(a, b)`, `a < b`.
+    axes: (usize, usize),
+    /// Values of the first in-plane axis (doubled coordinates are offset by 1 to index).
+    width: usize,
+    /// `(min b, max b)` per plane and row; `(i64::MAX, i64::MIN)` where a row has no vertex.
+    cells: Vec<(i64, i64)>,
+}
+
+impl RowExtremes {
+    fn new(size: [usize; 3], axis: usize) -> Self {
+        let axes = match axis {
+            0 => (1, 2),
+            1 => (0, 2),
+            _ => (0, 1),
+        };
+        // Doubled vertex coordinates lie in [−1, 2 sᵢ − 1].
+        let width = 2 * size[axes.0] + 1;
+        let planes = 2 * size[axis] + 1;
+        RowExtremes {
+            axes,
+            width,
+            cells: vec![(i64::MAX, i64::MIN); planes * width],
+        }
+    }
+
+    fn add(&mut self, axis: usize, v: [i64; 3]) {
+        let k = (v[axis] + 1) as usize * self.width + (v[self.axes.0] + 1) as usize;
+        let c = &mut self.cells[k];
+        let b = v[self.axes.1];
+        c.0 = c.0.min(b);
+        c.1 = c.1.max(b);
+    }
+
+    /// Calls `f(plane coordinate, points sorted by (a, b))` for every plane with a vertex.
+    fn for_each_plane(&self, mut f: impl FnMut(i64, &[[i64; 2]])) {
+        let mut pts: Vec<[i64; 2]> = Vec::new();
+        for (plane, rows) in self.cells.chunks(self.width).enumerate() {
+            pts.clear();
+            for (a, &(lo, hi)) in rows.iter().enumerate() {
+                if lo <= hi {
+                    pts.push([a as i64 - 1, lo]);
+                    if hi != lo {
+                        pts.push([a as i64 - 1, hi]);
+                    }
+                }
+            }
+            if !pts.is_empty() {
+                f(plane as i64 - 1, &pts);
+            }
+        }
+    }
+}
+
+/// The extreme points of a planar set given sorted by `(a, b)`, by Andrew's monotone chain
+/// in exact integer arithmetic (collinear points dropped), appended to `out`.
+fn convex_hull_2d(pts: &[[i64; 2]], out: &mut Vec<[i64; 2]>) {
+    if pts.len() < 3 {
+        out.extend_from_slice(pts);
+        return;
+    }
+    let turn = |o: [i64; 2], p: [i64; 2], q: [i64; 2]| {
+        (p[0] - o[0]) * (q[1] - o[1]) - (p[1] - o[1]) * (q[0] - o[0])
+    };
+    let start = out.len();
+    // Lower chain left to right, then upper chain right to left.
+    for pass in 0..2 {
+        let base = out.len();
+        let chain = |p: [i64; 2], out: &mut Vec<[i64; 2]>| {
+            while out.len() >= base + 2 && turn(out[out.len() - 2], out[out.len() - 1], p) <= 0 {
+                out.pop();
+            }
+            out.push(p);
+        };
+        if pass == 0 {
+            pts.iter().for_each(|&p| chain(p, out));
+        } else {
+            pts.iter().rev().for_each(|&p| chain(p, out));
+        }
+        // Each chain's last point is the next chain's first.
+        out.pop();
+    }
+    // A set on one line leaves its two end points (the chains cancel the rest).
+    if out.len() - start < 2 {
+        out.truncate(start);
+        out.extend_from_slice(&[pts[0], pts[pts.len() - 1]]);
+    }
 }
 
 /// Largest squared distance between two points of `a`.
@@ -189,38 +280,56 @@ fn max_sq_distance(a: &[V3]) -> f64 {
 }
 
 /// Maximum 3D and 2D (per plane) diameters over the mesh vertices (IBSI L0JK for 3D;
-/// PyRadiomics `Maximum2DDiameterSlice/Column/Row`).
+/// PyRadiomics `Maximum2DDiameterSlice/Column/Row`), as `[slice (equal z), column (equal y),
+/// row (equal x), 3D]`.
+///
+/// The farthest pair of a point set is a pair of its extreme points (the squared distance
+/// from a point is strictly convex along every segment), so only extreme points are compared:
+/// per plane, the vertices left by [`RowExtremes`] go through an exact integer convex hull
+/// ([`convex_hull_2d`]); in 3D, an extreme point is also extreme within its z-plane, so the
+/// union of the z-planes' hull vertices holds every 3D candidate. Distances are then taken in
+/// physical coordinates, as for all pairs, so the result is the all-pairs maximum.
 pub fn diameters(mask: &Mask) -> [f64; 4] {
+    let size = mask.geometry.size;
     let sp = mask.geometry.spacing;
-    let verts = vertices(mask);
-    let phys = |v: &[i64; 3]| -> V3 {
-        [
-            v[0] as f64 * 0.5 * sp[0],
-            v[1] as f64 * 0.5 * sp[1],
-            v[2] as f64 * 0.5 * sp[2],
-        ]
-    };
-    let all: Vec<V3> = verts.iter().map(phys).collect();
-    let d3 = max_sq_distance(&all);
-    // Planar diameters: group vertices by their coordinate on the fixed axis.
-    let planar = |axis: usize| -> f64 {
-        // Vertices ordered by their coordinate on the fixed axis, one plane after another.
-        let mut order: Vec<usize> = (0..verts.len()).collect();
-        order.sort_unstable_by_key(|&k| verts[k][axis]);
-        let mut plane: Vec<V3> = Vec::new();
-        let mut best = 0.0f64;
-        for group in order.chunk_by(|&a, &b| verts[a][axis] == verts[b][axis]) {
-            plane.clear();
-            plane.extend(group.iter().map(|&k| all[k]));
-            best = best.max(max_sq_distance(&plane));
+    let mut rows: Vec<RowExtremes> = (0..3).map(|axis| RowExtremes::new(size, axis)).collect();
+    for_each_vertex(mask, |v| {
+        for (axis, r) in rows.iter_mut().enumerate() {
+            r.add(axis, v);
         }
-        best
-    };
+    });
+    let mut candidates_3d: Vec<V3> = Vec::new();
+    let mut planar = [0.0f64; 3];
+    let mut hull: Vec<[i64; 2]> = Vec::new();
+    let mut plane_pts: Vec<V3> = Vec::new();
+    for (axis, r) in rows.iter().enumerate() {
+        let (a, b) = r.axes;
+        r.for_each_plane(|c, pts| {
+            hull.clear();
+            convex_hull_2d(pts, &mut hull);
+            plane_pts.clear();
+            plane_pts.extend(hull.iter().map(|h| {
+                let mut v = [0i64; 3];
+                v[axis] = c;
+                v[a] = h[0];
+                v[b] = h[1];
+                [
+                    v[0] as f64 * 0.5 * sp[0],
+                    v[1] as f64 * 0.5 * sp[1],
+                    v[2] as f64 * 0.5 * sp[2],
+                ]
+            }));
+            planar[axis] = planar[axis].max(max_sq_distance(&plane_pts));
+            if axis == 2 {
+                candidates_3d.extend_from_slice(&plane_pts);
+            }
+        });
+    }
     [
-        planar(2).sqrt(),
-        planar(1).sqrt(),
-        planar(0).sqrt(),
-        d3.sqrt(),
+        planar[2].sqrt(),
+        planar[1].sqrt(),
+        planar[0].sqrt(),
+        max_sq_distance(&candidates_3d).sqrt(),
     ]
 }
 
@@ -281,5 +390,98 @@ mod tests {
                 assert_eq!(max_sq_distance(pts), brute_force(pts), "n = {n}");
             }
         }
+    }
+
+    /// The diameters over all vertex pairs, for comparison.
+    fn all_pairs_diameters(mask: &Mask) -> [f64; 4] {
+        let sp = mask.geometry.spacing;
+        let mut verts: Vec<[i64; 3]> = Vec::new();
+        for_each_vertex(mask, |v| verts.push(v));
+        let phys = |v: &[i64; 3]| -> V3 {
+            [
+                v[0] as f64 * 0.5 * sp[0],
+                v[1] as f64 * 0.5 * sp[1],
+                v[2] as f64 * 0.5 * sp[2],
+            ]
+        };
+        let plane = |axis: usize| -> f64 {
+            let mut best = 0.0f64;
+            for (i, p) in verts.iter().enumerate() {
+                for q in &verts[i + 1..] {
+                    if p[axis] == q[axis] {
+                        let d = sub(phys(p), phys(q));
+                        best = best.max(dot(d, d));
+                    }
+                }
+            }
+            best
+        };
+        let all: Vec<V3> = verts.iter().map(phys).collect();
+        [
+            plane(2).sqrt(),
+            plane(1).sqrt(),
+            plane(0).sqrt(),
+            brute_force(&all).sqrt(),
+        ]
+    }
+
+    #[test]
+    fn hull_diameters_equal_all_pairs() {
+        let mut state = 987654321u64;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) as u32
+        };
+        let shapes = [[1, 1, 1], [4, 1, 1], [1, 6, 1], [7, 6, 5], [12, 9, 4]];
+        for (t, size) in shapes.into_iter().enumerate() {
+            for spacing in [[1.0, 1.0, 1.0], [0.7, 0.7, 4.0], [0.43, 1.9, 0.8]] {
+                // A random blob (sparse and dense), a line and a filled box.
+                for density in [2u32, 5, 8, 10] {
+                    let n: usize = size.iter().product();
+                    let data: Vec<bool> = (0..n)
+                        .map(|k| match density {
+                            10 => true,
+                            8 => k % size[0] == t % size[0],
+                            d => next() % 10 < d,
+                        })
+                        .collect();
+                    if !data.iter().any(|&b| b) {
+                        continue;
+                    }
+                    let mask = Mask {
+                        geometry: crate::image::Geometry::with_spacing(size, spacing),
+                        data,
+                    };
+                    assert_eq!(
+                        diameters(&mask),
+                        all_pairs_diameters(&mask),
+                        "size {size:?} spacing {spacing:?} density {density}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn hull_of_collinear_and_square_points() {
+        let mut out = Vec::new();
+        convex_hull_2d(&[[0, 0], [1, 1], [2, 2], [3, 3]], &mut out);
+        assert_eq!(out, vec![[0, 0], [3, 3]]);
+        out.clear();
+        let square = [
+            [0, 0],
+            [0, 1],
+            [0, 2],
+            [1, 0],
+            [1, 2],
+            [2, 0],
+            [2, 1],
+            [2, 2],
+        ];
+        convex_hull_2d(&square, &mut out);
+        out.sort();
+        assert_eq!(out, vec![[0, 0], [0, 2], [2, 0], [2, 2]]);
     }
 }
