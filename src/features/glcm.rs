@@ -19,6 +19,8 @@ struct Prepared {
     ng: f64,
     /// Normalised matrices, one per non-empty direction (or one merged), row-major n×n.
     mats: Vec<Vec<f64>>,
+    /// Whether the matrices are symmetric by construction (`symmetricalGLCM`).
+    symmetric: bool,
 }
 
 fn prepare(glcm: &Glcm, present: &[u32], settings: &Settings, spacing: [f64; 3]) -> Prepared {
@@ -26,13 +28,17 @@ fn prepare(glcm: &Glcm, present: &[u32], settings: &Settings, spacing: [f64; 3])
     // no copy of the whole matrix.
     let sym = settings.symmetrical_glcm;
     let n = present.len();
-    let idx: Vec<usize> = present.iter().map(|&l| l as usize).collect();
-    let mut mats: Vec<Vec<f64>> = (0..glcm.angles.len())
-        .map(|a| {
+    let ng = glcm.ng;
+    let idx: Vec<usize> = present.iter().map(|&l| l as usize - 1).collect();
+    let mut mats: Vec<Vec<f64>> = glcm
+        .counts
+        .chunks(ng * ng)
+        .map(|counts| {
             let mut m = vec![0.0; n * n];
             for (r, &i) in idx.iter().enumerate() {
+                let row = &counts[i * ng..(i + 1) * ng];
                 for (c, &j) in idx.iter().enumerate() {
-                    let v = glcm.get(a, i, j) + if sym { glcm.get(a, j, i) } else { 0 };
+                    let v = row[j] + if sym { counts[j * ng + i] } else { 0 };
                     m[r * n + c] = v as f64;
                 }
             }
@@ -49,17 +55,16 @@ fn prepare(glcm: &Glcm, present: &[u32], settings: &Settings, spacing: [f64; 3])
         }
         mats = vec![merged];
     }
-    let mats = mats
-        .into_iter()
-        .filter_map(|m| {
-            let s: f64 = m.iter().sum();
-            (s > 0.0).then(|| m.into_iter().map(|v| v / s).collect())
-        })
-        .collect();
+    mats.retain_mut(|m| {
+        let s: f64 = m.iter().sum();
+        m.iter_mut().for_each(|v| *v /= s);
+        s > 0.0
+    });
     Prepared {
         levels: present.iter().map(|&l| l as f64).collect(),
         ng: glcm.ng as f64,
         mats,
+        symmetric: sym,
     }
 }
 
@@ -75,7 +80,7 @@ pub fn compute(
     let per_angle: Vec<Vec<f64>> = prep
         .mats
         .iter()
-        .map(|p| angle_features(p, &prep.levels, prep.ng, names))
+        .map(|p| angle_features(p, &prep.levels, prep.ng, prep.symmetric, names))
         .collect();
     names
         .iter()
@@ -95,18 +100,13 @@ fn entropy(p: &[f64]) -> f64 {
         .sum::<f64>()
 }
 
-/// Sums over the cells of one normalised matrix, all taken in one row-major pass.
+/// The sums over the cells of one normalised matrix that need the joint distribution (the
+/// others come from its marginals, see [`angle_features`]).
 #[derive(Default)]
 struct CellSums {
     /// Σ i j p.
     autocorrelation: f64,
-    /// Σ (i + j − μx − μy)^k p for k = 2, 3, 4.
-    cluster: [f64; 3],
-    /// Σ (i − j)² p.
-    contrast: f64,
-    /// Σ (i − μx)² p, Σ (j − μy)² p, Σ (i − μx)(j − μy) p.
-    var_x: f64,
-    var_y: f64,
+    /// Σ (i − μx)(j − μy) p.
     cov: f64,
     /// Σ p².
     energy: f64,
@@ -118,25 +118,9 @@ struct CellSums {
     hxy2: f64,
 }
 
-/// `log2(x + ε)` for each cell's value `x = f(i, j)`, 0 where `x` is 0 (its terms vanish);
-/// for a symmetric `f` evaluated on one triangle and mirrored, which halves the logarithms.
-fn cell_logs(n: usize, symmetric: bool, f: impl Fn(usize, usize) -> f64) -> Vec<f64> {
-    let mut out = vec![0.0; n * n];
-    for i in 0..n {
-        for j in if symmetric { i } else { 0 }..n {
-            let x = f(i, j);
-            let l = if x != 0.0 { (x + EPS).log2() } else { 0.0 };
-            out[i * n + j] = l;
-            if symmetric {
-                out[j * n + i] = l;
-            }
-        }
-    }
-    out
-}
-
-/// The cell sums of `p`; `symmetric` when `p = pᵀ` (then `p_x = p_y` bit for bit, and the
-/// logarithms of `p` and of `p_x p_y` are symmetric too).
+/// The cell sums of `p`; `symmetric` when `p = pᵀ` (then `p_x = p_y` bit for bit), and then
+/// taken over one triangle with the off-diagonal cells counted twice, which halves the work
+/// and the logarithms.
 fn cell_sums(
     p: &[f64],
     g: &[f64],
@@ -145,39 +129,48 @@ fn cell_sums(
     symmetric: bool,
 ) -> CellSums {
     let n = g.len();
-    // p(i,j) ≤ min(p_x(i), p_y(j)): where p_x p_y = 0 the cell is empty too, and its terms
-    // are exact zeros, as are those of empty cells in HXY.
-    let log_q = cell_logs(n, symmetric, |i, j| px[i] * py[j]);
-    let log_p = cell_logs(n, symmetric, |i, j| p[i * n + j]);
     let mut s = CellSums::default();
     for i in 0..n {
         let (gi, pxi) = (g[i], px[i]);
-        let cells = i * n..(i + 1) * n;
-        let row = p[cells.clone()].iter().zip(&log_p[cells.clone()]);
-        for (((&v, &lp), &lq), (&gj, &pyj)) in row.zip(&log_q[cells]).zip(g.iter().zip(py)) {
-            let t = gi + gj - ux - uy;
-            let t2 = t * t;
-            s.autocorrelation += gi * gj * v;
-            s.cluster[0] += t2 * v;
-            s.cluster[1] += t2 * t * v;
-            s.cluster[2] += t2 * t2 * v;
-            s.contrast += (gi - gj) * (gi - gj) * v;
-            s.var_x += (gi - ux) * (gi - ux) * v;
-            s.var_y += (gj - uy) * (gj - uy) * v;
-            s.cov += (gi - ux) * (gj - uy) * v;
-            s.energy += v * v;
+        let first = if symmetric { i } else { 0 };
+        for j in first..n {
+            let w = if symmetric && j != i { 2.0 } else { 1.0 };
+            // p(i,j) ≤ min(p_x(i), p_y(j)): where p_x p_y = 0 the cell is empty too. Every
+            // term of an empty factor is an exact zero and is skipped.
+            let q = pxi * py[j];
+            if q == 0.0 {
+                continue;
+            }
+            let lq = (q + EPS).log2();
+            s.hxy2 -= w * q * lq;
+            let v = p[i * n + j];
+            if v == 0.0 {
+                continue;
+            }
+            let gj = g[j];
+            let wv = w * v;
+            s.autocorrelation += gi * gj * wv;
+            s.cov += (gi - ux) * (gj - uy) * wv;
+            s.energy += v * wv;
             s.max = s.max.max(v);
-            let q = pxi * pyj;
-            s.hxy1 -= v * lq;
-            s.hxy2 -= q * lq;
-            s.hxy -= v * lp;
+            s.hxy1 -= wv * lq;
+            s.hxy -= wv * (v + EPS).log2();
         }
     }
     s
 }
 
-/// All requested features of one normalised matrix `p` (n×n over grey levels `g`).
-fn angle_features(p: &[f64], g: &[f64], ng: f64, names: &[String]) -> Vec<f64> {
+/// All requested features of one normalised matrix `p` (n×n over grey levels `g`);
+/// `symmetric` when `p = pᵀ` by construction (otherwise it is checked).
+///
+/// Sums that depend on a cell only through `i + j`, `|i − j|`, `i` or `j` are taken over the
+/// sum and difference distributions and the marginals, which they equal with the terms
+/// regrouped: `Σ (i + j − μx − μy)^k p = Σ_k (k − μx − μy)^k p_{x+y}(k)`,
+/// `Σ (i − j)² p = Σ_k k² p_{x−y}(k)`, `Σ (i − μx)² p = Σ_i (i − μx)² p_x(i)`. The
+/// entropies HXY1 and HXY2 stay cell sums with PyRadiomics' `ε` inside the logarithm: their
+/// closed form `HX + HY` differs by `ε`-sized terms, which decide Imc1 on a matrix with a
+/// single non-empty cell.
+fn angle_features(p: &[f64], g: &[f64], ng: f64, symmetric: bool, names: &[String]) -> Vec<f64> {
     let n = g.len();
     let mut px = vec![0.0; n];
     let mut py = vec![0.0; n];
@@ -200,8 +193,32 @@ fn angle_features(p: &[f64], g: &[f64], ng: f64, names: &[String]) -> Vec<f64> {
             p_diff[gl[i].abs_diff(gl[j])] += v;
         }
     }
-    let symmetric = (0..n).all(|i| (0..i).all(|j| p[i * n + j] == p[j * n + i]));
+    let symmetric = symmetric || (0..n).all(|i| (0..i).all(|j| p[i * n + j] == p[j * n + i]));
     let c = cell_sums(p, g, (&px, &py), (ux, uy), symmetric);
+    let mean_sum = ux + uy;
+    let mut cluster = [0.0; 3];
+    for (k, &v) in p_sum.iter().enumerate() {
+        let t = k as f64 - mean_sum;
+        let t2 = t * t;
+        cluster[0] += t2 * v;
+        cluster[1] += t2 * t * v;
+        cluster[2] += t2 * t2 * v;
+    }
+    let contrast: f64 = p_diff
+        .iter()
+        .enumerate()
+        .map(|(k, v)| (k * k) as f64 * v)
+        .sum();
+    let var_x: f64 = g
+        .iter()
+        .zip(&px)
+        .map(|(&gi, &v)| (gi - ux) * (gi - ux) * v)
+        .sum();
+    let var_y: f64 = g
+        .iter()
+        .zip(&py)
+        .map(|(&gj, &v)| (gj - uy) * (gj - uy) * v)
+        .sum();
     let hx = entropy(&px);
     let hy = entropy(&py);
     let diff_avg: f64 = p_diff.iter().enumerate().map(|(k, v)| k as f64 * v).sum();
@@ -213,16 +230,16 @@ fn angle_features(p: &[f64], g: &[f64], ng: f64, names: &[String]) -> Vec<f64> {
             // μ_x  (IBSI 60VM).
             "JointAverage" => ux,
             // Σ (i + j − μ_x − μ_y)⁴ p  (IBSI AE86).
-            "ClusterProminence" => c.cluster[2],
+            "ClusterProminence" => cluster[2],
             // Σ (i + j − μ_x − μ_y)³ p  (IBSI 7NFM).
-            "ClusterShade" => c.cluster[1],
+            "ClusterShade" => cluster[1],
             // Σ (i + j − μ_x − μ_y)² p  (IBSI DG8W).
-            "ClusterTendency" | "SumVariance" => c.cluster[0],
+            "ClusterTendency" | "SumVariance" => cluster[0],
             // Σ (i − j)² p  (IBSI ACUI).
-            "Contrast" => c.contrast,
+            "Contrast" => contrast,
             // (Σ p (i − μ_x)(j − μ_y)) / (σ_x σ_y + ε); 1 for a flat matrix  (IBSI NI2N).
             "Correlation" => {
-                let (sx, sy) = (c.var_x.sqrt(), c.var_y.sqrt());
+                let (sx, sy) = (var_x.sqrt(), var_y.sqrt());
                 if sx * sy == 0.0 {
                     1.0
                 } else {
@@ -299,7 +316,7 @@ fn angle_features(p: &[f64], g: &[f64], ng: f64, names: &[String]) -> Vec<f64> {
             // −Σ p_{x+y} log2(p_{x+y} + ε)  (IBSI P6QZ).
             "SumEntropy" => entropy(&p_sum),
             // Σ (i − μ_x)² p  (IBSI UR99, joint variance).
-            "SumSquares" => c.var_x,
+            "SumSquares" => var_x,
             // sqrt of the second largest eigenvalue of Q(i,j) = Σ_k p(i,k) p(j,k) / (p_x(i) p_y(k))
             // (Haralick's maximal correlation coefficient; not in IBSI).
             "MCC" => mcc(p, &px, &py, symmetric),
