@@ -168,28 +168,49 @@ pub enum Matrix {
     Ngtdm(ngtdm::Ngtdm),
 }
 
-/// Builds the requested matrices of one image with the CPU builders, in request order; a GLDM
-/// and an NGTDM over the same directions share one neighbourhood pass.
+/// Builds the requested matrices of one image with the CPU builders, in request order; the
+/// first GLCM, GLDM and NGTDM requests share one neighbourhood pass when two or three of them
+/// have the same directions.
 pub fn build_cpu_all(img: &GreyImage, reqs: &[Request]) -> Vec<Matrix> {
-    let gldm = reqs.iter().position(|r| matches!(r, Request::Gldm(..)));
-    let ngtdm = reqs.iter().position(|r| matches!(r, Request::Ngtdm(..)));
-    let mut shared = match (gldm.map(|k| &reqs[k]), ngtdm.map(|k| &reqs[k])) {
-        (Some(Request::Gldm(a, alpha)), Some(Request::Ngtdm(b))) if a == b => {
-            let (g, t) = neighbourhood::gldm_and_ngtdm(img, a, *alpha);
-            (Some(g), Some(ngtdm::from_table(&t)))
+    let find = |kind: fn(&Request) -> bool| reqs.iter().position(kind);
+    let glcm = find(|r| matches!(r, Request::Glcm(..)));
+    let gldm = find(|r| matches!(r, Request::Gldm(..)));
+    let ngtdm = find(|r| matches!(r, Request::Ngtdm(..)));
+    let angles_of = |k: usize| match &reqs[k] {
+        Request::Glcm(a) | Request::Gldm(a, _) | Request::Ngtdm(a) => a,
+        _ => unreachable!("found above"),
+    };
+    // The directions of the first of the three, and which of them share those directions.
+    let first = [glcm, gldm, ngtdm].into_iter().flatten().min();
+    let same = |k: Option<usize>| -> Option<usize> {
+        k.filter(|&k| first.is_some_and(|f| angles_of(k) == angles_of(f)))
+    };
+    let (glcm, gldm, ngtdm) = (same(glcm), same(gldm), same(ngtdm));
+    let fused = [glcm, gldm, ngtdm].iter().flatten().count() >= 2;
+    let mut shared = match first {
+        Some(f) if fused => {
+            let alpha = gldm.map(|k| match &reqs[k] {
+                Request::Gldm(_, alpha) => *alpha,
+                _ => unreachable!("a GLDM request"),
+            });
+            neighbourhood::shared_pass(img, angles_of(f), glcm.is_some(), alpha, ngtdm.is_some())
         }
-        _ => (None, None),
+        _ => neighbourhood::Shared::default(),
     };
     reqs.iter()
         .enumerate()
-        .map(|(k, r)| match (r, Some(k)) {
-            (Request::Gldm(..), at) if at == gldm && shared.0.is_some() => {
-                Matrix::Gldm(shared.0.take().expect("built above"))
-            }
-            (Request::Ngtdm(..), at) if at == ngtdm && shared.1.is_some() => {
-                Matrix::Ngtdm(shared.1.take().expect("built above"))
-            }
-            _ => build_cpu(img, r),
+        .map(|(k, r)| {
+            let at = Some(k);
+            let take = match r {
+                Request::Glcm(..) if at == glcm => shared.glcm.take().map(Matrix::Glcm),
+                Request::Gldm(..) if at == gldm => shared.gldm.take().map(Matrix::Gldm),
+                Request::Ngtdm(..) if at == ngtdm => shared
+                    .ngtdm
+                    .take()
+                    .map(|t| Matrix::Ngtdm(ngtdm::from_table(&t))),
+                _ => None,
+            };
+            take.unwrap_or_else(|| build_cpu(img, r))
         })
         .collect()
 }

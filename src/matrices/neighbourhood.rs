@@ -1,10 +1,10 @@
-//! The 26-neighbourhood pass shared by GLDM and NGTDM: every ROI voxel is visited with the
-//! grey levels of its neighbours, so that one pass can fill both matrices when a case asks
-//! for both with the same directions.
+//! The 26-neighbourhood pass shared by GLCM, GLDM and NGTDM: every ROI voxel is visited with
+//! the grey levels of its neighbours, so that one pass can fill all three matrices when a case
+//! asks for them with the same directions.
 
 use super::angles::Offset;
 use super::padded::{reach, Padded};
-use super::{gldm, ngtdm, GreyImage};
+use super::{glcm, gldm, ngtdm, GreyImage};
 
 /// The directions `angles` and their opposites, the neighbourhood of GLDM and NGTDM.
 pub fn both_signs(angles: &[Offset]) -> Vec<Offset> {
@@ -43,31 +43,89 @@ pub fn visit(
     })
 }
 
-/// The GLDM and the NGTDM table of `img` for the same directions, in one pass.
-pub fn gldm_and_ngtdm(
+/// The matrices one neighbourhood pass fills (those not asked for are `None`).
+#[derive(Debug, Default)]
+pub struct Shared {
+    /// Co-occurrence counts (asymmetric, as [`glcm::build`] gives them).
+    pub glcm: Option<glcm::Glcm>,
+    /// Dependence counts.
+    pub gldm: Option<gldm::Gldm>,
+    /// NGTDM integer table.
+    pub ngtdm: Option<ngtdm::Table>,
+}
+
+/// Any of the GLCM, the GLDM (with its `alpha`) and the NGTDM table of `img` for the same
+/// directions `angles`, in one pass over the ROI: a voxel's 26 neighbour levels are read
+/// once for all of them.
+pub fn shared_pass(
     img: &GreyImage,
     angles: &[Offset],
-    alpha: f64,
-) -> (gldm::Gldm, ngtdm::Table) {
+    with_glcm: bool,
+    gldm_alpha: Option<f64>,
+    with_ngtdm: bool,
+) -> Shared {
+    match (with_glcm, gldm_alpha.is_some(), with_ngtdm) {
+        (true, true, true) => shared_with::<true, true, true>(img, angles, gldm_alpha),
+        (true, true, false) => shared_with::<true, true, false>(img, angles, gldm_alpha),
+        (true, false, true) => shared_with::<true, false, true>(img, angles, gldm_alpha),
+        (false, true, true) => shared_with::<false, true, true>(img, angles, gldm_alpha),
+        (true, false, false) => shared_with::<true, false, false>(img, angles, gldm_alpha),
+        (false, true, false) => shared_with::<false, true, false>(img, angles, gldm_alpha),
+        (false, false, true) => shared_with::<false, false, true>(img, angles, gldm_alpha),
+        (false, false, false) => Shared::default(),
+    }
+}
+
+/// [`shared_pass`] compiled for one combination of matrices.
+fn shared_with<const C: bool, const D: bool, const T: bool>(
+    img: &GreyImage,
+    angles: &[Offset],
+    gldm_alpha: Option<f64>,
+) -> Shared {
     let dirs = both_signs(angles);
     let ng = img.ng as usize;
+    let na = angles.len();
     let nd = dirs.len() + 1;
-    let split = ng * nd;
-    let within = gldm::within(alpha);
-    let mut acc = visit(img, &dirs, split + 2 * ng * nd, |l, around, acc| {
-        let (g, t) = acc.split_at_mut(split);
-        gldm::add_voxel(l, around, within, nd, g);
-        ngtdm::add_voxel(l, around, nd, t);
+    // One accumulator: [GLCM na·ng·ng | GLDM ng·nd | NGTDM 2·ng·nd], each part present or
+    // of length 0.
+    let len_c = if C { na * ng * ng } else { 0 };
+    let len_d = if D { ng * nd } else { 0 };
+    let len_t = if T { 2 * ng * nd } else { 0 };
+    let within = gldm::within(gldm_alpha.unwrap_or(0.0));
+    let mut acc = visit(img, &dirs, len_c + len_d + len_t, |l, around, acc| {
+        let (c, rest) = acc.split_at_mut(len_c);
+        let (d, t) = rest.split_at_mut(len_d);
+        if C {
+            // The first `na` directions are `angles` themselves.
+            let row = (l as usize - 1) * ng;
+            for (a, &j) in around[..na].iter().enumerate() {
+                if j > 0 {
+                    c[a * ng * ng + row + j as usize - 1] += 1;
+                }
+            }
+        }
+        if D {
+            gldm::add_voxel(l, around, within, nd, d);
+        }
+        if T {
+            ngtdm::add_voxel(l, around, nd, t);
+        }
     });
-    let table = acc.split_off(split);
-    (
-        gldm::Gldm {
+    let table = acc.split_off(len_c + len_d);
+    let dep = acc.split_off(len_c);
+    Shared {
+        glcm: C.then(|| glcm::Glcm {
+            ng,
+            angles: angles.to_vec(),
+            counts: acc,
+        }),
+        gldm: D.then(|| gldm::Gldm {
             ng,
             nd,
-            counts: acc,
-        },
-        ngtdm::table_from_counts(ng, nd, &table),
-    )
+            counts: dep,
+        }),
+        ngtdm: T.then(|| ngtdm::table_from_counts(ng, nd, &table)),
+    }
 }
 
 #[cfg(test)]
@@ -103,6 +161,32 @@ mod tests {
             ];
             let separate: Vec<_> = reqs.iter().map(|r| build_cpu(&img, r)).collect();
             assert_eq!(build_cpu_all(&img, &reqs), separate, "alpha {alpha}");
+            // Every pair of the three, and each alone.
+            for k in 0..reqs.len() {
+                let pair: Vec<Request> = reqs
+                    .iter()
+                    .skip(k)
+                    .chain(&reqs[..k])
+                    .take(2)
+                    .cloned()
+                    .collect();
+                let separate: Vec<_> = pair.iter().map(|r| build_cpu(&img, r)).collect();
+                assert_eq!(
+                    build_cpu_all(&img, &pair),
+                    separate,
+                    "alpha {alpha}, pair {k}"
+                );
+                assert_eq!(build_cpu_all(&img, &reqs[k..k + 1]), separate[..1]);
+            }
+            // Different directions are not shared: each still equals its own build.
+            let other = crate::matrices::angles::generate(size, &[2], None);
+            let mixed = vec![Request::Glcm(other), Request::Gldm(angles.clone(), alpha)];
+            let separate: Vec<_> = mixed.iter().map(|r| build_cpu(&img, r)).collect();
+            assert_eq!(
+                build_cpu_all(&img, &mixed),
+                separate,
+                "alpha {alpha}, mixed"
+            );
         }
     }
 }
