@@ -119,7 +119,7 @@ fn shared_with<const C: bool, const D: bool, const T: bool>(
             angles: angles.to_vec(),
             counts: acc,
         }),
-        gldm: D.then(|| gldm::Gldm {
+        gldm: D.then_some(gldm::Gldm {
             ng,
             nd,
             counts: dep,
