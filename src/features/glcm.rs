@@ -349,8 +349,9 @@ fn mcc(p: &[f64], px: &[f64], py: &[f64], symmetric: bool) -> f64 {
             .iter()
             .map(|&v| if v > 0.0 { 1.0 / v.sqrt() } else { 0.0 })
             .collect();
+        // The solver reads the lower triangle only.
         for i in 0..n {
-            for j in 0..n {
+            for j in 0..=i {
                 m[i * n + j] = p[i * n + j] * inv[i] * inv[j];
             }
         }

@@ -4,7 +4,8 @@
 //!
 //! Two classical steps (Golub & Van Loan, *Matrix Computations*, 4th ed., §8.3):
 //! 1. Householder reduction to a symmetric tridiagonal matrix (Algorithm 8.3.1), on a
-//!    row-major copy updated in full rows so that the inner loops are contiguous;
+//!    row-major copy, reading and updating only its lower triangle (as LAPACK's `dsytd2`
+//!    does), row by row so that the inner loops are contiguous;
 //! 2. the implicit QL iteration with Wilkinson's shift on that tridiagonal matrix, eigenvalues
 //!    only (Bowdler, Martin, Reinsch & Wilkinson, "The QR and QL algorithms for symmetric
 //!    matrices", *Numer. Math.* 11, 1968, procedure `tql1`);
@@ -18,9 +19,9 @@
 //! `symmetric_eigenvalues` computes the same values; this version is specialised to
 //! row-major `f64` slices and took about half its time on the GLCM matrices of a cohort.
 
-/// Eigenvalues of the symmetric `n × n` matrix `a` (row-major; only symmetry is assumed, both
-/// triangles are read), in no particular order. `a` is overwritten. Returns `None` for a
-/// non-finite entry, or if the QL iteration does not converge.
+/// Eigenvalues of the symmetric `n × n` matrix `a` (row-major; only its lower triangle is
+/// used), in no particular order. `a` is overwritten. Returns `None` for a non-finite entry,
+/// or if the QL iteration does not converge.
 pub fn symmetric_eigenvalues(a: &mut [f64], n: usize) -> Option<Vec<f64>> {
     assert_eq!(a.len(), n * n, "matrix is not n × n");
     if n == 0 {
@@ -210,10 +211,22 @@ fn tridiagonalize(a: &mut [f64], n: usize) -> (Vec<f64>, Vec<f64>) {
         }
         let vtv = v[k + 1] * v[k + 1] + tail;
         let beta = 2.0 / vtv;
-        // p = β A₂₂ v, w = p − (β pᵀv / 2) v; then A₂₂ ← A₂₂ − v wᵀ − w vᵀ.
+        // p = β A₂₂ v from the lower triangle: row i holds A₂₂[i][..i] and the diagonal, and
+        // its strictly lower part serves row i (a dot product) and column i (an axpy).
+        w[k + 1..n].fill(0.0);
+        for i in k + 1..n {
+            let row = &a[i * n + k + 1..i * n + i];
+            let vi = v[i];
+            let own = dot(row, &v[k + 1..i]) + a[i * n + i] * vi;
+            for (wj, &r) in w[k + 1..i].iter_mut().zip(row) {
+                *wj += vi * r;
+            }
+            w[i] += own;
+        }
+        // w = p − (β pᵀv / 2) v; then A₂₂ ← A₂₂ − v wᵀ − w vᵀ on the lower triangle.
         let mut ptv = 0.0;
         for i in k + 1..n {
-            w[i] = beta * dot(&a[i * n + k + 1..i * n + n], &v[k + 1..n]);
+            w[i] *= beta;
             ptv += w[i] * v[i];
         }
         let half = 0.5 * beta * ptv;
@@ -222,8 +235,8 @@ fn tridiagonalize(a: &mut [f64], n: usize) -> (Vec<f64>, Vec<f64>) {
         }
         for i in k + 1..n {
             let (vi, wi) = (v[i], w[i]);
-            let row = &mut a[i * n + k + 1..i * n + n];
-            for ((x, &vj), &wj) in row.iter_mut().zip(&v[k + 1..n]).zip(&w[k + 1..n]) {
+            let row = &mut a[i * n + k + 1..=i * n + i];
+            for ((x, &vj), &wj) in row.iter_mut().zip(&v[k + 1..=i]).zip(&w[k + 1..=i]) {
                 *x -= vi * wj + wi * vj;
             }
         }
@@ -388,6 +401,25 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    #[test]
+    fn the_pair_reads_only_the_lower_triangle() {
+        for n in 1..=12 {
+            let a = random_symmetric(n, 7 * n as u64 + 2);
+            let mut lower = a.clone();
+            for i in 0..n {
+                for j in i + 1..n {
+                    lower[i * n + j] = 1e3 * (i + 2 * j) as f64;
+                }
+            }
+            let ranks = [0, n - 1];
+            assert_eq!(
+                symmetric_eigenvalue_pair(&mut a.clone(), n, ranks),
+                symmetric_eigenvalue_pair(&mut lower, n, ranks),
+                "n {n}"
+            );
         }
     }
 
