@@ -37,9 +37,17 @@ fn prepare(glcm: &Glcm, present: &[u32], settings: &Settings, spacing: [f64; 3])
             let mut m = vec![0.0; n * n];
             for (r, &i) in idx.iter().enumerate() {
                 let row = &counts[i * ng..(i + 1) * ng];
-                for (c, &j) in idx.iter().enumerate() {
-                    let v = row[j] + if sym { counts[j * ng + i] } else { 0 };
-                    m[r * n + c] = v as f64;
+                if sym {
+                    // P + Pᵀ is symmetric: one triangle, mirrored.
+                    for (c, &j) in idx.iter().enumerate().skip(r) {
+                        let v = (row[j] + counts[j * ng + i]) as f64;
+                        m[r * n + c] = v;
+                        m[c * n + r] = v;
+                    }
+                } else {
+                    for (c, &j) in idx.iter().enumerate() {
+                        m[r * n + c] = row[j] as f64;
+                    }
                 }
             }
             m
@@ -182,18 +190,37 @@ fn angle_features(p: &[f64], g: &[f64], ng: f64, symmetric: bool, names: &[Strin
     let mut p_diff = vec![0.0; ngi];
     // The grey levels are integers: their indices are formed in integer arithmetic.
     let gl: Vec<usize> = g.iter().map(|&x| x as usize).collect();
-    for i in 0..n {
-        for j in 0..n {
-            let v = p[i * n + j];
-            px[i] += v;
-            py[j] += v;
-            ux += g[i] * v;
-            uy += g[j] * v;
-            p_sum[gl[i] + gl[j]] += v;
-            p_diff[gl[i].abs_diff(gl[j])] += v;
+    let symmetric = symmetric || (0..n).all(|i| (0..i).all(|j| p[i * n + j] == p[j * n + i]));
+    if symmetric {
+        // p_x = p_y (row sums), μx = μy, and the off-diagonal cells of one triangle count
+        // twice in p_{x+y} and p_{x−y}.
+        for i in 0..n {
+            let row = &p[i * n..(i + 1) * n];
+            px[i] = row.iter().sum();
+            p_sum[2 * gl[i]] += row[i];
+            p_diff[0] += row[i];
+            for (&v, &gj) in row[i + 1..].iter().zip(&gl[i + 1..]) {
+                let v2 = 2.0 * v;
+                p_sum[gl[i] + gj] += v2;
+                p_diff[gj - gl[i]] += v2;
+            }
+        }
+        py.copy_from_slice(&px);
+        ux = g.iter().zip(&px).map(|(gi, v)| gi * v).sum();
+        uy = ux;
+    } else {
+        for i in 0..n {
+            for j in 0..n {
+                let v = p[i * n + j];
+                px[i] += v;
+                py[j] += v;
+                ux += g[i] * v;
+                uy += g[j] * v;
+                p_sum[gl[i] + gl[j]] += v;
+                p_diff[gl[i].abs_diff(gl[j])] += v;
+            }
         }
     }
-    let symmetric = symmetric || (0..n).all(|i| (0..i).all(|j| p[i * n + j] == p[j * n + i]));
     let c = cell_sums(p, g, (&px, &py), (ux, uy), symmetric);
     let mean_sum = ux + uy;
     let mut cluster = [0.0; 3];

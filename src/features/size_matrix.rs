@@ -19,13 +19,18 @@ pub struct SizeMatrix {
     pub counts: Vec<f64>,
 }
 
-/// Row and column sums of a [`SizeMatrix`]: `p_g(i) = Σ_j P(i, j)`, `p_s(j) = Σ_i P(i, j)`.
+/// Row and column sums of a [`SizeMatrix`]: `p_g(i) = Σ_j P(i, j)`, `p_s(j) = Σ_i P(i, j)`,
+/// and the size-weighted row sums the joint emphases need.
 #[derive(Debug, Clone)]
 pub struct Marginals {
     /// `p_g`, one per grey level (row).
     pub grey: Vec<f64>,
     /// `p_s`, one per size (column).
     pub size: Vec<f64>,
+    /// `Σ_j P(i, j) / j²`, one per grey level.
+    pub grey_small: Vec<f64>,
+    /// `Σ_j P(i, j) · j²`, one per grey level.
+    pub grey_large: Vec<f64>,
 }
 
 /// One statistic of a [`SizeMatrix`]; each class maps its feature names onto these.
@@ -95,42 +100,37 @@ impl SizeMatrix {
         self.counts.iter().sum()
     }
 
-    fn grey_marginal(&self) -> Vec<f64> {
-        let m = self.sizes.len();
-        self.counts.chunks(m).map(|r| r.iter().sum()).collect()
-    }
-
-    fn size_marginal(&self) -> Vec<f64> {
-        let m = self.sizes.len();
-        let mut ps = vec![0.0; m];
-        for row in self.counts.chunks(m) {
-            for (acc, v) in ps.iter_mut().zip(row) {
-                *acc += v;
-            }
-        }
-        ps
-    }
-
-    /// `Σ_{i,j} P(i,j) f(i, j)`.
-    fn weighted(&self, f: impl Fn(f64, f64) -> f64) -> f64 {
-        let m = self.sizes.len();
-        let mut s = 0.0;
-        for (row, &i) in self.counts.chunks(m).zip(&self.levels) {
-            for (&v, &j) in row.iter().zip(&self.sizes) {
-                if v != 0.0 {
-                    s += v * f(i, j);
-                }
-            }
-        }
-        s
-    }
-
-    /// The grey-level and size marginals, computed once for several statistics.
+    /// The marginals and size-weighted row sums, in one pass over the cells.
     pub fn marginals(&self) -> Marginals {
-        Marginals {
-            grey: self.grey_marginal(),
-            size: self.size_marginal(),
+        let m = self.sizes.len();
+        let inv_sq: Vec<f64> = self.sizes.iter().map(|j| 1.0 / (j * j)).collect();
+        let sq: Vec<f64> = self.sizes.iter().map(|j| j * j).collect();
+        let rows = self.levels.len();
+        let mut out = Marginals {
+            grey: Vec::with_capacity(rows),
+            size: vec![0.0; m],
+            grey_small: Vec::with_capacity(rows),
+            grey_large: Vec::with_capacity(rows),
+        };
+        if m == 0 {
+            out.grey = vec![0.0; rows];
+            out.grey_small = vec![0.0; rows];
+            out.grey_large = vec![0.0; rows];
+            return out;
         }
+        for row in self.counts.chunks(m) {
+            let (mut g, mut small, mut large) = (0.0, 0.0, 0.0);
+            for (((acc, &v), &inv), &sq) in out.size.iter_mut().zip(row).zip(&inv_sq).zip(&sq) {
+                *acc += v;
+                g += v;
+                small += v * inv;
+                large += v * sq;
+            }
+            out.grey.push(g);
+            out.grey_small.push(small);
+            out.grey_large.push(large);
+        }
+        out
     }
 
     /// Evaluates one statistic with normaliser `n` (the class decides what an empty matrix
@@ -176,10 +176,11 @@ impl SizeMatrix {
                 .sum::<f64>(),
             Stat::LowGreyEmphasis => dot(&m.grey, &self.levels, |i| 1.0 / (i * i)) / n,
             Stat::HighGreyEmphasis => dot(&m.grey, &self.levels, |i| i * i) / n,
-            Stat::SmallLowGreyEmphasis => self.weighted(|i, j| 1.0 / (i * i * j * j)) / n,
-            Stat::SmallHighGreyEmphasis => self.weighted(|i, j| i * i / (j * j)) / n,
-            Stat::LargeLowGreyEmphasis => self.weighted(|i, j| j * j / (i * i)) / n,
-            Stat::LargeHighGreyEmphasis => self.weighted(|i, j| i * i * j * j) / n,
+            // Σ_i f(i) Σ_j P(i, j) g(j): the inner sums are the weighted row sums.
+            Stat::SmallLowGreyEmphasis => dot(&m.grey_small, &self.levels, |i| 1.0 / (i * i)) / n,
+            Stat::SmallHighGreyEmphasis => dot(&m.grey_small, &self.levels, |i| i * i) / n,
+            Stat::LargeLowGreyEmphasis => dot(&m.grey_large, &self.levels, |i| 1.0 / (i * i)) / n,
+            Stat::LargeHighGreyEmphasis => dot(&m.grey_large, &self.levels, |i| i * i) / n,
         }
     }
 }
