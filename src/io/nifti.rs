@@ -550,6 +550,9 @@ const MOMENT_BLOCK: usize = 4096;
 /// Lanes of the per-block sums (independent accumulators, so that the loop vectorises).
 const MOMENT_LANES: usize = 4;
 
+/// Independent groups of [`MOMENT_LANES`] accumulators.
+const MOMENT_CHAINS: usize = 2;
+
 /// [`ExactMoments`] of `W`-byte integers (at most 16 bits) decoded by `decode`.
 #[inline(always)]
 fn integer_moments<const W: usize>(bytes: &[u8], decode: impl Fn([u8; W]) -> i32) -> ExactMoments {
@@ -563,27 +566,40 @@ fn integer_moments<const W: usize>(bytes: &[u8], decode: impl Fn([u8; W]) -> i32
     let value = |b: &[u8]| decode(b.try_into().expect("element size")) as f64;
     for block in bytes.chunks(W * MOMENT_BLOCK) {
         // Extremes too are kept in f64 (exact for these integers), compared with `<` and `>`
-        // so that the lanes map onto vector min/max instructions.
-        let mut s = [0.0f64; MOMENT_LANES];
-        let mut q = [0.0f64; MOMENT_LANES];
-        let mut lo = [f64::INFINITY; MOMENT_LANES];
-        let mut hi = [f64::NEG_INFINITY; MOMENT_LANES];
-        let groups = block.chunks_exact(W * MOMENT_LANES);
+        // so that the lanes map onto vector min/max instructions. The lanes form
+        // `MOMENT_CHAINS` independent groups, so that consecutive additions do not wait on
+        // one another.
+        let mut s = [[0.0f64; MOMENT_LANES]; MOMENT_CHAINS];
+        let mut q = [[0.0f64; MOMENT_LANES]; MOMENT_CHAINS];
+        let mut lo = [[f64::INFINITY; MOMENT_LANES]; MOMENT_CHAINS];
+        let mut hi = [[f64::NEG_INFINITY; MOMENT_LANES]; MOMENT_CHAINS];
+        let groups = block.chunks_exact(W * MOMENT_LANES * MOMENT_CHAINS);
         let tail = groups.remainder();
-        let mut add = |k: usize, v: f64| {
-            s[k] += v;
-            q[k] += v * v;
-            lo[k] = if v < lo[k] { v } else { lo[k] };
-            hi[k] = if v > hi[k] { v } else { hi[k] };
-        };
         for group in groups {
-            for k in 0..MOMENT_LANES {
-                add(k, value(&group[k * W..(k + 1) * W]));
+            for (c, part) in group.chunks_exact(W * MOMENT_LANES).enumerate() {
+                let mut v = [0.0f64; MOMENT_LANES];
+                for (k, x) in v.iter_mut().enumerate() {
+                    *x = value(&part[k * W..(k + 1) * W]);
+                }
+                for k in 0..MOMENT_LANES {
+                    s[c][k] += v[k];
+                    q[c][k] += v[k] * v[k];
+                    lo[c][k] = if v[k] < lo[c][k] { v[k] } else { lo[c][k] };
+                    hi[c][k] = if v[k] > hi[c][k] { v[k] } else { hi[c][k] };
+                }
             }
         }
         for b in tail.chunks_exact(W) {
-            add(0, value(b));
+            let v = value(b);
+            s[0][0] += v;
+            q[0][0] += v * v;
+            lo[0][0] = lo[0][0].min(v);
+            hi[0][0] = hi[0][0].max(v);
         }
+        let s: Vec<f64> = s.concat();
+        let q: Vec<f64> = q.concat();
+        let lo: Vec<f64> = lo.concat();
+        let hi: Vec<f64> = hi.concat();
         // Every lane sum is an integer below 2⁵³: exact, and so are the conversions.
         m.sum += s.iter().map(|&x| x as i64 as i128).sum::<i128>();
         m.sum_sq += q.iter().map(|&x| x as i64 as i128).sum::<i128>();
