@@ -38,22 +38,33 @@ pub fn build(img: &GreyImage, angles: &[Offset]) -> Glrlm {
     let pad = super::padded::Padded::new(img, super::padded::reach(angles));
     let steps: Vec<isize> = angles.iter().map(|&o| pad.step(o)).collect();
     let counts = super::par_slices(s[2], angles.len() * ng * nr, |z, counts| {
-        for (a, &d) in steps.iter().enumerate() {
-            for y in 0..s[1] {
-                let row = pad.index(0, y, z);
-                for p in row..row + s[0] {
-                    let l = pad.levels[p];
-                    // Only the first voxel of a run starts counting.
-                    if l == 0 || pad.at(p, -d) == l {
-                        continue;
+        for y in 0..s[1] {
+            let row = pad.index(0, y, z);
+            for p in row..row + s[0] {
+                let l = pad.levels[p];
+                if l == 0 {
+                    continue;
+                }
+                // Only the first voxel of a run starts counting: the directions in which p
+                // starts one (its predecessor holds another level), as bit masks built
+                // without branches, 64 directions at a time.
+                for (part, first) in steps.chunks(64).zip((0..).step_by(64)) {
+                    let mut starts = 0u64;
+                    for (k, &d) in part.iter().enumerate() {
+                        starts |= u64::from(pad.at(p, -d) != l) << k;
                     }
-                    let mut len = 1;
-                    let mut q = p.wrapping_add_signed(d);
-                    while pad.levels[q] == l {
-                        len += 1;
-                        q = q.wrapping_add_signed(d);
+                    while starts != 0 {
+                        let k = starts.trailing_zeros() as usize;
+                        starts &= starts - 1;
+                        let d = part[k];
+                        let mut len = 1;
+                        let mut q = p.wrapping_add_signed(d);
+                        while pad.levels[q] == l {
+                            len += 1;
+                            q = q.wrapping_add_signed(d);
+                        }
+                        counts[((first + k) * ng + l as usize - 1) * nr + len - 1] += 1;
                     }
-                    counts[(a * ng + l as usize - 1) * nr + len - 1] += 1;
                 }
             }
         }
@@ -208,6 +219,95 @@ pub fn line_starts(size: [usize; 3], off: Offset) -> Vec<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Runs counted with bounds checks from each run's first voxel, for comparison.
+    fn walked_runs(img: &GreyImage, angles: &[Offset]) -> Vec<u64> {
+        let ng = img.ng as usize;
+        let nr = img.size.iter().copied().max().unwrap_or(1);
+        let s = img.size;
+        let mut counts = vec![0u64; angles.len() * ng * nr];
+        let at = |x: i64, y: i64, z: i64| -> u32 {
+            if x < 0 || y < 0 || z < 0 || x >= s[0] as i64 || y >= s[1] as i64 || z >= s[2] as i64 {
+                0
+            } else {
+                img.levels[img.index(x as usize, y as usize, z as usize)]
+            }
+        };
+        for (a, o) in angles.iter().enumerate() {
+            let o = [o[0] as i64, o[1] as i64, o[2] as i64];
+            for z in 0..s[2] as i64 {
+                for y in 0..s[1] as i64 {
+                    for x in 0..s[0] as i64 {
+                        let l = at(x, y, z);
+                        if l == 0 || at(x - o[0], y - o[1], z - o[2]) == l {
+                            continue;
+                        }
+                        let mut r = 1;
+                        while at(x + r * o[0], y + r * o[1], z + r * o[2]) == l {
+                            r += 1;
+                        }
+                        counts[(a * ng + l as usize - 1) * nr + r as usize - 1] += 1;
+                    }
+                }
+            }
+        }
+        counts
+    }
+
+    #[test]
+    fn runs_equal_runs_walked_with_bounds_checks() {
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for size in [
+            [1, 1, 1],
+            [5, 1, 1],
+            [1, 4, 3],
+            [7, 6, 5],
+            [20, 3, 2],
+            [9, 17, 7],
+        ] {
+            for (ng, holes) in [(1u64, 0u64), (2, 3), (3, 0), (5, 5), (32, 2)] {
+                let n: usize = size.iter().product();
+                let levels: Vec<u32> = (0..n)
+                    .map(|_| {
+                        let r = next();
+                        if r % 10 < holes {
+                            0
+                        } else {
+                            1 + ((r >> 8) % ng) as u32
+                        }
+                    })
+                    .collect();
+                let img = GreyImage {
+                    size,
+                    spacing: [1.0; 3],
+                    levels,
+                    ng: ng as u32,
+                };
+                // Distance 3 gives more than 64 directions in 3D (several bit masks).
+                for dist in [1, 2, 3] {
+                    let angles = crate::matrices::angles::generate(size, &[dist], None);
+                    let mut want = Glrlm {
+                        ng: ng as usize,
+                        nr: size.iter().copied().max().unwrap(),
+                        angles: angles.clone(),
+                        counts: walked_runs(&img, &angles),
+                    };
+                    empty_flat_directions(&img, &mut want);
+                    assert_eq!(
+                        build(&img, &angles),
+                        want,
+                        "{size:?} ng {ng} distance {dist}"
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn line_starts_cover_every_line_once() {
