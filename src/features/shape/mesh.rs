@@ -29,15 +29,6 @@ pub struct MeshMeasures {
     pub max_3d: f64,
 }
 
-#[inline]
-fn inside(mask: &Mask, x: isize, y: isize, z: isize) -> bool {
-    let s = mask.geometry.size;
-    if x < 0 || y < 0 || z < 0 || x >= s[0] as isize || y >= s[1] as isize || z >= s[2] as isize {
-        return false;
-    }
-    mask.data[mask.geometry.index(x as usize, y as usize, z as usize)]
-}
-
 type V3 = [f64; 3];
 
 #[inline]
@@ -61,6 +52,18 @@ fn dot(a: V3, b: V3) -> f64 {
 pub fn area_and_volume(mask: &Mask) -> (f64, f64) {
     let s = mask.geometry.size;
     let sp = mask.geometry.spacing;
+    // The mask with one voxel of background on every side, so that a cube's corners are read
+    // without bounds checks: voxel (x, y, z) at padded position (x + 1, y + 1, z + 1).
+    let (px, py) = (s[0] + 2, s[1] + 2);
+    let mut padded = vec![false; px * py * (s[2] + 2)];
+    for z in 0..s[2] {
+        for y in 0..s[1] {
+            let src = mask.geometry.index(0, y, z);
+            let dst = ((z + 1) * py + y + 1) * px + 1;
+            padded[dst..dst + s[0]].copy_from_slice(&mask.data[src..src + s[0]]);
+        }
+    }
+    let corner_at = CORNER_OFFSETS.map(|o| (o[2] * py + o[1]) * px + o[0]);
     // Cube (cx, cy, cz) has its corner 0 on voxel (cx, cy, cz); cubes start at -1 (padding).
     let zs: Vec<isize> = (-1..s[2] as isize).collect();
     let (area, volume) = zs
@@ -69,16 +72,11 @@ pub fn area_and_volume(mask: &Mask) -> (f64, f64) {
             let (mut area, mut volume) = (0.0f64, 0.0f64);
             for cy in -1..s[1] as isize {
                 for cx in -1..s[0] as isize {
+                    let base =
+                        (((cz + 1) as usize * py) + (cy + 1) as usize) * px + (cx + 1) as usize;
                     let mut idx = 0usize;
-                    for (k, o) in CORNER_OFFSETS.iter().enumerate() {
-                        if inside(
-                            mask,
-                            cx + o[0] as isize,
-                            cy + o[1] as isize,
-                            cz + o[2] as isize,
-                        ) {
-                            idx |= 1 << k;
-                        }
+                    for (k, &at) in corner_at.iter().enumerate() {
+                        idx |= usize::from(padded[base + at]) << k;
                     }
                     if idx == 0 || idx == 0xff {
                         continue;
@@ -124,20 +122,46 @@ pub fn area_and_volume(mask: &Mask) -> (f64, f64) {
 /// voxels `i` and `i+1` is `2i+1`): one per pair of face-adjacent voxels that differ (ROI vs
 /// background).
 fn for_each_vertex(mask: &Mask, mut f: impl FnMut([i64; 3])) {
-    let s = mask.geometry.size;
-    for z in -1..s[2] as isize {
-        for y in -1..s[1] as isize {
-            for x in -1..s[0] as isize {
-                let here = inside(mask, x, y, z);
-                for (axis, (dx, dy, dz)) in
-                    [(1, 0, 0), (0, 1, 0), (0, 0, 1)].into_iter().enumerate()
-                {
-                    let there = inside(mask, x + dx, y + dy, z + dz);
-                    if here != there {
-                        let mut v = [2 * x as i64, 2 * y as i64, 2 * z as i64];
-                        v[axis] += 1;
-                        f(v);
-                    }
+    let [sx, sy, sz] = mask.geometry.size;
+    let row = |y: usize, z: usize| &mask.data[(z * sy + y) * sx..(z * sy + y + 1) * sx];
+    let twice = |i: usize| 2 * i as i64;
+    // Faces across x: within each row, including its two ends (background beyond).
+    for z in 0..sz {
+        for y in 0..sy {
+            let r = row(y, z);
+            let mut before = false;
+            for (x, &here) in r.iter().enumerate() {
+                if here != before {
+                    f([twice(x) - 1, twice(y), twice(z)]);
+                }
+                before = here;
+            }
+            if before {
+                f([twice(sx) - 1, twice(y), twice(z)]);
+            }
+        }
+    }
+    // Faces across y and across z: between consecutive rows and slices (and the background
+    // beyond the first and the last).
+    let empty = vec![false; sx];
+    for z in 0..sz {
+        for y in 0..=sy {
+            let a = if y > 0 { row(y - 1, z) } else { &empty[..] };
+            let b = if y < sy { row(y, z) } else { &empty[..] };
+            for (x, (&u, &v)) in a.iter().zip(b).enumerate() {
+                if u != v {
+                    f([twice(x), twice(y) - 1, twice(z)]);
+                }
+            }
+        }
+    }
+    for z in 0..=sz {
+        for y in 0..sy {
+            let a = if z > 0 { row(y, z - 1) } else { &empty[..] };
+            let b = if z < sz { row(y, z) } else { &empty[..] };
+            for (x, (&u, &v)) in a.iter().zip(b).enumerate() {
+                if u != v {
+                    f([twice(x), twice(y), twice(z) - 1]);
                 }
             }
         }
@@ -392,11 +416,43 @@ mod tests {
         }
     }
 
+    fn inside(mask: &Mask, x: isize, y: isize, z: isize) -> bool {
+        let s = mask.geometry.size;
+        if x < 0 || y < 0 || z < 0 || x >= s[0] as isize || y >= s[1] as isize || z >= s[2] as isize
+        {
+            return false;
+        }
+        mask.data[mask.geometry.index(x as usize, y as usize, z as usize)]
+    }
+
+    /// Mesh vertices from every grid position and its three forward neighbours, with bounds
+    /// checks, for comparison.
+    fn vertices_with_bounds_checks(mask: &Mask) -> Vec<[i64; 3]> {
+        let s = mask.geometry.size;
+        let mut out = Vec::new();
+        for z in -1..s[2] as isize {
+            for y in -1..s[1] as isize {
+                for x in -1..s[0] as isize {
+                    let here = inside(mask, x, y, z);
+                    for (axis, (dx, dy, dz)) in
+                        [(1, 0, 0), (0, 1, 0), (0, 0, 1)].into_iter().enumerate()
+                    {
+                        if here != inside(mask, x + dx, y + dy, z + dz) {
+                            let mut v = [2 * x as i64, 2 * y as i64, 2 * z as i64];
+                            v[axis] += 1;
+                            out.push(v);
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
     /// The diameters over all vertex pairs, for comparison.
     fn all_pairs_diameters(mask: &Mask) -> [f64; 4] {
         let sp = mask.geometry.spacing;
-        let mut verts: Vec<[i64; 3]> = Vec::new();
-        for_each_vertex(mask, |v| verts.push(v));
+        let verts = vertices_with_bounds_checks(mask);
         let phys = |v: &[i64; 3]| -> V3 {
             [
                 v[0] as f64 * 0.5 * sp[0],
@@ -454,6 +510,12 @@ mod tests {
                         geometry: crate::image::Geometry::with_spacing(size, spacing),
                         data,
                     };
+                    let mut want = vertices_with_bounds_checks(&mask);
+                    let mut got = Vec::new();
+                    for_each_vertex(&mask, |v| got.push(v));
+                    want.sort();
+                    got.sort();
+                    assert_eq!(got, want, "vertices, size {size:?}");
                     assert_eq!(
                         diameters(&mask),
                         all_pairs_diameters(&mask),
