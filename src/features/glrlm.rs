@@ -88,7 +88,7 @@ pub fn compute(
                 sizes: sizes.clone(),
                 counts,
             }
-            .trimmed();
+            .without_empty_sizes();
             let n = sm.total();
             let n = if n == 0.0 { f64::NAN } else { n };
             features(&sm, n, TABLE, names)

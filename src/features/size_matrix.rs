@@ -71,28 +71,58 @@ pub enum Stat {
 }
 
 impl SizeMatrix {
-    /// The matrix without its trailing all-zero size columns (zone sizes or runs that never
-    /// occur). Every statistic is unchanged: those columns only add exact zeros to its sums.
-    pub fn trimmed(mut self) -> Self {
+    /// The matrix without its all-zero size columns (zone sizes, runs or dependences that never
+    /// occur). Every statistic is unchanged: those columns only add exact zeros to its sums,
+    /// in the same order as before.
+    pub fn without_empty_sizes(self) -> Self {
         let m = self.sizes.len();
         if m == 0 {
             return self;
         }
-        let last = self
+        let mut used = vec![false; m];
+        for row in self.counts.chunks(m) {
+            for (u, &v) in used.iter_mut().zip(row) {
+                *u |= v != 0.0;
+            }
+        }
+        if used.iter().all(|&u| u) {
+            return self;
+        }
+        let keep: Vec<usize> = (0..m).filter(|&j| used[j]).collect();
+        let counts = self
             .counts
             .chunks(m)
-            .filter_map(|row| row.iter().rposition(|&v| v != 0.0))
-            .max()
-            .map_or(1, |j| j + 1);
-        if last < m {
-            self.counts = self
-                .counts
-                .chunks(m)
-                .flat_map(|row| row[..last].iter().copied())
-                .collect();
-            self.sizes.truncate(last);
+            .flat_map(|row| keep.iter().map(move |&j| row[j]))
+            .collect();
+        SizeMatrix {
+            levels: self.levels,
+            sizes: keep.iter().map(|&j| self.sizes[j]).collect(),
+            counts,
         }
-        self
+    }
+
+    /// The matrix of the `present` grey levels' rows (ascending, 1-based) of an integer
+    /// `[level − 1][size − 1]` count matrix with `cols` sizes, keeping only the sizes that
+    /// occur in those rows (see [`SizeMatrix::without_empty_sizes`]).
+    pub fn from_counts(counts: &[u64], cols: usize, present: &[u32]) -> Self {
+        let row = |l: u32| &counts[(l as usize - 1) * cols..l as usize * cols];
+        let mut used = vec![false; cols];
+        for &l in present {
+            for (u, &v) in used.iter_mut().zip(row(l)) {
+                *u |= v != 0;
+            }
+        }
+        let keep: Vec<usize> = (0..cols).filter(|&j| used[j]).collect();
+        let mut out = Vec::with_capacity(present.len() * keep.len());
+        for &l in present {
+            let r = row(l);
+            out.extend(keep.iter().map(|&j| r[j] as f64));
+        }
+        SizeMatrix {
+            levels: present.iter().map(|&l| l as f64).collect(),
+            sizes: keep.iter().map(|&j| (j + 1) as f64).collect(),
+            counts: out,
+        }
     }
 
     /// Total count `N`.
@@ -218,12 +248,7 @@ pub fn single_matrix(
     table: &[(&str, Stat)],
     names: &[String],
 ) -> Vec<(String, f64)> {
-    let sm = SizeMatrix {
-        levels: present.iter().map(|&l| l as f64).collect(),
-        sizes: (1..=cols).map(|s| s as f64).collect(),
-        counts: super::texture::restrict_rows(counts, cols, present),
-    }
-    .trimmed();
+    let sm = SizeMatrix::from_counts(counts, cols, present);
     let n = sm.total();
     let n = if n == 0.0 { 1.0 } else { n };
     names
@@ -260,18 +285,29 @@ mod tests {
     }
 
     #[test]
-    fn trailing_empty_sizes_change_no_statistic() {
+    fn empty_sizes_change_no_statistic() {
         let wide = SizeMatrix {
             levels: vec![1.0, 3.0, 4.0],
-            sizes: (1..=6).map(f64::from).collect(),
+            sizes: (1..=7).map(f64::from).collect(),
             counts: vec![
-                2.0, 1.0, 0.0, 5.0, 0.0, 0.0, //
-                0.0, 1.0, 3.0, 0.0, 0.0, 0.0, //
-                7.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+                2.0, 0.0, 1.0, 0.0, 5.0, 0.0, 0.0, //
+                0.0, 0.0, 1.0, 3.0, 0.0, 0.0, 0.0, //
+                7.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
             ],
         };
-        let narrow = wide.clone().trimmed();
-        assert_eq!(narrow.sizes.len(), 4);
+        let narrow = wide.clone().without_empty_sizes();
+        assert_eq!(narrow.sizes, vec![1.0, 3.0, 4.0, 5.0]);
+        // The same matrix from integer counts over levels 1..=4, level 2 absent.
+        let ints: Vec<u64> = [
+            [2, 0, 1, 0, 5, 0, 0],
+            [9, 9, 9, 9, 9, 9, 9],
+            [0, 0, 1, 3, 0, 0, 0],
+            [7, 0, 0, 0, 0, 0, 0],
+        ]
+        .concat();
+        let from_ints = SizeMatrix::from_counts(&ints, 7, &[1, 3, 4]);
+        assert_eq!(from_ints.sizes, narrow.sizes);
+        assert_eq!(from_ints.counts, narrow.counts);
         let n = wide.total();
         for stat in [
             Stat::SmallEmphasis,
