@@ -123,6 +123,10 @@ pub fn shared_pass(
 }
 
 /// [`shared_pass`] compiled for one combination of matrices.
+///
+/// Row by row: the neighbour counts, sums and dependences of a whole row are accumulated one
+/// direction at a time over contiguous slices (which vectorise), then each ROI voxel of the
+/// row adds to the matrices.
 fn shared_with<const C: bool, const D: bool, const T: bool>(
     img: &GreyImage,
     angles: &[Offset],
@@ -132,29 +136,84 @@ fn shared_with<const C: bool, const D: bool, const T: bool>(
     let ng = img.ng as usize;
     let na = angles.len();
     let nd = dirs.len() + 1;
+    let s = img.size;
     // One accumulator: [GLCM na·ng·ng | GLDM ng·nd | NGTDM 2·ng·nd], each part present or
     // of length 0.
     let len_c = if C { na * ng * ng } else { 0 };
     let len_d = if D { ng * nd } else { 0 };
     let len_t = if T { 2 * ng * nd } else { 0 };
     let within = gldm::within(gldm_alpha.unwrap_or(0.0));
-    let mut acc = visit(img, &dirs, len_c + len_d + len_t, |l, around, acc| {
+    // |l − m| ≤ a as one unsigned comparison: (l − m + a) mod 2³² ≤ 2a (exact for a < 2³¹;
+    // larger thresholds count every neighbour, as no level difference reaches them).
+    let (a, span) = match within {
+        Some(a) if a < 1 << 31 => (a, 2 * a),
+        Some(_) => (0, u32::MAX),
+        None => (0, 0),
+    };
+    let dependent = within.is_some();
+    let pad = Padded::new(img, reach(&dirs));
+    let steps: Vec<isize> = dirs.iter().map(|&o| pad.step(o)).collect();
+    let mut acc = super::par_slices(s[2], len_c + len_d + len_t, |z, acc| {
         let (c, rest) = acc.split_at_mut(len_c);
-        let (d, t) = rest.split_at_mut(len_d);
-        if C {
-            // The first `na` directions are `angles` themselves.
-            let row = (l as usize - 1) * ng;
-            for (a, &j) in around[..na].iter().enumerate() {
-                if j > 0 {
-                    c[a * ng * ng + row + j as usize - 1] += 1;
+        let (dep_counts, t) = rest.split_at_mut(len_d);
+        // Per voxel of the row: neighbours in the ROI, the sum of their levels, and how
+        // many of them are dependent.
+        let mut count = vec![0u32; s[0]];
+        let mut sum = vec![0u32; s[0]];
+        let mut dep = vec![0u32; s[0]];
+        for y in 0..s[1] {
+            let row = pad.index(0, y, z);
+            let lv = &pad.levels[row..row + s[0]];
+            if lv.iter().all(|&l| l == 0) {
+                continue;
+            }
+            if D || T {
+                count.fill(0);
+                sum.fill(0);
+                dep.fill(0);
+                for &d in &steps {
+                    let at = row.wrapping_add_signed(d);
+                    let nb = &pad.levels[at..at + s[0]];
+                    for ((((&m, &l), n), t), e) in nb
+                        .iter()
+                        .zip(lv)
+                        .zip(count.iter_mut())
+                        .zip(sum.iter_mut())
+                        .zip(dep.iter_mut())
+                    {
+                        let inside = u32::from(m > 0);
+                        *n += inside;
+                        *t += m;
+                        if D {
+                            *e += inside & u32::from(l.wrapping_sub(m).wrapping_add(a) <= span);
+                        }
+                    }
                 }
             }
-        }
-        if D {
-            gldm::add_voxel(l, around, within, nd, d);
-        }
-        if T {
-            ngtdm::add_voxel(l, around, nd, t);
+            for (x, &l) in lv.iter().enumerate() {
+                if l == 0 {
+                    continue;
+                }
+                let li = l as usize - 1;
+                if C {
+                    // The first `na` directions are `angles` themselves.
+                    for (k, &d) in steps[..na].iter().enumerate() {
+                        let j = pad.at(row + x, d) as usize;
+                        if j > 0 {
+                            c[(k * ng + li) * ng + j - 1] += 1;
+                        }
+                    }
+                }
+                if D {
+                    let e = if dependent { dep[x] as usize } else { 0 };
+                    dep_counts[li * nd + e] += 1;
+                }
+                if T {
+                    let k = 2 * (li * nd + count[x] as usize);
+                    t[k] += 1;
+                    t[k + 1] += (u64::from(l) * u64::from(count[x])).abs_diff(u64::from(sum[x]));
+                }
+            }
         }
     });
     let table = acc.split_off(len_c + len_d);
@@ -199,7 +258,7 @@ mod tests {
             ng: 5,
         };
         let angles = crate::matrices::angles::generate(size, &[1], None);
-        for alpha in [0.0, 1.0, 2.5] {
+        for alpha in [0.0, 1.0, 2.5, -1.0, 1e12] {
             let reqs = vec![
                 Request::Ngtdm(angles.clone()),
                 Request::Glcm(angles.clone()),
