@@ -608,6 +608,11 @@ fn finish(
     let discretized = discretized.unwrap_or_else(|| discretize::discretize(&values, s));
     let matrices: Vec<(&str, Matrix)> = texture_classes(params).into_iter().zip(matrices).collect();
     let image_type = "original";
+    // The grey levels present in the ROI, shared by every texture class.
+    let present = grey
+        .as_ref()
+        .map(|g| g.present_levels())
+        .unwrap_or_default();
     row.push((
         "diagnostics_Device".into(),
         Value::Text(device_used.to_string()),
@@ -632,7 +637,8 @@ fn finish(
                     .iter()
                     .find(|(k, _)| *k == c)
                     .expect("a matrix for every enabled texture class");
-                texture::features(m, grey.as_ref().expect("built with the matrices"), s, names)
+                let g = grey.as_ref().expect("built with the matrices");
+                texture::features(m, g, &present, s, names)
             }
             _ => continue,
         };

@@ -58,19 +58,20 @@ pub fn request(class: &str, img: &GreyImage, settings: &Settings) -> Option<Requ
     })
 }
 
-/// Computes the features `names` of a built texture matrix of `img`.
+/// Computes the features `names` of a built texture matrix of `img`, whose ROI holds the grey
+/// levels `present` ([`GreyImage::present_levels`]).
 pub fn features(
     matrix: &Matrix,
     img: &GreyImage,
+    present: &[u32],
     settings: &Settings,
     names: &[String],
 ) -> Vec<(String, f64)> {
-    let present = img.present_levels();
     match matrix {
-        Matrix::Glcm(m) => super::glcm::compute(m, &present, settings, img.spacing, names),
-        Matrix::Glrlm(m) => super::glrlm::compute(m, &present, settings, img.spacing, names),
-        Matrix::Glszm(m) => super::glszm::compute(m, &present, names),
-        Matrix::Gldm(m) => super::gldm::compute(m, &present, names),
+        Matrix::Glcm(m) => super::glcm::compute(m, present, settings, img.spacing, names),
+        Matrix::Glrlm(m) => super::glrlm::compute(m, present, settings, img.spacing, names),
+        Matrix::Glszm(m) => super::glszm::compute(m, present, names),
+        Matrix::Gldm(m) => super::gldm::compute(m, present, names),
         Matrix::Ngtdm(m) => super::ngtdm::compute(m, names),
     }
 }
