@@ -48,22 +48,33 @@ pub fn build(img: &GreyImage, angles: &[Offset]) -> Glrlm {
                 // Only the first voxel of a run starts counting: the directions in which p
                 // starts one (its predecessor holds another level), as bit masks built
                 // without branches, 64 directions at a time.
+                // Runs of one voxel (p also ends them) are counted at once; only longer runs
+                // are walked.
                 for (part, first) in steps.chunks(64).zip((0..).step_by(64)) {
-                    let mut starts = 0u64;
+                    let (mut starts, mut continues) = (0u64, 0u64);
                     for (k, &d) in part.iter().enumerate() {
                         starts |= u64::from(pad.at(p, -d) != l) << k;
+                        continues |= u64::from(pad.at(p, d) == l) << k;
                     }
-                    while starts != 0 {
-                        let k = starts.trailing_zeros() as usize;
-                        starts &= starts - 1;
+                    let base = (first * ng + l as usize - 1) * nr;
+                    let mut single = starts & !continues;
+                    while single != 0 {
+                        let k = single.trailing_zeros() as usize;
+                        single &= single - 1;
+                        counts[base + k * ng * nr] += 1;
+                    }
+                    let mut long = starts & continues;
+                    while long != 0 {
+                        let k = long.trailing_zeros() as usize;
+                        long &= long - 1;
                         let d = part[k];
-                        let mut len = 1;
-                        let mut q = p.wrapping_add_signed(d);
+                        let mut len = 2;
+                        let mut q = p.wrapping_add_signed(2 * d);
                         while pad.levels[q] == l {
                             len += 1;
                             q = q.wrapping_add_signed(d);
                         }
-                        counts[((first + k) * ng + l as usize - 1) * nr + len - 1] += 1;
+                        counts[base + k * ng * nr + len - 1] += 1;
                     }
                 }
             }
