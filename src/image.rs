@@ -202,8 +202,16 @@ impl Mask {
         let mut lo = [usize::MAX; 3];
         let mut hi = [0usize; 3];
         let mut any = false;
+        let plane = g.size[0] * g.size[1];
         for z in 0..g.size[2] {
-            for y in 0..g.size[1] {
+            // The slice's first and last ROI voxels bound the rows to look at.
+            let slice: &[u8] = bytemuck::cast_slice(&self.data[z * plane..(z + 1) * plane]);
+            let Some(first_in_slice) = memchr::memchr(1, slice) else {
+                continue;
+            };
+            let last_in_slice = memchr::memrchr(1, slice).unwrap_or(first_in_slice);
+            let (y0, y1) = (first_in_slice / g.size[0], last_in_slice / g.size[0]);
+            for y in y0..=y1 {
                 let start = g.index(0, y, z);
                 let row: &[u8] = bytemuck::cast_slice(&self.data[start..start + g.size[0]]);
                 // The first and last ROI voxels of the row bound it along x.
@@ -302,5 +310,41 @@ mod tests {
         assert_eq!(cg.size, [2, 2, 2]);
         assert_eq!(c, vec![5, 6, 9, 10, 17, 18, 21, 22]);
         assert_eq!(cg.origin, [1.0, 1.0, 0.0]);
+    }
+
+    #[test]
+    fn bounding_box_equals_a_scan_of_every_voxel() {
+        let mut state = 77u64;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            state >> 33
+        };
+        for size in [[1, 1, 1], [5, 4, 3], [9, 2, 6], [3, 8, 1]] {
+            let g = Geometry::with_spacing(size, [1.0; 3]);
+            for density in [0u64, 1, 5, 50] {
+                let m = Mask {
+                    geometry: g.clone(),
+                    data: (0..g.len()).map(|_| next() % 100 < density).collect(),
+                };
+                let mut want: Option<BoundingBox> = None;
+                for z in 0..size[2] {
+                    for y in 0..size[1] {
+                        for x in 0..size[0] {
+                            if m.data[g.index(x, y, z)] {
+                                let b = want.get_or_insert(BoundingBox {
+                                    lo: [x, y, z],
+                                    hi: [x, y, z],
+                                });
+                                b.lo = [b.lo[0].min(x), b.lo[1].min(y), b.lo[2].min(z)];
+                                b.hi = [b.hi[0].max(x), b.hi[1].max(y), b.hi[2].max(z)];
+                            }
+                        }
+                    }
+                }
+                assert_eq!(m.bounding_box(), want, "{size:?} density {density}");
+            }
+        }
     }
 }
