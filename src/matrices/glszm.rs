@@ -69,10 +69,7 @@ pub fn build(img: &GreyImage, angles: &[Offset]) -> Glszm {
                 // Which earlier neighbours hold the same level, as a bit mask built without
                 // branches; then only those are joined.
                 for part in back.chunks(64) {
-                    let mut same = 0u64;
-                    for (k, &d) in part.iter().enumerate() {
-                        same |= u64::from(pad.at(p, d) == l) << k;
-                    }
+                    let mut same = pad.mask_of(p, part, |m| m == l);
                     while same != 0 {
                         let k = same.trailing_zeros() as usize;
                         same &= same - 1;

@@ -61,4 +61,35 @@ impl Padded {
     pub fn at(&self, p: usize, step: isize) -> u32 {
         self.levels[p.wrapping_add_signed(step)]
     }
+
+    /// Bit `k` set where the level at `p + steps[k]` satisfies `keep` (compared with no
+    /// branches), for up to 64 steps. The common neighbourhoods (13 directions for
+    /// distance 1) are compiled with their length known, so that the loop unrolls.
+    #[inline]
+    pub fn mask_of(&self, p: usize, steps: &[isize], keep: impl Fn(u32) -> bool) -> u64 {
+        #[inline(always)]
+        fn fixed<const N: usize>(
+            pad: &Padded,
+            p: usize,
+            steps: &[isize; N],
+            keep: impl Fn(u32) -> bool,
+        ) -> u64 {
+            let mut m = 0u64;
+            for (k, &d) in steps.iter().enumerate() {
+                m |= u64::from(keep(pad.at(p, d))) << k;
+            }
+            m
+        }
+        debug_assert!(steps.len() <= 64, "at most 64 steps in one mask");
+        match <&[isize; 13]>::try_from(steps) {
+            Ok(s13) => fixed(self, p, s13, keep),
+            Err(_) => {
+                let mut m = 0u64;
+                for (k, &d) in steps.iter().enumerate() {
+                    m |= u64::from(keep(self.at(p, d))) << k;
+                }
+                m
+            }
+        }
+    }
 }
