@@ -57,41 +57,44 @@ pub fn compute(
     spacing: [f64; 3],
     names: &[String],
 ) -> Vec<(String, f64)> {
-    let sizes: Vec<f64> = (1..=m.nr).map(|r| r as f64).collect();
-    let per_angle = |a: usize| {
-        restrict_rows(
-            &m.counts[a * m.ng * m.nr..(a + 1) * m.ng * m.nr],
-            m.nr,
-            present,
-        )
-    };
-    let mut mats: Vec<Vec<f64>> = (0..m.angles.len()).map(per_angle).collect();
-    if let Some(norm) = &settings.weighting_norm {
-        let mut merged = vec![0.0; present.len() * m.nr];
-        for (mat, &off) in mats.iter().zip(&m.angles) {
-            let w = direction_length(norm, off, spacing);
-            for (acc, v) in merged.iter_mut().zip(mat) {
-                *acc += v * w;
+    let block = m.ng * m.nr;
+    let angle_counts = |a: usize| &m.counts[a * block..(a + 1) * block];
+    let matrices: Vec<SizeMatrix> = match &settings.weighting_norm {
+        None => {
+            // One matrix per direction, straight from its integer counts.
+            let mut mats: Vec<SizeMatrix> = (0..m.angles.len())
+                .map(|a| SizeMatrix::from_counts(angle_counts(a), m.nr, present))
+                .collect();
+            if mats.len() > 1 {
+                // Empty directions are dropped before averaging (an empty matrix keeps no
+                // size column).
+                mats.retain(|sm| !sm.sizes.is_empty());
             }
+            mats
         }
-        mats = vec![merged];
-    }
-    if mats.len() > 1 {
-        mats.retain(|c| c.iter().any(|&v| v != 0.0));
-    }
-    let levels: Vec<f64> = present.iter().map(|&l| l as f64).collect();
-    let per_angle: Vec<Vec<f64>> = mats
-        .into_iter()
-        .map(|counts| {
-            let sm = SizeMatrix {
-                levels: levels.clone(),
-                sizes: sizes.clone(),
-                counts,
+        Some(norm) => {
+            let mut merged = vec![0.0; present.len() * m.nr];
+            for (a, &off) in m.angles.iter().enumerate() {
+                let w = direction_length(norm, off, spacing);
+                let mat = restrict_rows(angle_counts(a), m.nr, present);
+                for (acc, v) in merged.iter_mut().zip(&mat) {
+                    *acc += v * w;
+                }
             }
-            .without_empty_sizes();
+            vec![SizeMatrix {
+                levels: present.iter().map(|&l| l as f64).collect(),
+                sizes: (1..=m.nr).map(|r| r as f64).collect(),
+                counts: merged,
+            }
+            .without_empty_sizes()]
+        }
+    };
+    let per_angle: Vec<Vec<f64>> = matrices
+        .iter()
+        .map(|sm| {
             let n = sm.total();
             let n = if n == 0.0 { f64::NAN } else { n };
-            features(&sm, n, TABLE, names)
+            features(sm, n, TABLE, names)
         })
         .collect();
     names
