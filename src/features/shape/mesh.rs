@@ -85,9 +85,9 @@ fn cube_configurations(sp: [f64; 3]) -> Vec<CubeConfiguration> {
                 let n = cross(sub(b, a), sub(v, a));
                 c.area += 0.5 * dot(n, n).sqrt();
                 c.det += dot(cross(a, b), v);
-                let m = [cross(a, b), cross(b, v), cross(v, a)];
-                for k in 0..3 {
-                    c.moment[k] += m[0][k] + m[1][k] + m[2][k];
+                let (ab, bv, va) = (cross(a, b), cross(b, v), cross(v, a));
+                for (k, m) in c.moment.iter_mut().enumerate() {
+                    *m += ab[k] + bv[k] + va[k];
                 }
             }
             c
