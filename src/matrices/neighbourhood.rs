@@ -1,6 +1,7 @@
-//! The 26-neighbourhood pass shared by GLCM, GLDM and NGTDM: every ROI voxel is visited with
-//! the grey levels of its neighbours, so that one pass can fill all three matrices when a case
-//! asks for them with the same directions.
+//! Neighbourhood passes: [`visit`] calls a function with every ROI voxel and the grey levels
+//! of its neighbours (the separate GLDM and NGTDM builders); [`shared_pass`] fills the GLCM,
+//! GLDM and NGTDM together, row by row, when a case asks for two or three of them with the
+//! same directions.
 
 use super::angles::Offset;
 use super::padded::{reach, Padded};
@@ -17,52 +18,6 @@ pub fn both_signs(angles: &[Offset]) -> Vec<Offset> {
 /// levels at `dirs` from it (0 outside the ROI or the box), z-slices in parallel, each part
 /// summing into its own zeroed accumulator of `len` counts; returns their sum.
 pub fn visit(
-    img: &GreyImage,
-    dirs: &[Offset],
-    len: usize,
-    f: impl Fn(u32, &[u32], &mut [u64]) + Sync,
-) -> Vec<u64> {
-    // The full 26-neighbourhood (distance 1) is compiled with its length known, so that the
-    // per-neighbour loops unroll and vectorise.
-    match dirs.len() {
-        26 => visit_n::<26>(img, dirs, len, f),
-        _ => visit_any(img, dirs, len, f),
-    }
-}
-
-/// [`visit`] for exactly `N` directions.
-fn visit_n<const N: usize>(
-    img: &GreyImage,
-    dirs: &[Offset],
-    len: usize,
-    f: impl Fn(u32, &[u32], &mut [u64]) + Sync,
-) -> Vec<u64> {
-    let s = img.size;
-    let pad = Padded::new(img, reach(dirs));
-    let mut steps = [0isize; N];
-    for (st, &o) in steps.iter_mut().zip(dirs) {
-        *st = pad.step(o);
-    }
-    super::par_slices(s[2], len, |z, acc| {
-        let mut around = [0u32; N];
-        for y in 0..s[1] {
-            let row = pad.index(0, y, z);
-            for p in row..row + s[0] {
-                let l = pad.levels[p];
-                if l == 0 {
-                    continue;
-                }
-                for (m, &d) in around.iter_mut().zip(&steps) {
-                    *m = pad.at(p, d);
-                }
-                f(l, &around, acc);
-            }
-        }
-    })
-}
-
-/// [`visit`] for any number of directions.
-fn visit_any(
     img: &GreyImage,
     dirs: &[Offset],
     len: usize,
