@@ -153,7 +153,11 @@ pub fn area_and_volume(mask: &Mask) -> (f64, f64) {
             }
             (area, volume)
         })
-        .reduce(|| (0.0, 0.0), |x, y| (x.0 + y.0, x.1 + y.1));
+        .collect::<Vec<(f64, f64)>>()
+        // Slice sums added in slice order, whatever the number of threads: the same bits
+        // from a one-thread cohort worker and a many-thread single extraction.
+        .into_iter()
+        .fold((0.0, 0.0), |x, y| (x.0 + y.0, x.1 + y.1));
     (area, volume)
 }
 
@@ -657,6 +661,36 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    #[test]
+    fn area_and_volume_do_not_depend_on_the_thread_count() {
+        let g = crate::image::Geometry::with_spacing([21, 19, 64], [0.73, 0.61, 3.7]);
+        let mut state = 99u64;
+        let data = (0..g.len())
+            .map(|_| {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                (state >> 33) % 3 != 0
+            })
+            .collect();
+        let mask = Mask { geometry: g, data };
+        let on = |threads: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| area_and_volume(&mask))
+        };
+        let one = on(1);
+        for threads in [2, 3, 8] {
+            let (a, v) = on(threads);
+            assert_eq!(
+                (a.to_bits(), v.to_bits()),
+                (one.0.to_bits(), one.1.to_bits())
+            );
         }
     }
 }
