@@ -69,15 +69,9 @@ pub struct BenchArgs {
 /// A deterministic synthetic ROI: a `side`³ cube of grey levels 1..=`ng` with smooth
 /// structure (so runs, zones and co-occurrences are not trivial) plus noise.
 pub fn synthetic(side: usize, ng: u32, seed: u64) -> GreyImage {
-    let mut state = seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
-    let mut next = move || {
-        state = state
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (state >> 33) as u32
-    };
+    // The sequence starts one step after the seed.
+    let mut step = crate::rng::lcg(crate::rng::lcg(seed)());
+    let mut next = move || (step() >> 33) as u32;
     let n = side * side * side;
     let mut levels = Vec::with_capacity(n);
     for z in 0..side {

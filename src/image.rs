@@ -314,13 +314,8 @@ mod tests {
 
     #[test]
     fn bounding_box_equals_a_scan_of_every_voxel() {
-        let mut state = 77u64;
-        let mut next = || {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            state >> 33
-        };
+        let mut step = crate::rng::lcg(77);
+        let mut next = || step() >> 33;
         for size in [[1, 1, 1], [5, 4, 3], [9, 2, 6], [3, 8, 1]] {
             let g = Geometry::with_spacing(size, [1.0; 3]);
             for density in [0u64, 1, 5, 50] {

@@ -19,6 +19,7 @@ pub mod matrices;
 pub mod model;
 pub mod preprocess;
 pub mod report;
+mod rng;
 pub mod settings;
 pub mod study;
 pub mod synth;

@@ -79,16 +79,10 @@ impl SizeMatrix {
         if m == 0 {
             return self;
         }
-        let mut used = vec![false; m];
-        for row in self.counts.chunks(m) {
-            for (u, &v) in used.iter_mut().zip(row) {
-                *u |= v != 0.0;
-            }
-        }
-        if used.iter().all(|&u| u) {
+        let keep = occurring_columns(self.counts.chunks(m), m);
+        if keep.len() == m {
             return self;
         }
-        let keep: Vec<usize> = (0..m).filter(|&j| used[j]).collect();
         let counts = self
             .counts
             .chunks(m)
@@ -106,13 +100,7 @@ impl SizeMatrix {
     /// occur in those rows (see [`SizeMatrix::without_empty_sizes`]).
     pub fn from_counts(counts: &[u64], cols: usize, present: &[u32]) -> Self {
         let row = |l: u32| &counts[(l as usize - 1) * cols..l as usize * cols];
-        let mut used = vec![false; cols];
-        for &l in present {
-            for (u, &v) in used.iter_mut().zip(row(l)) {
-                *u |= v != 0;
-            }
-        }
-        let keep: Vec<usize> = (0..cols).filter(|&j| used[j]).collect();
+        let keep = occurring_columns(present.iter().map(|&l| row(l)), cols);
         let mut out = Vec::with_capacity(present.len() * keep.len());
         for &l in present {
             let r = row(l);
@@ -213,6 +201,20 @@ impl SizeMatrix {
             Stat::LargeHighGreyEmphasis => dot(&m.grey_large, &self.levels, |i| i * i) / n,
         }
     }
+}
+
+/// The columns (of `cols`) holding a non-zero value in any of `rows`.
+fn occurring_columns<'a, T: Copy + Default + PartialEq + 'a>(
+    rows: impl Iterator<Item = &'a [T]>,
+    cols: usize,
+) -> Vec<usize> {
+    let mut used = vec![false; cols];
+    for row in rows {
+        for (u, &v) in used.iter_mut().zip(row) {
+            *u |= v != T::default();
+        }
+    }
+    (0..cols).filter(|&j| used[j]).collect()
 }
 
 fn sum_sq(v: &[f64]) -> f64 {

@@ -45,11 +45,10 @@ pub fn build(img: &GreyImage, angles: &[Offset]) -> Glrlm {
                 if l == 0 {
                     continue;
                 }
-                // Only the first voxel of a run starts counting: the directions in which p
-                // starts one (its predecessor holds another level), as bit masks built
-                // without branches, 64 directions at a time.
-                // Runs of one voxel (p also ends them) are counted at once; only longer runs
-                // are walked.
+                // Only the first voxel of a run counts it. Bit masks, built without branches
+                // 64 directions at a time, say where p starts a run (its predecessor holds
+                // another level) and where the run goes on; runs of one voxel are counted at
+                // once, only longer runs are walked.
                 for (part, first) in steps.chunks(64).zip((0..).step_by(64)) {
                     let (mut starts, mut continues) = (0u64, 0u64);
                     for (k, &d) in part.iter().enumerate() {

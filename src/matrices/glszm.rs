@@ -150,13 +150,8 @@ mod tests {
 
     #[test]
     fn union_find_zones_match_a_breadth_first_search() {
-        let mut state = 11u64;
-        let mut next = |n: u32| {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((state >> 33) % n as u64) as u32
-        };
+        let mut step = crate::rng::lcg(11);
+        let mut next = |n: u32| ((step() >> 33) % n as u64) as u32;
         for (size, ng, fill) in [
             ([9, 7, 5], 3, 80),
             ([16, 12, 6], 2, 95),

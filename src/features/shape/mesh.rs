@@ -431,13 +431,8 @@ mod tests {
 
     #[test]
     fn pruned_diameter_equals_all_pairs() {
-        let mut state = 12345u64;
-        let mut next = || {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (state >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut step = crate::rng::lcg(12345);
+        let mut next = || (step() >> 11) as f64 / (1u64 << 53) as f64;
         for n in [0, 1, 2, 3, 10, 200, 1500] {
             // A blob, a thin rod and a point cloud on a grid (many equal distances).
             let blob: Vec<V3> = (0..n)
@@ -526,13 +521,8 @@ mod tests {
 
     #[test]
     fn hull_diameters_equal_all_pairs() {
-        let mut state = 987654321u64;
-        let mut next = || {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (state >> 33) as u32
-        };
+        let mut step = crate::rng::lcg(987654321);
+        let mut next = || (step() >> 33) as u32;
         let shapes = [[1, 1, 1], [4, 1, 1], [1, 6, 1], [7, 6, 5], [12, 9, 4]];
         for (t, size) in shapes.into_iter().enumerate() {
             for spacing in [[1.0, 1.0, 1.0], [0.7, 0.7, 4.0], [0.43, 1.9, 0.8]] {
@@ -635,13 +625,8 @@ mod tests {
 
     #[test]
     fn configuration_sums_equal_triangle_sums() {
-        let mut state = 4242u64;
-        let mut next = || {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            state >> 33
-        };
+        let mut step = crate::rng::lcg(4242);
+        let mut next = || step() >> 33;
         for size in [[1, 1, 1], [6, 5, 4], [12, 9, 3], [3, 3, 11]] {
             for spacing in [[1.0, 1.0, 1.0], [0.7, 0.7, 4.0], [0.43, 1.9, 0.8]] {
                 for density in [10u64, 50, 90, 100] {
@@ -667,14 +652,9 @@ mod tests {
     #[test]
     fn area_and_volume_do_not_depend_on_the_thread_count() {
         let g = crate::image::Geometry::with_spacing([21, 19, 64], [0.73, 0.61, 3.7]);
-        let mut state = 99u64;
+        let mut step = crate::rng::lcg(99);
         let data = (0..g.len())
-            .map(|_| {
-                state = state
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                !(state >> 33).is_multiple_of(3)
-            })
+            .map(|_| !(step() >> 33).is_multiple_of(3))
             .collect();
         let mask = Mask { geometry: g, data };
         let on = |threads: usize| {
