@@ -163,6 +163,9 @@ fn profile_fields(profiles: &[crate::matrices::gpu::BatchProfile]) -> (String, S
 
 /// Runs the benchmark, prints the table and writes the CSV.
 pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
+    if args.repeat == 0 {
+        anyhow::bail!("--repeat must be at least 1");
+    }
     if let Some(manifest) = &args.cohort {
         let params = match &args.params {
             Some(f) => crate::Params::from_file(f)?,
@@ -178,6 +181,55 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             output: &args.output,
             repeat: args.repeat,
         });
+    }
+    if let Some(bad) = args.sizes.iter().find(|&&s| s < 2) {
+        anyhow::bail!("--sizes: a cube side of {bad} voxels is too small (at least 2)");
+    }
+    if let Some(bad) = args.levels.iter().find(|&&l| l == 0) {
+        anyhow::bail!("--levels: {bad} grey levels (at least 1)");
+    }
+    for class in &args.classes {
+        if request(class, &synthetic(2, 1, 0)).is_none() {
+            anyhow::bail!(
+                "--classes: unknown matrix class '{class}' (glcm, glrlm, glszm, gldm, ngtdm)"
+            );
+        }
+    }
+    // Every combination must fit the memory budget before anything is timed.
+    for &side in &args.sizes {
+        let voxels = (side as u128).saturating_pow(3);
+        crate::limits::check(
+            || format!("bench --sizes {side} (a synthetic ROI of {side}³ voxels)"),
+            voxels.saturating_mul(4 + 4 * 2),
+            "use smaller --sizes",
+        )?;
+        for &ng in &args.levels {
+            let probe = GreyImage {
+                size: [side; 3],
+                spacing: [1.0; 3],
+                levels: Vec::new(),
+                ng,
+            };
+            for class in &args.classes {
+                let req = request(class, &synthetic(2, 1, 0)).expect("checked above");
+                let angles = angles::generate([side; 3], &[1], None);
+                let req = match req {
+                    Request::Glcm(_) => Request::Glcm(angles),
+                    Request::Glrlm(_) => Request::Glrlm(angles),
+                    Request::Glszm(_) => Request::Glszm(angles),
+                    Request::Gldm(_, a) => Request::Gldm(angles, a),
+                    Request::Ngtdm(_) => Request::Ngtdm(angles),
+                };
+                let matrices = req
+                    .memory_estimate(&probe)
+                    .saturating_add(voxels.saturating_mul(16));
+                crate::limits::check(
+                    || format!("bench {class} at --sizes {side} and --levels {ng}"),
+                    matrices,
+                    "use smaller --sizes or --levels",
+                )?;
+            }
+        }
     }
     let threads = rayon::current_num_threads();
     let gpu = if args.cpu_only {
@@ -201,12 +253,20 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     };
     let device = gpu.map_or("none".to_string(), |g| g.adapter_name());
     println!("CPU: {threads} threads");
-    let mut csv = std::fs::File::create(&args.output)
-        .map_err(|e| anyhow::anyhow!("cannot create '{}': {e}", args.output.display()))?;
+    let mut csv = std::io::BufWriter::new(crate::io::output::create(&args.output)?);
     writeln!(csv, "class,roi_voxels,grey_levels,cpu_seconds,gpu_seconds,gpu_speedup,cpu_voxels_per_s,gpu_voxels_per_s,cpu_threads,gpu_device,identical,gpu_encode_seconds,gpu_wait_seconds,gpu_read_seconds,gpu_kernel_seconds,gpu_upload_bytes,gpu_read_bytes")?;
+    println!("speed-up = CPU time / GPU time (above 1: the GPU is faster)");
     println!(
         "{:<6} {:>10} {:>6} {:>11} {:>11} {:>8} {:>12} {:>12} {:>9}",
-        "class", "voxels", "Ng", "cpu s", "gpu s", "gpu/cpu", "cpu vox/s", "gpu vox/s", "identical"
+        "class",
+        "voxels",
+        "Ng",
+        "cpu s",
+        "gpu s",
+        "speed-up",
+        "cpu vox/s",
+        "gpu vox/s",
+        "identical"
     );
     for &side in &args.sizes {
         for &ng in &args.levels {
@@ -298,6 +358,8 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             }
         }
     }
+    csv.flush()
+        .map_err(|e| anyhow::anyhow!("cannot write '{}': {e}", args.output.display()))?;
     println!("written {}", args.output.display());
     Ok(())
 }

@@ -109,12 +109,45 @@ pub fn check_roi(
     Ok(bb)
 }
 
-/// Fails when any ROI voxel of `image` is NaN or infinite.
-pub fn check_finite(image: &Volume, mask: &Mask, image_path: &Path) -> Result<()> {
-    check_finite_values(image.data.iter().copied(), mask, image_path)
+/// Where non-finite voxels stop an extraction (see [`check_finite`]).
+pub const INSIDE_ROI: &str = "inside the ROI";
+
+/// Fails when a voxel of `image` that the extraction uses is NaN or infinite: a voxel inside
+/// `mask` always; any voxel when `whole_image` names a step that reads the whole image
+/// (normalisation's mean and SD, interpolation), as PyRadiomics would then carry NaN into
+/// every value. Voxels outside the ROI are otherwise never read, and may be anything.
+pub fn check_finite(
+    image: &Volume,
+    mask: &Mask,
+    image_path: &Path,
+    whole_image: Option<&str>,
+) -> Result<()> {
+    check_finite_values(image.data.iter().copied(), mask, image_path)?;
+    if let Some(why) = whole_image {
+        let mut bad = image
+            .data
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| !v.is_finite());
+        if let Some((first, _)) = bad.next() {
+            return Err(Error::NonFinite {
+                image: image_path.to_path_buf(),
+                count: 1 + bad.count(),
+                first: image.geometry.coords(first),
+                region: outside_roi(why),
+            });
+        }
+    }
+    Ok(())
 }
 
-/// As [`check_finite`], with the image's voxels given in order (x fastest) on the mask's grid.
+/// The `region` of a [`Error::NonFinite`] outside the ROI that `why` (a setting) reads.
+pub fn outside_roi(why: &str) -> String {
+    format!("outside the ROI, where {why} reads them (NaN or infinity there would reach every ROI value)")
+}
+
+/// As [`check_finite`] for the ROI only, with the image's voxels given in order (x fastest)
+/// on the mask's grid.
 pub fn check_finite_values(
     values: impl Iterator<Item = f64>,
     mask: &Mask,
@@ -134,8 +167,40 @@ pub fn check_finite_values(
             image: image_path.to_path_buf(),
             count,
             first: mask.geometry.coords(i),
+            region: INSIDE_ROI.into(),
         }),
     }
+}
+
+/// Fails when preprocessing (normalisation, resampling) turned finite ROI intensities into
+/// NaN or infinity: values so large that double-precision arithmetic or the image's own
+/// storage type overflows.
+pub fn check_finite_after_preprocessing(
+    image: &Volume,
+    roi: &Mask,
+    image_path: &Path,
+    steps: &str,
+) -> Result<()> {
+    let bad = image
+        .data
+        .iter()
+        .zip(&roi.data)
+        .filter(|(v, &m)| m && !v.is_finite())
+        .count();
+    if bad == 0 {
+        return Ok(());
+    }
+    let (lo, hi) = image
+        .data
+        .iter()
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+            (a.min(v), b.max(v))
+        });
+    Err(Error::Compute(format!(
+        "image '{}': after {steps}, {bad} ROI value(s) are NaN or infinite (finite values range from {lo:e} to {hi:e}): the intensities are too large for the arithmetic; check scl_slope/scl_inter and the image's values",
+        image_path.display()
+    )))
 }
 
 #[cfg(test)]

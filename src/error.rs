@@ -51,15 +51,19 @@ pub enum Error {
         /// Why the ROI is unusable.
         detail: String,
     },
-    /// Image values inside the ROI are not finite.
-    #[error("image '{image}' has {count} non-finite (NaN or infinite) voxel(s) inside the ROI, first at voxel index {first:?}")]
+    /// Image values that the extraction uses are not finite: inside the ROI always, anywhere
+    /// in the image when whole-image statistics (`normalize`) or interpolation (resampling)
+    /// read them.
+    #[error("image '{image}' has {count} non-finite (NaN or infinite) voxel(s) {region}, first at voxel index {first:?}")]
     NonFinite {
         /// The image file.
         image: PathBuf,
-        /// How many ROI voxels are NaN or infinite.
+        /// How many voxels of `region` are NaN or infinite.
         count: usize,
         /// Index (x, y, z) of the first one.
         first: [usize; 3],
+        /// Where they are and why that matters ("inside the ROI", …).
+        region: String,
     },
     /// A parameter file or a setting is invalid.
     #[error("invalid settings: {0}")]
@@ -71,6 +75,58 @@ pub enum Error {
         path: PathBuf,
         /// What is wrong.
         detail: String,
+    },
+    /// A feature table given to `fit`, `validate` or `predict` is malformed.
+    #[error("invalid table '{path}': {detail}")]
+    Table {
+        /// The table file.
+        path: PathBuf,
+        /// What is wrong (column, rows, cause).
+        detail: String,
+    },
+    /// A cohort output (an `extract --manifest` result being resumed, or a shard being
+    /// merged) cannot be used.
+    #[error("cohort output '{path}': {detail}")]
+    CohortOutput {
+        /// The output or shard file.
+        path: PathBuf,
+        /// What is wrong.
+        detail: String,
+    },
+    /// A model file (`model.json`) is not a usable gpurad model.
+    #[error("invalid model file '{path}': {detail}")]
+    Model {
+        /// The model file.
+        path: PathBuf,
+        /// Which field is wrong and why.
+        detail: String,
+    },
+    /// An input file cannot be used as given (not a regular file, too large, not text).
+    #[error("cannot use '{path}': {detail}")]
+    Input {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        detail: String,
+    },
+    /// A computation would need more memory than the budget allows; nothing was allocated.
+    #[error(
+        "{what} would need {}, above the memory budget of {}{} (--max-memory); {hint}",
+        crate::limits::human(*needed),
+        crate::limits::human(*budget),
+        if *workers > 1 { format!(" per case ({workers} cases at once)") } else { String::new() }
+    )]
+    Resource {
+        /// What would be allocated, naming the setting or field that asks for it.
+        what: String,
+        /// Bytes it would need.
+        needed: u128,
+        /// Bytes one case may use.
+        budget: u128,
+        /// Cases sharing the budget.
+        workers: usize,
+        /// How to stay within the budget.
+        hint: String,
     },
     /// One sequence of a multi-sequence case failed; names the sequence.
     #[error("{sequence}: {source}")]

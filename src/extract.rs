@@ -62,6 +62,9 @@ struct Scan {
     hi: f64,
     non_finite: usize,
     first_non_finite: Option<usize>,
+    /// Non-finite voxels anywhere in the image, and the first of them.
+    non_finite_anywhere: usize,
+    first_anywhere: Option<usize>,
 }
 
 fn scan_image(opened: &nifti::Opened, mask: &Mask) -> Scan {
@@ -73,6 +76,8 @@ fn scan_image(opened: &nifti::Opened, mask: &Mask) -> Scan {
         hi: f64::NEG_INFINITY,
         non_finite: 0,
         first_non_finite: None,
+        non_finite_anywhere: 0,
+        first_anywhere: None,
     };
     opened.for_each_chunk(|first, chunk| {
         let mut any_non_finite = false;
@@ -85,9 +90,13 @@ fn scan_image(opened: &nifti::Opened, mask: &Mask) -> Scan {
         }
         if any_non_finite {
             for (k, &v) in chunk.iter().enumerate() {
-                if !v.is_finite() && mask.data[first + k] {
-                    s.non_finite += 1;
-                    s.first_non_finite.get_or_insert(first + k);
+                if !v.is_finite() {
+                    s.non_finite_anywhere += 1;
+                    s.first_anywhere.get_or_insert(first + k);
+                    if mask.data[first + k] {
+                        s.non_finite += 1;
+                        s.first_non_finite.get_or_insert(first + k);
+                    }
                 }
             }
         }
@@ -308,8 +317,24 @@ fn prepare_prefixed(
     let mask;
     if let Some(spacing) = s.resampled_pixel_spacing {
         // Resampling interpolates around the ROI: the whole image is decoded.
+        crate::limits::check(
+            || {
+                format!(
+                    "decoding '{}' for resampling ({} voxels as 8-byte values)",
+                    image_path.display(),
+                    opened.len()
+                )
+            },
+            opened.len() as u128 * 8,
+            "crop the image to the region around the ROI, or raise --max-memory",
+        )?;
         image = opened.into_volume();
-        checks::check_finite(&image, full_mask, image_path)?;
+        let reads = if s.normalize {
+            "normalize (the whole image's mean and SD) and resampling (interpolation)"
+        } else {
+            "resampling (interpolation)"
+        };
+        checks::check_finite(&image, full_mask, image_path, Some(reads))?;
         diagnostics_for(&mut row, "original", &image, full_mask, &bb0);
         if s.normalize {
             normalize::normalize(&mut image, s.normalize_scale, s.remove_outliers);
@@ -321,7 +346,7 @@ fn prepare_prefixed(
             s.interpolator,
             s.pad_distance,
             &bb0,
-        );
+        )?;
         let bb = checks::check_roi(
             &mask,
             s.label,
@@ -341,11 +366,23 @@ fn prepare_prefixed(
             Some(m) => ((m.mean(), m.min as f64, m.max as f64), m.sd()),
             None => {
                 let scan = scan_image(&opened, full_mask);
-                if let Some(first) = scan.first_non_finite {
+                let bad = match (scan.first_non_finite, scan.first_anywhere) {
+                    (Some(first), _) => {
+                        Some((scan.non_finite, first, checks::INSIDE_ROI.to_string()))
+                    }
+                    (None, Some(first)) if s.normalize => Some((
+                        scan.non_finite_anywhere,
+                        first,
+                        checks::outside_roi("normalize (the whole image's mean and SD)"),
+                    )),
+                    _ => None,
+                };
+                if let Some((count, first, region)) = bad {
                     return Err(crate::error::Error::NonFinite {
                         image: image_path.to_path_buf(),
-                        count: scan.non_finite,
+                        count,
                         first: full_mask.geometry.coords(first),
+                        region,
                     });
                 }
                 let n = scan.n as f64;
@@ -402,6 +439,14 @@ fn prepare_prefixed(
     };
     let roi = crop_mask(&roi, &bb, 0);
     let image = crop_volume(&image, &bb, 0);
+    if s.normalize || s.resampled_pixel_spacing.is_some() {
+        checks::check_finite_after_preprocessing(
+            &image,
+            &roi,
+            image_path,
+            "normalisation and resampling",
+        )?;
+    }
     Ok(Prepared {
         row,
         image,
@@ -461,10 +506,10 @@ struct Staged {
     shape_mask: Mask,
     grey: Option<GreyImage>,
     requests: Vec<Request>,
-    /// ROI intensities in voxel order, and their discretisation when the texture classes
-    /// made it (first-order features reuse both).
+    /// ROI intensities in voxel order, and their discretisation (shared by the first-order
+    /// features and the texture classes).
     values: Vec<f64>,
-    discretized: Option<Discretized>,
+    discretized: Discretized,
 }
 
 /// Enabled texture classes in output order.
@@ -486,14 +531,19 @@ fn stage(input: &SequenceInput<'_>, mask: &Mask, params: &Params, config: Row) -
     let classes = texture_classes(params);
     let values = roi_values(&image, &roi);
     let (grey, requests, discretized) = if classes.is_empty() {
-        (None, Vec::new(), None)
+        let d = discretize::discretize_checked(&values, &params.settings)?;
+        (None, Vec::new(), d)
     } else {
         let (g, d) = grey_image_from(&image, &roi, &values, &params.settings)?;
         let requests = classes
             .iter()
-            .filter_map(|c| texture::request(c, &g, &params.settings))
-            .collect();
-        (Some(g), requests, Some(d))
+            .map(|c| texture::request(c, &g, &params.settings))
+            .collect::<Result<Vec<_>>>()?
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>();
+        crate::matrices::check_memory(&g, &requests)?;
+        (Some(g), requests, d)
     };
     Ok(Staged {
         row,
@@ -605,7 +655,6 @@ fn finish(
         discretized,
         ..
     } = staged;
-    let discretized = discretized.unwrap_or_else(|| discretize::discretize(&values, s));
     let matrices: Vec<(&str, Matrix)> = texture_classes(params).into_iter().zip(matrices).collect();
     let image_type = "original";
     // The grey levels present in the ROI, shared by every texture class.

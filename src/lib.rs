@@ -15,6 +15,7 @@ pub mod extract;
 pub mod features;
 pub mod image;
 pub mod io;
+pub mod limits;
 pub mod matrices;
 pub mod model;
 pub mod preprocess;

@@ -8,7 +8,7 @@ use gpurad::extract::extract_case_on;
 use gpurad::matrices::gpu::{DeviceChoice, GpuContext};
 
 use gpurad::bench;
-use gpurad::io::{manifest, matrix_dump, table};
+use gpurad::io::{manifest, matrix_dump, output, table};
 use gpurad::study::clinical::Clinical;
 use gpurad::study::dataset::Dataset;
 use gpurad::study::fit::{fit, FitOptions};
@@ -21,6 +21,12 @@ use gpurad::{cohort, Params};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Most memory gpurad may use, e.g. 16G or 512M (default: half of this machine's memory).
+    /// Every size that comes from input (voxels, resampled grids, grey levels, directions,
+    /// tables) is checked against it before anything is allocated; a cohort run shares it
+    /// among its workers.
+    #[arg(long, global = true, value_name = "SIZE", value_parser = gpurad::limits::parse_size)]
+    max_memory: Option<u64>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -114,7 +120,7 @@ enum Command {
     /// training and external validation centres with a scanner shift).
     Synth {
         /// Output folder (DIR/manifest.csv, DIR/images/).
-        #[arg(long = "out", short)]
+        #[arg(short, long, visible_alias = "out")]
         output: PathBuf,
         /// Number of patients.
         #[arg(long, default_value_t = 200)]
@@ -300,6 +306,9 @@ enum Command {
         /// Feature table of the new patients.
         #[arg(long)]
         data: PathBuf,
+        /// Cohort column copied to the output (default: cohort when present).
+        #[arg(long)]
+        cohort_col: Option<String>,
         /// Output CSV (default: standard output).
         #[arg(short, long)]
         output: Option<PathBuf>,
@@ -310,12 +319,66 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    private_runtime_dir();
     let cli = Cli::parse();
-    match run(cli) {
+    gpurad::matrices::gpu::set_notice(|m| eprintln!("gpurad: {m}"));
+    let result = match cli.max_memory {
+        Some(bytes) => gpurad::limits::set_max_memory(bytes).map_err(anyhow::Error::from),
+        None => Ok(()),
+    }
+    .and_then(|()| run(cli));
+    match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", one_line(&format!("{e:#}")));
             ExitCode::from(2)
+        }
+    }
+}
+
+/// An error message as one line of bounded length: line breaks and other control characters
+/// (which may come from file names or cell values) are escaped, and a very long message is cut.
+fn one_line(message: &str) -> String {
+    const MAX_CHARS: usize = 4000;
+    let mut out = String::new();
+    for (i, c) in message.chars().enumerate() {
+        if i == MAX_CHARS {
+            out.push_str("… (message cut)");
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Mesa's Vulkan drivers print "XDG_RUNTIME_DIR is invalid or not set" on every start when the
+/// variable does not name a private folder (as in containers and batch jobs): give them one.
+fn private_runtime_dir() {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
+        let usable = |p: &std::path::Path| {
+            std::fs::metadata(p).is_ok_and(|m| {
+                // SAFETY: getuid has no preconditions.
+                m.is_dir()
+                    && m.uid() == unsafe { libc::getuid() }
+                    && m.permissions().mode() & 0o077 == 0
+            })
+        };
+        if std::env::var_os("XDG_RUNTIME_DIR").is_some_and(|d| usable(std::path::Path::new(&d))) {
+            return;
+        }
+        // SAFETY: getuid has no preconditions.
+        let uid = unsafe { libc::getuid() };
+        let dir = std::env::temp_dir().join(format!("gpurad-runtime-{uid}"));
+        let _ = std::fs::DirBuilder::new().mode(0o700).create(&dir);
+        if usable(&dir) {
+            // Single-threaded here: nothing else reads the environment yet.
+            std::env::set_var("XDG_RUNTIME_DIR", &dir);
         }
     }
 }
@@ -345,16 +408,6 @@ impl ExtractionArgs {
     }
 }
 
-fn open_output(path: &Option<PathBuf>) -> anyhow::Result<Box<dyn std::io::Write>> {
-    Ok(match path {
-        Some(p) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(p)
-                .map_err(|e| anyhow::anyhow!("cannot create '{}': {e}", p.display()))?,
-        )),
-        None => Box::new(std::io::stdout().lock()),
-    })
-}
-
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Extract {
@@ -372,7 +425,6 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             shard,
             progress,
         } => {
-            check_device(device)?;
             let mut p = load_params(&params, &settings)?;
             if let Some(l) = label {
                 p.settings.label = l;
@@ -382,6 +434,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 let out = output.ok_or_else(|| {
                     anyhow::anyhow!("-o FILE.csv is required with --manifest (rows are flushed to it as cases finish)")
                 })?;
+                let mut inputs: Vec<(&str, &std::path::Path)> = vec![("manifest", m.as_path())];
+                inputs.extend(params.as_deref().map(|f| ("parameter file", f)));
+                for case in &cases.cases {
+                    for sq in &case.sequences {
+                        inputs.extend(sq.image.as_deref().map(|f| ("image", f)));
+                        inputs.extend(sq.mask.as_deref().map(|f| ("mask", f)));
+                    }
+                }
+                output::refuse_overwrite(&out, "-o", inputs)?;
+                check_device(device)?;
                 let options = cohort::Options {
                     jobs,
                     device,
@@ -406,17 +468,24 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             let image = image.expect("clap requires --image without --manifest");
             let mask = mask.ok_or_else(|| anyhow::anyhow!("--mask is required with --image"))?;
+            if let Some(out) = &output {
+                output::refuse_overwrite(
+                    out,
+                    "-o",
+                    [("image", image.as_path()), ("mask", mask.as_path())],
+                )?;
+            }
+            check_device(device)?;
             let row = extract_case_on(&image, &mask, &p, device)?;
-            let mut out = open_output(&output)?;
-            match format {
+            output::with_writer(output.as_deref(), |out| match format {
                 Format::Csv => {
-                    table::write_csv(out, &table::columns(std::slice::from_ref(&row)), &[row])?
+                    table::write_csv(out, &table::columns(std::slice::from_ref(&row)), &[row])
                 }
                 Format::Json => {
-                    serde_json::to_writer_pretty(&mut out, &table::row_to_json(&row))?;
-                    writeln!(out)?;
+                    serde_json::to_writer_pretty(&mut *out, &table::row_to_json(&row))?;
+                    writeln!(out)
                 }
-            }
+            })?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo {
@@ -502,6 +571,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             output,
         } => {
             let m = manifest::read(&manifest)?;
+            let mut inputs: Vec<(&str, &std::path::Path)> = vec![("manifest", manifest.as_path())];
+            inputs.extend(shards.iter().map(|s| ("shard", s.as_path())));
+            output::refuse_overwrite(&output, "-o", inputs)?;
             let result = cohort::merge(&m, &shards, &output)?;
             eprintln!(
                 "{} row(s) ({} failed) from {} shard(s) written to {}",
@@ -522,36 +594,47 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             device,
             output,
         } => {
-            check_device(device)?;
             let p = load_params(&params, &settings)?;
+            if !matches!(format.as_str(), "json" | "npy") {
+                anyhow::bail!("unknown format '{format}' (json or npy)");
+            }
+            if format == "npy" && output.is_none() {
+                anyhow::bail!("-o FILE.npy is required with --format npy");
+            }
+            if let Some(out) = &output {
+                output::refuse_overwrite(
+                    out,
+                    "-o",
+                    [("image", image.as_path()), ("mask", mask.as_path())],
+                )?;
+            }
+            let unknown = || {
+                anyhow::anyhow!("unknown matrix class '{class}' (glcm, glrlm, glszm, gldm, ngtdm)")
+            };
+            if !gpurad::features::texture::is_texture(&class) {
+                return Err(unknown());
+            }
+            check_device(device)?;
             let img = gpurad::extract::case_grey_image(&image, &mask, &p)?;
-            let req =
-                gpurad::features::texture::request(&class, &img, &p.settings).ok_or_else(|| {
-                    anyhow::anyhow!(
-                        "unknown matrix class '{class}' (glcm, glrlm, glszm, gldm, ngtdm)"
-                    )
-                })?;
+            let req = gpurad::features::texture::request(&class, &img, &p.settings)?
+                .ok_or_else(unknown)?;
+            gpurad::matrices::check_memory(&img, std::slice::from_ref(&req))?;
             let (mut built, used) =
                 gpurad::matrices::gpu::build_batch(&[(&img, std::slice::from_ref(&req))], device);
             let m = built.remove(0).remove(0);
-            match format.as_str() {
-                "json" => {
-                    let mut out = open_output(&output)?;
+            if format == "json" {
+                output::with_writer(output.as_deref(), |out| {
                     serde_json::to_writer(
-                        &mut out,
+                        &mut *out,
                         &matrix_dump::to_json(&class, &m, &img, &used),
                     )?;
-                    writeln!(out)?;
-                }
-                "npy" => {
-                    let path = output.ok_or_else(|| {
-                        anyhow::anyhow!("-o FILE.npy is required with --format npy")
-                    })?;
-                    let (shape, data, dirs) = matrix_dump::array(&m);
-                    matrix_dump::write_npy(&path, &shape, &data)?;
-                    eprintln!("{class} {shape:?} on {used}; directions (x, y, z): {dirs:?}");
-                }
-                o => anyhow::bail!("unknown format '{o}' (json or npy)"),
+                    writeln!(out)
+                })?;
+            } else {
+                let path = output.expect("checked above");
+                let (shape, data, dirs) = matrix_dump::array(&m);
+                matrix_dump::write_npy(&path, &shape, &data)?;
+                eprintln!("{class} {shape:?} on {used}; directions (x, y, z): {dirs:?}");
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -572,6 +655,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             icc_repeat,
             output,
         } => {
+            output::refuse_overwrite(
+                &output,
+                "-o",
+                std::iter::once(("training table", train.as_path()))
+                    .chain(icc_repeat.iter().map(|p| ("repeat table", p.as_path()))),
+            )?;
             let ds = Dataset::read(&train)?;
             let repeats = icc_repeat
                 .iter()
@@ -604,8 +693,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     f.step, f.kept, f.before
                 );
             }
-            std::fs::write(&output, serde_json::to_string_pretty(&model)? + "\n")
-                .map_err(|e| anyhow::anyhow!("cannot write '{}': {e}", output.display()))?;
+            output::write(&output, serde_json::to_string_pretty(&model)? + "\n")?;
             eprintln!(
                 "{} training patients ({} events), {} candidate features ({} after filtering), {} kept by the LASSO at λ = {:.4e}",
                 model.training.n,
@@ -621,7 +709,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .filter(|d| !d.as_os_str().is_empty())
                 .unwrap_or(std::path::Path::new("."));
             for (name, svg) in gpurad::study::figures::model_figures(&model)? {
-                std::fs::write(dir.join(&name), svg)?;
+                output::write(&dir.join(&name), svg)?;
             }
             eprintln!(
                 "model written to {}; figures lasso_path.svg, lasso_cv.svg, nomogram.svg beside it",
@@ -640,6 +728,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let ds = Dataset::read(&data)?;
             let cohort =
                 cohort_col.or_else(|| ds.column("cohort").ok().map(|_| "cohort".to_string()));
+            for name in ["metrics.json", "predictions.csv"] {
+                output::refuse_overwrite(
+                    &output.join(name),
+                    "-o",
+                    [("table", data.as_path()), ("model", model.as_path())],
+                )?;
+            }
             let (metrics, preds) = validate(&m, &ds, cohort.as_deref(), drop_incomplete)?;
             gpurad::study::outputs::write_validation(
                 &output,
@@ -655,13 +750,28 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Predict {
             model,
             data,
+            cohort_col,
             output,
         } => {
+            if let Some(out) = &output {
+                output::refuse_overwrite(
+                    out,
+                    "-o",
+                    [("table", data.as_path()), ("model", model.as_path())],
+                )?;
+            }
             let m = read_model(&model)?;
             let ds = Dataset::read(&data)?;
+            let cohort = match cohort_col {
+                Some(c) => {
+                    ds.column(&c)?;
+                    Some(c)
+                }
+                None => ds.column("cohort").ok().map(|_| "cohort".to_string()),
+            };
             let rows: Vec<usize> = (0..ds.rows.len()).collect();
-            let preds = gpurad::study::validate::predict(&m, &ds, &rows, None)?;
-            write_predictions(&preds, open_output(&output)?)?;
+            let preds = gpurad::study::validate::predict(&m, &ds, &rows, cohort.as_deref())?;
+            output::with_writer(output.as_deref(), |out| write_predictions(&preds, out))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench(args) => {
@@ -672,10 +782,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 fn read_model(path: &std::path::Path) -> anyhow::Result<gpurad::study::fit::Model> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| anyhow::anyhow!("cannot read model '{}': {e}", path.display()))?;
-    serde_json::from_str(&text)
-        .map_err(|e| anyhow::anyhow!("'{}' is not a gpurad model file: {e}", path.display()))
+    Ok(gpurad::study::fit::Model::read(path)?)
 }
 
 /// Runs a study and prints what it found and wrote.
@@ -719,30 +826,11 @@ fn load_params(file: &Option<PathBuf>, overrides: &[String]) -> anyhow::Result<P
     Ok(p)
 }
 
-/// Opens the GPU once up front: `gpu` fails without one, `auto` says in one line that it
-/// falls back to the CPU.
+/// `--device gpu` fails at once, before any case, when no GPU adapter works. (Which device
+/// builds the matrices is said once, when the first case asks for them.)
 fn check_device(device: DeviceChoice) -> anyhow::Result<()> {
-    if device == DeviceChoice::Cpu {
-        return Ok(());
-    }
-    match (device, GpuContext::shared()) {
-        (DeviceChoice::Cpu, _) => {}
-        (DeviceChoice::Auto, Ok(ctx)) if ctx.is_software() => eprintln!(
-            "gpurad: only a software GPU adapter ({}); texture matrices on the CPU (--device gpu uses it anyway)",
-            ctx.adapter_name()
-        ),
-        (DeviceChoice::Auto, Ok(ctx)) => eprintln!(
-            "gpurad: texture matrices on GPU {} for ROI boxes of {} voxels or more, else on the CPU",
-            ctx.adapter_name(),
-            gpurad::matrices::gpu::AUTO_GPU_MIN_VOXELS
-        ),
-        (_, Ok(ctx)) => eprintln!("gpurad: texture matrices on GPU {}", ctx.adapter_name()),
-        (DeviceChoice::Gpu, Err(e)) => anyhow::bail!("--device gpu: {e}"),
-        (DeviceChoice::Auto, Err(e)) => {
-            eprintln!("gpurad: no usable GPU ({e}); texture matrices on the CPU")
-        }
+    if device == DeviceChoice::Gpu {
+        GpuContext::shared().map_err(|e| anyhow::anyhow!("--device gpu: {e}"))?;
     }
     Ok(())
 }
-
-use std::io::Write as _;

@@ -262,6 +262,9 @@ fn describe(v: &Value) -> String {
         Value::Null => "null".into(),
         Value::Bool(b) => format!("boolean {b}"),
         Value::Number(n) => format!("number {n}"),
+        Value::String(s) if s.chars().count() > 60 => {
+            format!("string '{}…'", s.chars().take(60).collect::<String>())
+        }
         Value::String(s) => format!("string '{s}'"),
         Value::Sequence(_) => "a list".into(),
         Value::Mapping(_) => "a mapping".into(),
@@ -480,21 +483,42 @@ impl Settings {
         let (key, value) = spec.split_once(':').ok_or_else(|| {
             Error::Settings(format!("override '{spec}' is not of the form NAME:VALUE"))
         })?;
-        let v: Value = serde_yaml_ng::from_str(value.trim())
+        let v = parse_yaml(value.trim())
             .map_err(|e| Error::Settings(format!("override '{spec}': cannot read value: {e}")))?;
         self.apply(key.trim(), &v)
     }
 }
 
+/// Parses YAML text after checking its size and flow nesting against
+/// [`crate::limits::MAX_PARAMS_FILE`] and [`crate::limits::MAX_YAML_DEPTH`] (the parser slows
+/// down badly on deeply nested input).
+fn parse_yaml(text: &str) -> std::result::Result<Value, String> {
+    if text.len() as u64 > crate::limits::MAX_PARAMS_FILE {
+        return Err(format!(
+            "{} of text is more than the {} a parameter file may have",
+            crate::limits::human(text.len() as u128),
+            crate::limits::human(crate::limits::MAX_PARAMS_FILE as u128)
+        ));
+    }
+    let depth = crate::limits::yaml_flow_depth(text);
+    if depth > crate::limits::MAX_YAML_DEPTH {
+        return Err(format!(
+            "lists or mappings nested {depth} deep ('[' or '{{'); at most {} levels are accepted",
+            crate::limits::MAX_YAML_DEPTH
+        ));
+    }
+    serde_yaml_ng::from_str(text).map_err(|e| e.to_string())
+}
+
 impl Params {
     /// Reads a PyRadiomics parameter file (YAML or JSON).
     pub fn from_file(path: &Path) -> Result<Params> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            Error::Settings(format!(
-                "cannot read parameter file '{}': {e}",
-                path.display()
-            ))
-        })?;
+        let text = crate::limits::read_text_bounded(
+            path,
+            crate::limits::MAX_PARAMS_FILE,
+            "parameter file",
+        )
+        .map_err(|e| Error::Settings(format!("cannot read parameter file: {e}")))?;
         Params::from_yaml(&text).map_err(|e| match e {
             Error::Settings(m) => Error::Settings(format!("{}: {m}", path.display())),
             other => other,
@@ -503,8 +527,7 @@ impl Params {
 
     /// Parses a parameter file's text.
     pub fn from_yaml(text: &str) -> Result<Params> {
-        let doc: Value = serde_yaml_ng::from_str(text)
-            .map_err(|e| Error::Settings(format!("not valid YAML: {e}")))?;
+        let doc = parse_yaml(text).map_err(|e| Error::Settings(format!("not valid YAML: {e}")))?;
         let mut params = Params::default();
         let map = match doc {
             Value::Mapping(m) => m,

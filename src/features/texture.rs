@@ -1,5 +1,6 @@
 //! Helpers shared by the texture feature classes: angle aggregation and weighting.
 
+use crate::error::Result;
 use crate::matrices::angles::{self, Offset};
 use crate::matrices::{GreyImage, Matrix, Request};
 use crate::settings::Settings;
@@ -42,20 +43,36 @@ pub fn restrict_rows(counts: &[u64], cols: usize, present: &[u32]) -> Vec<f64> {
     out
 }
 
-/// The matrix request of texture class `class` for `img`. Neighbour directions follow
-/// PyRadiomics: GLCM, GLDM and NGTDM use the `distances` setting, GLRLM and GLSZM distance 1;
-/// `force2D` keeps the in-plane ones.
-pub fn request(class: &str, img: &GreyImage, settings: &Settings) -> Option<Request> {
+/// The matrix request of texture class `class` for `img` (`None` for a class that is not a
+/// texture class). Neighbour directions follow PyRadiomics: GLCM, GLDM and NGTDM use the
+/// `distances` setting, GLRLM and GLSZM distance 1; `force2D` keeps the in-plane ones. The
+/// number of directions is counted, and checked against the memory budget, before they are
+/// listed.
+pub fn request(class: &str, img: &GreyImage, settings: &Settings) -> Result<Option<Request>> {
     let force2d = settings.force2d.then_some(settings.force2d_dimension);
-    let angles = |distances: &[usize]| angles::generate(img.size, distances, force2d);
-    Some(match class {
-        "glcm" => Request::Glcm(angles(&settings.distances)),
-        "glrlm" => Request::Glrlm(angles(&[1])),
-        "glszm" => Request::Glszm(angles(&[1])),
-        "gldm" => Request::Gldm(angles(&settings.distances), settings.gldm_a),
-        "ngtdm" => Request::Ngtdm(angles(&settings.distances)),
-        _ => return None,
-    })
+    let angles = |distances: &[usize]| -> Result<Vec<Offset>> {
+        let n = angles::count(img.size, distances, force2d);
+        crate::limits::check(
+            || {
+                format!(
+                    "{class}: {n} neighbour directions (setting distances {distances:?} in a ROI box of {}×{}×{} voxels)",
+                    img.size[0], img.size[1], img.size[2]
+                )
+            },
+            // Each direction is listed (12 bytes) and has at least a row of counts per level.
+            n.saturating_mul(12 + 8 * img.ng.max(1) as u128),
+            "use smaller distances",
+        )?;
+        Ok(angles::generate(img.size, distances, force2d))
+    };
+    Ok(Some(match class {
+        "glcm" => Request::Glcm(angles(&settings.distances)?),
+        "glrlm" => Request::Glrlm(angles(&[1])?),
+        "glszm" => Request::Glszm(angles(&[1])?),
+        "gldm" => Request::Gldm(angles(&settings.distances)?, settings.gldm_a),
+        "ngtdm" => Request::Ngtdm(angles(&settings.distances)?),
+        _ => return Ok(None),
+    }))
 }
 
 /// Computes the features `names` of a built texture matrix of `img`, whose ROI holds the grey

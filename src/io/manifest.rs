@@ -7,8 +7,11 @@
 //! * single-image (PyRadiomics' batch format): `Image` and `Mask` (`ID` optional).
 //!
 //! An optional `Label` column overrides the settings' label per case. Every column, these
-//! included, is carried through to the output unchanged. Relative paths resolve against the
-//! manifest's folder. An empty path cell is not a manifest error: that case fails alone.
+//! included, is carried through to the output unchanged (cells byte for byte: spaces and line
+//! breaks inside quoted cells are kept). Relative paths resolve against the manifest's folder;
+//! surrounding spaces of path and `Label` cells are ignored. An empty path cell is not a
+//! manifest error: that case fails alone. Column names must be unique, and an `ID` column must
+//! give every case a non-empty, unique ID.
 
 use std::path::{Path, PathBuf};
 
@@ -56,12 +59,13 @@ struct Layout {
 }
 
 fn layout(headers: &[String], err: &dyn Fn(String) -> Error) -> Result<Layout> {
-    let col = |name: &str| headers.iter().position(|h| h == name);
+    // Layout columns are recognised with surrounding spaces ignored.
+    let col = |name: &str| headers.iter().position(|h| h.trim() == name);
     let listed = || headers.join(", ");
     let named: Vec<(String, usize)> = headers
         .iter()
         .enumerate()
-        .filter_map(|(i, h)| h.strip_prefix("Image_").map(|s| (s.to_string(), i)))
+        .filter_map(|(i, h)| h.trim().strip_prefix("Image_").map(|s| (s.to_string(), i)))
         .collect();
     let shared_mask = col("Mask");
     if let Some(single) = col("Image") {
@@ -103,28 +107,37 @@ fn layout(headers: &[String], err: &dyn Fn(String) -> Error) -> Result<Layout> {
     Ok(Layout { sequences })
 }
 
-/// Reads a manifest CSV.
+/// Reads a manifest CSV (a regular file within the memory budget).
 pub fn read(path: &Path) -> Result<Manifest> {
     let err = |detail: String| Error::Manifest {
         path: path.to_path_buf(),
         detail,
     };
-    let mut r = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_path(path)
-        .map_err(|e| err(e.to_string()))?;
+    let bytes = crate::limits::read_bounded(path, crate::limits::max_table_file(), "manifest")?;
+    let mut r = csv::ReaderBuilder::new().from_reader(bytes.as_slice());
     let headers: Vec<String> = r
         .headers()
         .map_err(|e| err(e.to_string()))?
         .iter()
         .map(String::from)
         .collect();
+    for (i, h) in headers.iter().enumerate() {
+        if let Some(j) = headers[..i].iter().position(|g| g.trim() == h.trim()) {
+            return Err(err(format!(
+                "column '{}' appears twice (columns {} and {}); column names must be unique",
+                h.trim(),
+                j + 1,
+                i + 1
+            )));
+        }
+    }
     let layout = layout(&headers, &err)?;
-    let col = |name: &str| headers.iter().position(|h| h == name);
+    let col = |name: &str| headers.iter().position(|h| h.trim() == name);
     let id_col = col("ID");
     let label_col = col("Label");
     let base = path.parent().unwrap_or(Path::new("."));
-    let resolve = |p: String| -> Option<PathBuf> {
+    let resolve = |p: &str| -> Option<PathBuf> {
+        let p = p.trim();
         if p.is_empty() {
             return None;
         }
@@ -132,19 +145,30 @@ pub fn read(path: &Path) -> Result<Manifest> {
         Some(if p.is_absolute() { p } else { base.join(p) })
     };
     let mut cases = Vec::new();
-    let mut ids = std::collections::HashSet::new();
-    for (i, rec) in r.records().enumerate() {
-        let line = i + 2;
-        let rec = rec.map_err(|e| err(format!("line {line}: {e}")))?;
-        let get = |c: usize| rec.get(c).unwrap_or("").to_string();
-        let id = id_col
-            .map(get)
-            .filter(|s| !s.is_empty())
-            .unwrap_or_else(|| (i + 1).to_string());
-        if !ids.insert(id.clone()) {
-            return Err(err(format!("line {line}: duplicate ID '{id}'")));
+    let mut ids: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut rec = csv::StringRecord::new();
+    let mut i = 0;
+    loop {
+        let line = r.position().line();
+        match r.read_record(&mut rec) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => return Err(err(format!("line {line}: {e}"))),
         }
-        let label = match label_col.map(get).filter(|s| !s.is_empty()) {
+        let get = |c: usize| rec.get(c).unwrap_or("");
+        let id = match id_col {
+            Some(c) if get(c).trim().is_empty() => {
+                return Err(err(format!("line {line}: empty ID (every case needs one)")))
+            }
+            Some(c) => get(c).to_string(),
+            None => (i + 1).to_string(),
+        };
+        if let Some(first) = ids.insert(id.clone(), line as usize) {
+            return Err(err(format!(
+                "line {line}: duplicate ID '{id}' (also on line {first})"
+            )));
+        }
+        let label = match label_col.map(|c| get(c).trim()).filter(|s| !s.is_empty()) {
             None => None,
             Some(s) => Some(
                 s.parse::<i64>()
@@ -171,6 +195,7 @@ pub fn read(path: &Path) -> Result<Manifest> {
                 .zip(rec.iter().map(String::from))
                 .collect(),
         });
+        i += 1;
     }
     Ok(Manifest {
         columns: headers,
@@ -226,6 +251,30 @@ mod tests {
         let e = manifest("ID,Image,Mask\nA,a,m\nA,b,m\n")
             .unwrap_err()
             .to_string();
-        assert!(e.contains("duplicate ID 'A'"), "{e}");
+        assert!(
+            e.contains("duplicate ID 'A'") && e.contains("line 2"),
+            "{e}"
+        );
+        let e = manifest("ID,Image,Mask\nA,a,m\n ,b,m\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("line 3: empty ID"), "{e}");
+        let e = manifest("ID,Image_T1WI,Mask,Image_T1WI\nA,a,m,b\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("'Image_T1WI' appears twice"), "{e}");
+        let e = manifest("ID,ID,Image,Mask\nA,B,a,m\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("'ID' appears twice"), "{e}");
+    }
+
+    #[test]
+    fn passthrough_cells_are_kept_byte_for_byte() {
+        let m = manifest("ID,Image,Mask,note\nA, a.nii ,m.nii,\"two\nlines \"\n").unwrap();
+        let c = &m.cases[0];
+        assert_eq!(c.passthrough[3].1, "two\nlines ");
+        assert_eq!(c.passthrough[1].1, " a.nii ");
+        assert!(c.sequences[0].image.as_ref().unwrap().ends_with("a.nii"));
     }
 }

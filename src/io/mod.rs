@@ -4,4 +4,5 @@ pub mod manifest;
 pub mod matrix_dump;
 pub mod nifti;
 pub mod nifti_write;
+pub mod output;
 pub mod table;

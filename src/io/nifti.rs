@@ -1,19 +1,25 @@
 //! NIfTI-1 and NIfTI-2 reading (`.nii`, `.nii.gz`) into [`Volume`]s and label [`Mask`]s.
 //!
-//! Gzip is recognised by content (magic bytes), not by file name. NIfTI-1 headers are parsed by
-//! the `nifti` crate, NIfTI-2 headers here; voxels (all integer and float datatypes, either
-//! byte order, `scl_slope`/`scl_inter` scaling as the `nifti` crate applies it) are decoded
-//! here straight from the file's bytes, so that no intermediate copy of the image is made and
-//! a region can be decoded without the rest ([`Opened::crop`]).
+//! Gzip is recognised by content (magic bytes), not by file name. Both header versions are
+//! parsed here, their byte order taken from the `sizeof_hdr` field (348 or 540), and checked
+//! field by field before anything is allocated: the number of dimensions and their sizes
+//! (overflow-checked), `datatype` against `bitpix`, `vox_offset` (finite, whole, past the
+//! header), the scaling and the affine. The voxel data must fit the memory budget
+//! ([`crate::limits`]); only the header, then exactly the voxel bytes are read (never more of a
+//! gzip stream than the header announces, so a compressed "bomb" or a file with trailing
+//! garbage costs no more than a valid image). Voxels (all integer and float datatypes, either
+//! byte order, `scl_slope`/`scl_inter` scaling as niftilib applies it) are decoded here straight
+//! from the file's bytes, so that no intermediate copy of the image is made and a region can
+//! be decoded without the rest ([`Opened::crop`]).
 //!
-//! Geometry follows ITK: the sform is used when `sform_code > 0`, else the qform when
-//! `qform_code > 0`, else the diagonal of `pixdim`; the RAS affine of the file is turned into
-//! LPS (x and y negated) so origins and directions equal SimpleITK's.
+//! Geometry follows ITK: the sform is used when `sform_code > 0` (and it is orthonormal), else
+//! the qform when `qform_code > 0`, else the diagonal of `pixdim`; the RAS affine of the file is
+//! turned into LPS (x and y negated) so origins and directions equal SimpleITK's.
 
 use std::io::Read;
 use std::path::Path;
 
-use nifti::{Endianness, NiftiHeader, NiftiType};
+use nifti::{Endianness, NiftiType};
 
 use crate::error::{Error, Result};
 use crate::image::{Geometry, Mask, PixelType, Volume};
@@ -21,10 +27,13 @@ use crate::image::{Geometry, Mask, PixelType, Volume};
 /// Header fields gpurad needs, in f64, from either NIfTI version.
 #[derive(Debug, Clone)]
 struct HeaderInfo {
+    /// 1 or 2.
+    version: u8,
     dim: [i64; 8],
     pixdim: [f64; 8],
     datatype: i16,
-    vox_offset: u64,
+    bitpix: i16,
+    vox_offset: f64,
     scl_slope: f64,
     scl_inter: f64,
     qform_code: i32,
@@ -35,26 +44,14 @@ struct HeaderInfo {
     endianness: Endianness,
 }
 
-/// Reads the whole file, inflating it when it starts with the gzip magic bytes.
-fn read_bytes(path: &Path) -> Result<Vec<u8>> {
-    let raw = std::fs::read(path).map_err(|cause| Error::Io {
-        path: path.to_path_buf(),
-        cause,
-    })?;
-    if raw.len() >= 2 && raw[0] == 0x1f && raw[1] == 0x8b {
-        // The gzip trailer holds the uncompressed size modulo 2^32: a good capacity hint.
-        let hint = if raw.len() >= 4 {
-            u32::from_le_bytes(raw[raw.len() - 4..].try_into().unwrap()) as usize
+impl HeaderInfo {
+    /// Bytes of the header with its 4-byte extension flag: voxel data cannot start before.
+    fn min_offset(&self) -> u64 {
+        if self.version == 1 {
+            352
         } else {
-            0
-        };
-        let mut out = Vec::with_capacity(hint.min(1 << 31));
-        flate2::read::MultiGzDecoder::new(&raw[..])
-            .read_to_end(&mut out)
-            .map_err(|e| nifti_error(path, format!("gzip stream is corrupt or truncated ({e})")))?;
-        Ok(out)
-    } else {
-        Ok(raw)
+            544
+        }
     }
 }
 
@@ -65,108 +62,283 @@ fn nifti_error(path: &Path, cause: impl Into<String>) -> Error {
     }
 }
 
-/// Parses the header of a NIfTI-1 (348-byte) or NIfTI-2 (540-byte) file.
-fn parse_header(path: &Path, bytes: &[u8]) -> Result<HeaderInfo> {
-    if bytes.len() < 4 {
-        return Err(nifti_error(
-            path,
-            "file is too short to hold a NIfTI header",
-        ));
+/// Reads until `buf` is full or the stream ends; returns how many bytes were read. Errors of
+/// a gzip stream are reported as corruption, others as read errors.
+fn fill(path: &Path, r: &mut dyn Read, buf: &mut [u8], gzip: bool) -> Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        match r.read(&mut buf[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(stream_error(path, e, gzip)),
+        }
     }
-    let le = i32::from_le_bytes(bytes[0..4].try_into().unwrap());
-    let be = i32::from_be_bytes(bytes[0..4].try_into().unwrap());
-    match (le, be) {
-        (348, _) | (_, 348) => parse_header_1(path, bytes),
-        (540, _) => parse_header_2(path, bytes, Endianness::Little),
-        (_, 540) => parse_header_2(path, bytes, Endianness::Big),
-        _ => Err(nifti_error(
-            path,
-            format!("header size field is {le}, expected 348 (NIfTI-1) or 540 (NIfTI-2): not a NIfTI file"),
-        )),
+    Ok(got)
+}
+
+fn stream_error(path: &Path, e: std::io::Error, gzip: bool) -> Error {
+    if gzip {
+        nifti_error(path, format!("gzip stream is corrupt or truncated ({e})"))
+    } else {
+        Error::Io {
+            path: path.to_path_buf(),
+            cause: e,
+        }
     }
 }
 
-fn parse_header_1(path: &Path, bytes: &[u8]) -> Result<HeaderInfo> {
-    let h = NiftiHeader::from_reader(bytes)
-        .map_err(|e| nifti_error(path, format!("bad NIfTI-1 header: {e}")))?;
-    if &h.magic != b"n+1\0" {
+/// Reads and checks a NIfTI file's header, then exactly its voxel bytes.
+fn read_image(path: &Path) -> Result<(HeaderInfo, Vec<u8>)> {
+    let file = crate::limits::open_regular(path, "NIfTI image")?;
+    let file_len = file
+        .metadata()
+        .map_err(|cause| Error::Io {
+            path: path.to_path_buf(),
+            cause,
+        })?
+        .len();
+    let mut raw = std::io::BufReader::with_capacity(1 << 16, file);
+    let mut magic = [0u8; 2];
+    let n = fill(path, &mut raw, &mut magic, false)?;
+    let gzip = n == 2 && magic == [0x1f, 0x8b];
+    let head = std::io::Cursor::new(magic[..n].to_vec());
+    let mut stream: Box<dyn Read> = if gzip {
+        Box::new(flate2::read::MultiGzDecoder::new(head.chain(raw)))
+    } else {
+        Box::new(head.chain(raw))
+    };
+    let mut header = [0u8; 540];
+    let got = fill(path, &mut stream, &mut header[..4], gzip)?;
+    if got < 4 {
         return Err(nifti_error(
             path,
-            "header magic is 'ni1' (separate .hdr/.img pair); only single-file .nii/.nii.gz is supported",
+            format!("file is too short to hold a NIfTI header ({got} bytes)"),
         ));
     }
-    let mut dim = [0i64; 8];
-    for (d, &s) in dim.iter_mut().zip(h.dim.iter()) {
-        *d = s as i64;
+    let (version, endianness) = header_version(path, &header[..4])?;
+    let size = if version == 1 { 348 } else { 540 };
+    let got = 4 + fill(path, &mut stream, &mut header[4..size], gzip)?;
+    if got < size {
+        return Err(nifti_error(
+            path,
+            format!("file ends inside its NIfTI-{version} header ({got} of {size} bytes)"),
+        ));
     }
+    let h = if version == 1 {
+        parse_header_1(path, &header[..348], endianness)?
+    } else {
+        parse_header_2(path, &header[..540], endianness)?
+    };
+    let datatype = nifti_type(path, h.datatype)?;
+    check_bitpix(path, &h, datatype)?;
+    let size3 = spatial_size(path, &h)?;
+    let voxels = crate::limits::product(&size3.map(|v| v as u128));
+    let elem = datatype.size_of() as u128;
+    let data_len = voxels.saturating_mul(elem);
+    let offset = vox_offset(path, &h)?;
+    if !gzip && data_len.saturating_add(offset as u128) > file_len as u128 {
+        return Err(truncated(
+            path,
+            data_len,
+            offset,
+            file_len.saturating_sub(offset),
+        ));
+    }
+    // Reading keeps the voxel bytes; a mask read also keeps one byte per voxel (decoding the
+    // whole image, for resampling, is checked where it happens).
+    crate::limits::check(
+        || {
+            format!(
+                "reading '{}' (dim {}×{}×{}: {} voxels of {} bytes)",
+                path.display(),
+                size3[0],
+                size3[1],
+                size3[2],
+                voxels,
+                elem
+            )
+        },
+        voxels.saturating_mul(elem + 1),
+        "check the header's dim fields, or raise --max-memory for an image this large",
+    )?;
+    // Within the budget, so within 64 bits.
+    let data_len = data_len as u64;
+    // Extensions between the header and the voxel data are skipped, not kept.
+    let skip = offset - size as u64;
+    let skipped = std::io::copy(&mut (&mut stream).take(skip), &mut std::io::sink())
+        .map_err(|e| stream_error(path, e, gzip))?;
+    if skipped < skip {
+        return Err(truncated(path, data_len, offset, 0));
+    }
+    let mut data = vec![0u8; data_len as usize];
+    let got = fill(path, &mut stream, &mut data, gzip)?;
+    if got < data.len() {
+        return Err(truncated(path, data_len, offset, got as u64));
+    }
+    Ok((h, data))
+}
+
+fn truncated(path: &Path, need: impl std::fmt::Display, offset: u64, have: u64) -> Error {
+    nifti_error(
+        path,
+        format!("file is truncated: {need} bytes of voxel data expected after offset {offset}, {have} found"),
+    )
+}
+
+/// NIfTI version and byte order from the `sizeof_hdr` field.
+fn header_version(path: &Path, first: &[u8]) -> Result<(u8, Endianness)> {
+    let bytes: [u8; 4] = first.try_into().expect("four bytes");
+    let le = i32::from_le_bytes(bytes);
+    let be = i32::from_be_bytes(bytes);
+    Ok(match (le, be) {
+        (348, _) => (1, Endianness::Little),
+        (_, 348) => (1, Endianness::Big),
+        (540, _) => (2, Endianness::Little),
+        (_, 540) => (2, Endianness::Big),
+        _ => {
+            return Err(nifti_error(
+                path,
+                format!("header size field (sizeof_hdr) is {le}, expected 348 (NIfTI-1) or 540 (NIfTI-2): not a NIfTI file"),
+            ))
+        }
+    })
+}
+
+/// Typed reads of header fields in the file's byte order.
+struct Fields<'a> {
+    b: &'a [u8],
+    little: bool,
+}
+
+impl Fields<'_> {
+    fn bytes<const N: usize>(&self, at: usize) -> [u8; N] {
+        let mut a: [u8; N] = self.b[at..at + N].try_into().expect("field inside header");
+        if !self.little {
+            a.reverse();
+        }
+        a
+    }
+    fn i16(&self, at: usize) -> i16 {
+        i16::from_le_bytes(self.bytes(at))
+    }
+    fn i32(&self, at: usize) -> i32 {
+        i32::from_le_bytes(self.bytes(at))
+    }
+    fn i64(&self, at: usize) -> i64 {
+        i64::from_le_bytes(self.bytes(at))
+    }
+    fn f32(&self, at: usize) -> f64 {
+        f32::from_le_bytes(self.bytes(at)) as f64
+    }
+    fn f64(&self, at: usize) -> f64 {
+        f64::from_le_bytes(self.bytes(at))
+    }
+}
+
+/// NIfTI-1 header layout (nifti1.h): offsets in bytes.
+fn parse_header_1(path: &Path, b: &[u8], endianness: Endianness) -> Result<HeaderInfo> {
+    match &b[344..348] {
+        b"n+1\0" => {}
+        b"ni1\0" => {
+            return Err(nifti_error(
+                path,
+                "header magic is 'ni1' (separate .hdr/.img pair); only single-file .nii/.nii.gz is supported",
+            ))
+        }
+        other => {
+            return Err(nifti_error(
+                path,
+                format!(
+                    "header magic is {:?}, expected \"n+1\" (single-file NIfTI-1)",
+                    String::from_utf8_lossy(other)
+                ),
+            ))
+        }
+    }
+    let f = Fields {
+        b,
+        little: endianness == Endianness::Little,
+    };
+    let row = |o: usize| [f.f32(o), f.f32(o + 4), f.f32(o + 8), f.f32(o + 12)];
     Ok(HeaderInfo {
-        dim,
-        pixdim: h.pixdim.map(|v| v as f64),
-        datatype: h.datatype,
-        vox_offset: h.vox_offset.max(0.0) as u64,
-        scl_slope: h.scl_slope as f64,
-        scl_inter: h.scl_inter as f64,
-        qform_code: h.qform_code as i32,
-        sform_code: h.sform_code as i32,
-        quatern: [h.quatern_b as f64, h.quatern_c as f64, h.quatern_d as f64],
-        qoffset: [h.quatern_x as f64, h.quatern_y as f64, h.quatern_z as f64],
-        srow: [
-            h.srow_x.map(|v| v as f64),
-            h.srow_y.map(|v| v as f64),
-            h.srow_z.map(|v| v as f64),
-        ],
-        endianness: h.endianness,
+        version: 1,
+        dim: std::array::from_fn(|i| f.i16(40 + 2 * i) as i64),
+        pixdim: std::array::from_fn(|i| f.f32(76 + 4 * i)),
+        datatype: f.i16(70),
+        bitpix: f.i16(72),
+        vox_offset: f.f32(108),
+        scl_slope: f.f32(112),
+        scl_inter: f.f32(116),
+        qform_code: f.i16(252) as i32,
+        sform_code: f.i16(254) as i32,
+        quatern: [f.f32(256), f.f32(260), f.f32(264)],
+        qoffset: [f.f32(268), f.f32(272), f.f32(276)],
+        srow: [row(280), row(296), row(312)],
+        endianness,
     })
 }
 
 /// NIfTI-2 header layout (nifti2.h): offsets in bytes.
 fn parse_header_2(path: &Path, b: &[u8], endianness: Endianness) -> Result<HeaderInfo> {
-    if b.len() < 540 {
-        return Err(nifti_error(
-            path,
-            "file is truncated inside its NIfTI-2 header",
-        ));
-    }
     if &b[4..8] != b"n+2\0" {
         return Err(nifti_error(
             path,
             "NIfTI-2 header magic is not 'n+2' (separate header/image pairs are not supported)",
         ));
     }
-    let little = endianness == Endianness::Little;
-    let rd = |o: usize, n: usize| -> [u8; 8] {
-        let mut a = [0u8; 8];
-        a[..n].copy_from_slice(&b[o..o + n]);
-        if !little {
-            a[..n].reverse();
-        }
-        a
+    let f = Fields {
+        b,
+        little: endianness == Endianness::Little,
     };
-    let i16_at = |o| i16::from_le_bytes(rd(o, 2)[..2].try_into().unwrap());
-    let i32_at = |o| i32::from_le_bytes(rd(o, 4)[..4].try_into().unwrap());
-    let i64_at = |o| i64::from_le_bytes(rd(o, 8));
-    let f64_at = |o| f64::from_le_bytes(rd(o, 8));
-    let mut dim = [0i64; 8];
-    let mut pixdim = [0f64; 8];
-    for i in 0..8 {
-        dim[i] = i64_at(16 + 8 * i);
-        pixdim[i] = f64_at(104 + 8 * i);
-    }
-    let row = |o: usize| [f64_at(o), f64_at(o + 8), f64_at(o + 16), f64_at(o + 24)];
+    let row = |o: usize| [f.f64(o), f.f64(o + 8), f.f64(o + 16), f.f64(o + 24)];
     Ok(HeaderInfo {
-        dim,
-        pixdim,
-        datatype: i16_at(12),
-        vox_offset: i64_at(168).max(0) as u64,
-        scl_slope: f64_at(176),
-        scl_inter: f64_at(184),
-        qform_code: i32_at(344),
-        sform_code: i32_at(348),
-        quatern: [f64_at(352), f64_at(360), f64_at(368)],
-        qoffset: [f64_at(376), f64_at(384), f64_at(392)],
+        version: 2,
+        dim: std::array::from_fn(|i| f.i64(16 + 8 * i)),
+        pixdim: std::array::from_fn(|i| f.f64(104 + 8 * i)),
+        datatype: f.i16(12),
+        bitpix: f.i16(14),
+        vox_offset: f.i64(168) as f64,
+        scl_slope: f.f64(176),
+        scl_inter: f.f64(184),
+        qform_code: f.i32(344),
+        sform_code: f.i32(348),
+        quatern: [f.f64(352), f.f64(360), f.f64(368)],
+        qoffset: [f.f64(376), f.f64(384), f.f64(392)],
         srow: [row(400), row(432), row(464)],
         endianness,
     })
+}
+
+/// `bitpix` must be the datatype's size in bits.
+fn check_bitpix(path: &Path, h: &HeaderInfo, t: NiftiType) -> Result<()> {
+    let bits = 8 * t.size_of() as i16;
+    if h.bitpix != bits {
+        return Err(nifti_error(
+            path,
+            format!(
+                "bitpix is {} but datatype {} ({t:?}) has {bits} bits per voxel",
+                h.bitpix, h.datatype
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Where the voxel data starts: a finite whole number of bytes, past the header.
+fn vox_offset(path: &Path, h: &HeaderInfo) -> Result<u64> {
+    let v = h.vox_offset;
+    let min = h.min_offset();
+    if !v.is_finite() || v.fract() != 0.0 || v < min as f64 || v > (1u64 << 53) as f64 {
+        return Err(nifti_error(
+            path,
+            format!(
+                "vox_offset is {v}; the voxel data of a single-file NIfTI-{} must start at a whole byte offset of at least {min}",
+                h.version
+            ),
+        ));
+    }
+    Ok(v as u64)
 }
 
 /// Size of the spatial grid: dims 1–3, with every higher dimension required to be 1.
@@ -188,7 +360,12 @@ fn spatial_size(path: &Path, h: &HeaderInfo) -> Result<[usize; 3]> {
             ));
         }
         if i <= 3 {
-            size[i - 1] = d as usize;
+            size[i - 1] = usize::try_from(d).map_err(|_| {
+                nifti_error(
+                    path,
+                    format!("dim[{i}] = {d} is too large for this machine"),
+                )
+            })?;
         } else if d != 1 {
             return Err(nifti_error(
                 path,
@@ -199,59 +376,94 @@ fn spatial_size(path: &Path, h: &HeaderInfo) -> Result<[usize; 3]> {
     Ok(size)
 }
 
-/// Affine (RAS, 3×4) chosen as ITK does: sform, then qform, then pixdim.
-fn ras_affine(path: &Path, h: &HeaderInfo) -> Result<[[f64; 4]; 3]> {
-    if h.sform_code > 0 {
-        return Ok(h.srow);
+/// Rotation matrix of the unit quaternion with imaginary parts `(b, c, d)` (NIfTI-1 standard,
+/// qform method 2; `a` from the unit norm).
+fn quaternion_rotation([b, c, d]: [f64; 3]) -> [[f64; 3]; 3] {
+    let a = (1.0 - (b * b + c * c + d * d)).max(0.0).sqrt();
+    [
+        [
+            a * a + b * b - c * c - d * d,
+            2.0 * (b * c - a * d),
+            2.0 * (b * d + a * c),
+        ],
+        [
+            2.0 * (b * c + a * d),
+            a * a + c * c - b * b - d * d,
+            2.0 * (c * d - a * b),
+        ],
+        [
+            2.0 * (b * d - a * c),
+            2.0 * (c * d + a * b),
+            a * a + d * d - c * c - b * b,
+        ],
+    ]
+}
+
+/// The qform affine (RAS, 3×4): rotation, pixdim scaling with qfac, offsets.
+fn qform_affine(path: &Path, h: &HeaderInfo) -> Result<[[f64; 4]; 3]> {
+    let sp = pixdim_spacing(path, h)?;
+    let r = quaternion_rotation(h.quatern);
+    let qfac = if h.pixdim[0] < 0.0 { -1.0 } else { 1.0 };
+    let scale = [sp[0], sp[1], sp[2] * qfac];
+    let mut m = [[0.0; 4]; 3];
+    for i in 0..3 {
+        for j in 0..3 {
+            m[i][j] = r[i][j] * scale[j];
+        }
+        m[i][3] = h.qoffset[i];
     }
+    Ok(m)
+}
+
+/// Voxel spacing from `pixdim[1..=3]`, which must be finite and positive.
+fn pixdim_spacing(path: &Path, h: &HeaderInfo) -> Result<[f64; 3]> {
     let sp = [h.pixdim[1], h.pixdim[2], h.pixdim[3]];
     if sp.iter().any(|&s| !s.is_finite() || s <= 0.0) {
         return Err(nifti_error(
             path,
-            format!("voxel spacing (pixdim) {sp:?} must be positive"),
+            format!("voxel spacing (pixdim[1..3]) {sp:?} must be finite and positive"),
         ));
     }
-    if h.qform_code > 0 {
-        let [b, c, d] = h.quatern;
-        let a = (1.0 - (b * b + c * c + d * d)).max(0.0).sqrt();
-        // Rotation matrix of the unit quaternion (a, b, c, d) (NIfTI-1 standard, qform method 2).
-        let r = [
-            [
-                a * a + b * b - c * c - d * d,
-                2.0 * (b * c - a * d),
-                2.0 * (b * d + a * c),
-            ],
-            [
-                2.0 * (b * c + a * d),
-                a * a + c * c - b * b - d * d,
-                2.0 * (c * d - a * b),
-            ],
-            [
-                2.0 * (b * d - a * c),
-                2.0 * (c * d + a * b),
-                a * a + d * d - c * c - b * b,
-            ],
-        ];
-        let qfac = if h.pixdim[0] < 0.0 { -1.0 } else { 1.0 };
-        let scale = [sp[0], sp[1], sp[2] * qfac];
-        let mut m = [[0.0; 4]; 3];
-        for i in 0..3 {
-            for j in 0..3 {
-                m[i][j] = r[i][j] * scale[j];
-            }
-            m[i][3] = h.qoffset[i];
-        }
-        return Ok(m);
-    }
-    Ok([
-        [sp[0], 0.0, 0.0, 0.0],
-        [0.0, sp[1], 0.0, 0.0],
-        [0.0, 0.0, sp[2], 0.0],
-    ])
+    Ok(sp)
 }
 
+/// Largest departure of a direction matrix from orthonormality accepted (ITK refuses
+/// non-orthonormal direction cosines; float32 header fields round at about 1e-7).
+const ORTHONORMAL_TOLERANCE: f64 = 1e-3;
+
 fn geometry(path: &Path, h: &HeaderInfo, size: [usize; 3]) -> Result<Geometry> {
-    let m = ras_affine(path, h)?;
+    // As ITK: the sform when set and orthonormal, else the qform, else pixdim alone.
+    if h.sform_code > 0 {
+        let g = geometry_from(path, &h.srow, size, "sform (srow_x, srow_y, srow_z)");
+        match g {
+            Ok(g) => return Ok(g),
+            Err(e) if h.qform_code <= 0 => return Err(e),
+            Err(_) => {}
+        }
+    }
+    if h.qform_code > 0 {
+        return geometry_from(
+            path,
+            &qform_affine(path, h)?,
+            size,
+            "qform (quatern_b/c/d, pixdim)",
+        );
+    }
+    let sp = pixdim_spacing(path, h)?;
+    geometry_from(
+        path,
+        &[
+            [sp[0], 0.0, 0.0, 0.0],
+            [0.0, sp[1], 0.0, 0.0],
+            [0.0, 0.0, sp[2], 0.0],
+        ],
+        size,
+        "pixdim",
+    )
+}
+
+/// Geometry (LPS) of a RAS affine `m`; `form` names where it came from, for errors.
+fn geometry_from(path: &Path, m: &[[f64; 4]; 3], size: [usize; 3], form: &str) -> Result<Geometry> {
     let mut spacing = [0.0; 3];
     let mut direction = [[0.0; 3]; 3];
     for j in 0..3 {
@@ -259,7 +471,7 @@ fn geometry(path: &Path, h: &HeaderInfo, size: [usize; 3]) -> Result<Geometry> {
         if !(norm.is_finite() && norm > 0.0) {
             return Err(nifti_error(
                 path,
-                format!("affine column {j} has zero or invalid length"),
+                format!("the {form} affine's column {j} has zero or invalid length"),
             ));
         }
         // Axis-aligned columns keep the stored spacing bit for bit.
@@ -273,7 +485,25 @@ fn geometry(path: &Path, h: &HeaderInfo, size: [usize; 3]) -> Result<Geometry> {
             direction[i][j] = lps * m[i][j] / spacing[j];
         }
     }
+    for a in 0..3 {
+        for b in a..3 {
+            let dot: f64 = (0..3).map(|i| direction[i][a] * direction[i][b]).sum();
+            let want = if a == b { 1.0 } else { 0.0 };
+            if (dot - want).abs() > ORTHONORMAL_TOLERANCE {
+                return Err(nifti_error(
+                    path,
+                    format!("the {form} affine is not a rotation with scaling (axes {a} and {b} are not orthogonal): direction cosines must be orthonormal"),
+                ));
+            }
+        }
+    }
     let origin = [-m[0][3], -m[1][3], m[2][3]];
+    if origin.iter().any(|v| !v.is_finite()) {
+        return Err(nifti_error(
+            path,
+            format!("the {form} origin {origin:?} is not finite"),
+        ));
+    }
     Ok(Geometry {
         size,
         spacing,
@@ -323,10 +553,9 @@ fn pixel_type_of(t: NiftiType) -> PixelType {
     }
 }
 
-/// An opened image: its decompressed bytes and what is needed to decode its voxels.
+/// An opened image: its voxel bytes and what is needed to decode them.
 pub struct Opened {
     bytes: Vec<u8>,
-    start: usize,
     datatype: NiftiType,
     big_endian: bool,
     slope: f32,
@@ -339,23 +568,17 @@ pub struct Opened {
 
 /// Reads and checks a NIfTI file's header and voxel data, without decoding the voxels.
 pub fn open(path: &Path) -> Result<Opened> {
-    let bytes = read_bytes(path)?;
-    let h = parse_header(path, &bytes)?;
+    let (h, bytes) = read_image(path)?;
     let size = spatial_size(path, &h)?;
     let geometry = geometry(path, &h, size)?;
     let datatype = nifti_type(path, h.datatype)?;
-    let n = geometry.len();
-    let elem = datatype.size_of();
-    let start = h.vox_offset as usize;
-    let need = n
-        .checked_mul(elem)
-        .ok_or_else(|| nifti_error(path, "image dimensions overflow"))?;
-    let have = bytes.len().saturating_sub(start);
-    if have < need {
-        return Err(nifti_error(
-            path,
-            format!("file is truncated: {need} bytes of voxel data expected after offset {start}, {have} found"),
-        ));
+    for (name, v) in [("scl_slope", h.scl_slope), ("scl_inter", h.scl_inter)] {
+        if !v.is_finite() {
+            return Err(nifti_error(
+                path,
+                format!("{name} is {v}, not a finite number"),
+            ));
+        }
     }
     // SimpleITK reads scaled integer data as float.
     let scaled = h.scl_slope != 0.0 && (h.scl_slope != 1.0 || h.scl_inter != 0.0);
@@ -366,7 +589,6 @@ pub fn open(path: &Path) -> Result<Opened> {
     };
     Ok(Opened {
         bytes,
-        start,
         datatype,
         big_endian: h.endianness == Endianness::Big,
         slope: h.scl_slope as f32,
@@ -385,7 +607,7 @@ impl Opened {
     /// with the f32 header values, unless the slope is 0).
     pub fn decode_into(&self, first: usize, out: &mut [f64]) {
         let size = self.datatype.size_of();
-        let at = self.start + first * size;
+        let at = first * size;
         let bytes = &self.bytes[at..at + out.len() * size];
         macro_rules! decode {
             ($t:ty, $n:expr) => {{
@@ -441,7 +663,7 @@ impl Opened {
         if !(self.slope == 0.0 || (self.slope == 1.0 && self.inter == 0.0)) {
             return None;
         }
-        let bytes = &self.bytes[self.start..self.start + self.len() * self.datatype.size_of()];
+        let bytes = &self.bytes[..self.len() * self.datatype.size_of()];
         #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU has AVX2, checked just above.

@@ -16,7 +16,7 @@ pub mod ngtdm;
 mod padded;
 
 use self::angles::Offset;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::extract::roi_values;
 use crate::image::{Mask, Volume};
 use crate::preprocess::discretize;
@@ -74,20 +74,7 @@ pub fn grey_image_from(
     values: &[f64],
     settings: &Settings,
 ) -> Result<(GreyImage, discretize::Discretized)> {
-    let (min, max) = values
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
-            (lo.min(v), hi.max(v))
-        });
-    let predicted = discretize::predicted_bin_count(min, max, settings);
-    if predicted > settings.max_grey_levels {
-        return Err(Error::Compute(format!(
-            "discretisation would give {predicted} grey levels (intensities {min} to {max}, binWidth {}), above the limit of {} \
-             (setting maxGreyLevels); use binCount (e.g. binCount:64) or a larger binWidth",
-            settings.bin_width, settings.max_grey_levels
-        )));
-    }
-    let d = discretize::discretize(values, settings);
+    let d = discretize::discretize_checked(values, settings)?;
     let mut levels = vec![0u32; roi.data.len()];
     let mut it = d.levels.iter();
     for (l, &m) in levels.iter_mut().zip(&roi.data) {
@@ -166,6 +153,86 @@ pub enum Matrix {
     Gldm(gldm::Gldm),
     /// See [`ngtdm::Ngtdm`].
     Ngtdm(ngtdm::Ngtdm),
+}
+
+impl Request {
+    /// The directions of the request.
+    pub fn angles(&self) -> &[Offset] {
+        match self {
+            Request::Glcm(a)
+            | Request::Glrlm(a)
+            | Request::Glszm(a)
+            | Request::Gldm(a, _)
+            | Request::Ngtdm(a) => a,
+        }
+    }
+
+    /// Upper bound of the memory (bytes) building this matrix for `img` and computing its
+    /// features takes: the zero-bordered copy of the box ([`padded::Padded`]), the integer
+    /// counts with their per-thread copies ([`par_slices`], at most 256 MiB more) and the f64
+    /// matrices of the feature stage.
+    pub fn memory_estimate(&self, img: &GreyImage) -> u128 {
+        let d = self.angles().len() as u128;
+        let ng = img.ng.max(1) as u128;
+        let reach = padded::reach(self.angles()) as u128;
+        let padded = crate::limits::product(&img.size.map(|s| s as u128 + 2 * reach)) * 4;
+        let voxels = img.levels.len() as u128;
+        let counts = match self {
+            Request::Glcm(_) => d * ng * ng * 8,
+            Request::Glrlm(_) => {
+                let nr = img.size.iter().copied().max().unwrap_or(1) as u128;
+                d * ng * nr * 8
+            }
+            Request::Glszm(_) => voxels * 16,
+            Request::Gldm(..) => ng * (2 * d + 1) * 8,
+            Request::Ngtdm(_) => ng * 32 + voxels * 4,
+        };
+        let threads = rayon::current_num_threads() as u128;
+        let copies = counts
+            .saturating_mul(threads.saturating_sub(1))
+            .min(256 << 20);
+        padded
+            .saturating_add(counts.saturating_mul(2))
+            .saturating_add(copies)
+    }
+
+    /// The class name (`glcm`, …).
+    pub fn class(&self) -> &'static str {
+        match self {
+            Request::Glcm(_) => "glcm",
+            Request::Glrlm(_) => "glrlm",
+            Request::Glszm(_) => "glszm",
+            Request::Gldm(..) => "gldm",
+            Request::Ngtdm(_) => "ngtdm",
+        }
+    }
+}
+
+/// Checks that building `requests` for `img` fits the memory budget ([`crate::limits`]),
+/// naming the largest request and the grey-level count when it does not.
+pub fn check_memory(img: &GreyImage, requests: &[Request]) -> Result<()> {
+    let total = requests
+        .iter()
+        .map(|r| r.memory_estimate(img))
+        .fold(0u128, u128::saturating_add);
+    let largest = requests.iter().max_by_key(|r| r.memory_estimate(img));
+    crate::limits::check(
+        || {
+            let what = largest.map_or(String::new(), |r| {
+                format!(
+                    ", mostly {} with {} directions",
+                    r.class(),
+                    r.angles().len()
+                )
+            });
+            format!(
+                "the texture matrices of {} grey levels in a ROI box of {}×{}×{} voxels{what}",
+                img.ng, img.size[0], img.size[1], img.size[2]
+            )
+        },
+        total,
+        "use fewer grey levels (binCount, a larger binWidth, maxGreyLevels) or smaller distances",
+    )
 }
 
 /// Builds the requested matrices of one image with the CPU builders, in request order; the

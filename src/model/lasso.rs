@@ -792,6 +792,11 @@ pub fn cross_validate<C: AsRef<[f64]>>(
         });
     }
     let k = foldid.iter().copied().max().unwrap_or(0);
+    if k > n {
+        return Err(StatsError::InvalidArgument(format!(
+            "fold id {k} is larger than the number of patients ({n}): fold ids must cover 1..=K, with at most one fold per patient"
+        )));
+    }
     let mut sizes = vec![0usize; k];
     for &f in foldid {
         if f == 0 {

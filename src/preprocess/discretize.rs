@@ -35,9 +35,20 @@ pub fn py_mod(a: f64, b: f64) -> f64 {
     }
 }
 
-/// `numpy.arange(start, stop, step)` for positive step.
-fn arange(start: f64, stop: f64, step: f64) -> Vec<f64> {
-    let n = ((stop - start) / step).ceil().max(0.0) as usize;
+/// Number of fixed-width edges `numpy.arange(low, max + 2·w, w)` gives. Where `max + 2·w`
+/// overflows (a bin width near the largest double) numpy refuses; the same count is then
+/// taken from `(max − low)/w + 2`, which does not overflow.
+fn edge_count(low: f64, max: f64, w: f64) -> f64 {
+    let stop = max + 2.0 * w;
+    if stop.is_finite() {
+        ((stop - low) / w).ceil().max(0.0)
+    } else {
+        ((max - low) / w).ceil().max(0.0) + 2.0
+    }
+}
+
+/// `numpy.arange(start, start + n·step, step)` for positive step.
+fn arange(start: f64, n: usize, step: f64) -> Vec<f64> {
     (0..n).map(|i| start + i as f64 * step).collect()
 }
 
@@ -74,7 +85,7 @@ pub fn bin_edges(values: &[f64], settings: &Settings) -> Vec<f64> {
         BinningOrigin::Pyradiomics => min - py_mod(min, w),
         BinningOrigin::Ibsi => min,
     };
-    let e = arange(low, max + 2.0 * w, w);
+    let e = arange(low, edge_count(low, max, w) as usize, w);
     if e.len() == 1 {
         vec![e[0] - 0.5, e[0] + 0.5]
     } else {
@@ -82,18 +93,57 @@ pub fn bin_edges(values: &[f64], settings: &Settings) -> Vec<f64> {
     }
 }
 
-/// Number of bins the settings would produce for values in `[min, max]`, computed without
-/// allocating the edges (used to refuse absurd bin counts before any matrix is built).
-pub fn predicted_bin_count(min: f64, max: f64, settings: &Settings) -> usize {
+/// Number of bins the settings would produce for finite values in `[min, max]`, computed
+/// without allocating the edges (used to refuse absurd bin counts before any matrix is
+/// built). A float, so that a count beyond any integer type is still reported as it is.
+pub fn predicted_bin_count(min: f64, max: f64, settings: &Settings) -> f64 {
     if let Some(n) = settings.bin_count {
-        return n;
+        return n as f64;
     }
     let w = settings.bin_width;
     let low = match settings.binning_origin {
         BinningOrigin::Pyradiomics => min - py_mod(min, w),
         BinningOrigin::Ibsi => min,
     };
-    (((max + 2.0 * w - low) / w).ceil().max(2.0) as usize) - 1
+    edge_count(low, max, w).max(2.0) - 1.0
+}
+
+/// [`discretize`], after checking that the values are finite and that the number of bins
+/// ([`predicted_bin_count`]) is within `maxGreyLevels`: nothing is allocated for an absurd
+/// bin count.
+pub fn discretize_checked(
+    values: &[f64],
+    settings: &Settings,
+) -> crate::error::Result<Discretized> {
+    use crate::error::Error;
+    let (min, max) = values
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+            (lo.min(v), hi.max(v))
+        });
+    if values.iter().any(|v| !v.is_finite()) || values.is_empty() {
+        return Err(Error::Compute(format!(
+            "the ROI's intensities are not all finite numbers (from {min} to {max}); nothing can be discretised"
+        )));
+    }
+    let predicted = predicted_bin_count(min, max, settings);
+    if predicted > settings.max_grey_levels as f64 {
+        let count = if predicted < 1e15 {
+            format!("{predicted}")
+        } else {
+            format!("about {predicted:.1e}")
+        };
+        let by = match settings.bin_count {
+            Some(n) => format!("binCount {n}"),
+            None => format!("binWidth {}", settings.bin_width),
+        };
+        return Err(Error::Compute(format!(
+            "discretisation would give {count} grey levels (intensities {min} to {max}, {by}), above the limit of {} \
+             (setting maxGreyLevels); use binCount (e.g. binCount:64) or a larger binWidth",
+            settings.max_grey_levels
+        )));
+    }
+    Ok(discretize(values, settings))
 }
 
 /// Discretises `values` (`numpy.digitize(values, edges)`; IBSI formula for the IBSI origin).
@@ -165,7 +215,22 @@ mod tests {
         let vals = [-1033.0, 3071.0];
         assert_eq!(
             predicted_bin_count(-1033.0, 3071.0, &s),
-            bin_edges(&vals, &s).len() - 1
+            (bin_edges(&vals, &s).len() - 1) as f64
         );
+    }
+
+    #[test]
+    fn a_huge_bin_width_gives_one_bin() {
+        let s = Settings {
+            bin_width: 1e308,
+            ..Settings::default()
+        };
+        // max + 2·binWidth overflows: the count comes from (max − low)/w + 2 instead. Edges
+        // stay at multiples of the width: −1e308, 0, 1e308.
+        assert_eq!(predicted_bin_count(-5.0, 900.0, &s), 2.0);
+        let d = discretize(&[-5.0, 0.0, 900.0], &s);
+        assert_eq!(d.levels, vec![1, 2, 2]);
+        let d = discretize(&[3.0, 900.0], &s);
+        assert_eq!(d.levels, vec![1, 1]);
     }
 }

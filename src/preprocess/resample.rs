@@ -111,6 +111,10 @@ fn allclose(a: &[f64; 3], b: &[f64; 3]) -> bool {
 /// Resamples image and mask onto the PyRadiomics output grid. `spacing` entries of 0 keep the
 /// original spacing of that axis, as do axes along which the ROI is one voxel thick. When the
 /// spacing is unchanged, the pair is only cropped.
+///
+/// The output grid's size is checked against the memory budget ([`crate::limits`]) before
+/// anything is allocated: an absurdly fine spacing is an error naming the setting, as is a
+/// spacing so coarse that the grid has no voxel.
 pub fn resample_pair(
     image: &Volume,
     mask: &Mask,
@@ -118,7 +122,7 @@ pub fn resample_pair(
     interpolator: Interpolator,
     pad: usize,
     bb: &BoundingBox,
-) -> (Volume, Mask) {
+) -> crate::error::Result<(Volume, Mask)> {
     let g = &image.geometry;
     // A spacing of 0, or an axis along which the ROI is one voxel thick, keeps the original.
     let ext = bb.extent();
@@ -130,9 +134,10 @@ pub fn resample_pair(
         }
     });
     if allclose(&g.spacing, &new_spacing) {
-        return crate::extract::crop_to_roi(image, mask, bb, pad);
+        return Ok(crate::extract::crop_to_roi(image, mask, bb, pad));
     }
     let out = output_grid(g, bb, new_spacing, pad);
+    check_grid(&out, spacing, image.geometry.len(), interpolator)?;
     let sampler = Sampler::new(image, interpolator);
     let (m_out, minv_in) = (index_matrix(&out), inverse_index_matrix(g));
     let n0 = out.size[0];
@@ -166,7 +171,7 @@ pub fn resample_pair(
             }
         }
     }
-    (
+    Ok((
         Volume {
             geometry: out.clone(),
             data,
@@ -176,6 +181,37 @@ pub fn resample_pair(
             geometry: out,
             data: mdata,
         },
+    ))
+}
+
+/// Checks that the resampled grid `out` has voxels and fits the memory budget with what
+/// resampling allocates: the image (f64) and mask (1 byte) on `out`, and for B-splines the
+/// coefficients of the whole input image (`input_voxels` f64).
+fn check_grid(
+    out: &Geometry,
+    spacing: [f64; 3],
+    input_voxels: usize,
+    interpolator: Interpolator,
+) -> crate::error::Result<()> {
+    if out.size.contains(&0) {
+        return Err(crate::error::Error::Settings(format!(
+            "resampledPixelSpacing {spacing:?} is coarser than the image itself: the resampled grid has no voxel"
+        )));
+    }
+    let voxels = crate::limits::product(&out.size.map(|v| v as u128));
+    let coefficients = match interpolator {
+        Interpolator::BSpline => input_voxels as u128 * 8,
+        _ => 0,
+    };
+    crate::limits::check(
+        || {
+            format!(
+                "resampling to resampledPixelSpacing {spacing:?} (a grid of {}×{}×{} voxels)",
+                out.size[0], out.size[1], out.size[2]
+            )
+        },
+        voxels.saturating_mul(9).saturating_add(coefficients),
+        "choose a coarser spacing (in mm)",
     )
 }
 

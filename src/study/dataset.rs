@@ -19,7 +19,7 @@ pub struct Dataset {
 }
 
 fn bad(path: &Path, detail: String) -> Error {
-    Error::Manifest {
+    Error::Table {
         path: path.to_path_buf(),
         detail,
     }
@@ -30,19 +30,58 @@ pub fn is_missing(cell: &str) -> bool {
     matches!(cell, "" | "NA" | "NaN" | "nan" | "null")
 }
 
+/// What the cells of a column are, over some patients.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ColumnKind {
+    /// Numbers (and missing cells), at least one number.
+    Numeric,
+    /// Text (and missing cells) only: not a feature.
+    Text,
+    /// Numbers in some rows and text in others (1-based data rows of the text cells): a data
+    /// entry error, never silently dropped.
+    Mixed(Vec<usize>),
+}
+
+/// A list of (1-based) rows for a message, the first ten and a count.
+pub fn rows_list(rows: &[usize]) -> String {
+    let shown: Vec<String> = rows.iter().take(10).map(|r| r.to_string()).collect();
+    format!(
+        "{}{}",
+        shown.join(", "),
+        if rows.len() > 10 {
+            format!(", … ({} in all)", rows.len())
+        } else {
+            String::new()
+        }
+    )
+}
+
 impl Dataset {
-    /// Reads a CSV file with a header row.
+    /// Reads a CSV file with a header row. The file must be a regular file within the memory
+    /// budget; every row must have the header's number of cells; column names must be unique.
     pub fn read(path: &Path) -> Result<Dataset> {
+        let bytes = crate::limits::read_bounded(path, crate::limits::max_table_file(), "table")?;
         let mut r = csv::ReaderBuilder::new()
             .flexible(false)
-            .from_path(path)
-            .map_err(|e| bad(path, e.to_string()))?;
+            .from_reader(bytes.as_slice());
         let columns: Vec<String> = r
             .headers()
             .map_err(|e| bad(path, e.to_string()))?
             .iter()
             .map(|h| h.trim().to_string())
             .collect();
+        for (i, c) in columns.iter().enumerate() {
+            if let Some(j) = columns[..i].iter().position(|d| d == c) {
+                return Err(bad(
+                    path,
+                    format!(
+                        "column '{c}' appears twice (columns {} and {}); column names must be unique",
+                        j + 1,
+                        i + 1
+                    ),
+                ));
+            }
+        }
         let mut rows = Vec::new();
         for rec in r.records() {
             let rec = rec.map_err(|e| bad(path, e.to_string()))?;
@@ -56,6 +95,48 @@ impl Dataset {
             columns,
             rows,
         })
+    }
+
+    /// Fails when column `name` holds the same value in two rows (IDs must be unique).
+    pub fn check_unique(&self, name: &str) -> Result<()> {
+        let c = self.column(name)?;
+        let mut seen = std::collections::HashMap::new();
+        for (i, r) in self.rows.iter().enumerate() {
+            if let Some(first) = seen.insert(r[c].as_str(), i) {
+                return Err(bad(
+                    &self.path,
+                    format!(
+                        "{name} '{}' appears in data rows {} and {}; IDs must be unique",
+                        r[c],
+                        first + 1,
+                        i + 1
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether column `c` holds numbers, text, or both over the patients `rows`.
+    pub fn column_kind(&self, c: usize, rows: &[usize]) -> ColumnKind {
+        let mut numbers = 0;
+        let mut text = Vec::new();
+        for &i in rows {
+            let cell = &self.rows[i][c];
+            if is_missing(cell) {
+                continue;
+            }
+            if cell.parse::<f64>().is_ok() {
+                numbers += 1;
+            } else {
+                text.push(i + 1);
+            }
+        }
+        match (numbers, text.is_empty()) {
+            (0, _) => ColumnKind::Text,
+            (_, true) => ColumnKind::Numeric,
+            _ => ColumnKind::Mixed(text),
+        }
     }
 
     /// Index of column `name`, or an error that lists the columns.
@@ -74,49 +155,44 @@ impl Dataset {
         Ok(self.rows.iter().map(|r| r[c].clone()).collect())
     }
 
-    /// The numeric cells of column `name` for the patients `rows`; a missing or non-numeric
-    /// cell is an error naming the column and the (1-based data) rows.
+    /// The numeric cells of column `name` for the patients `rows`; a missing, non-finite or
+    /// text cell is an error naming the column, the (1-based data) rows and the first text.
     pub fn numeric(&self, name: &str, rows: &[usize]) -> Result<Vec<f64>> {
         let c = self.column(name)?;
         let mut out = Vec::with_capacity(rows.len());
         let mut missing = Vec::new();
+        let mut text = Vec::new();
         for &i in rows {
-            match self.rows[i][c].parse::<f64>() {
+            let cell = &self.rows[i][c];
+            match cell.parse::<f64>() {
                 Ok(v) if v.is_finite() => out.push(v),
-                _ => missing.push(i + 1),
+                _ if is_missing(cell) => missing.push(i + 1),
+                _ => text.push(i + 1),
             }
         }
+        let mut problems = Vec::new();
+        if let Some(&first) = text.first() {
+            let shown: String = self.rows[first - 1][c].chars().take(40).collect();
+            problems.push(format!(
+                "{} value(s) that are not numbers (the first, '{shown}', at data row {first}; rows {})",
+                text.len(),
+                rows_list(&text)
+            ));
+        }
         if !missing.is_empty() {
-            let shown: Vec<String> = missing.iter().take(10).map(|r| r.to_string()).collect();
+            problems.push(format!(
+                "{} missing value(s) at data row(s) {} (fill them, drop those patients, or use --drop-incomplete)",
+                missing.len(),
+                rows_list(&missing)
+            ));
+        }
+        if !problems.is_empty() {
             return Err(bad(
                 &self.path,
-                format!(
-                    "column '{name}' has {} missing or non-numeric value(s), at data row(s) {}{} \
-                     (fill them, drop those patients, or use --drop-incomplete)",
-                    missing.len(),
-                    shown.join(", "),
-                    if missing.len() > 10 { ", …" } else { "" }
-                ),
+                format!("column '{name}' has {}", problems.join(", and ")),
             ));
         }
         Ok(out)
-    }
-
-    /// Whether every cell of column `c` in `rows` is numeric or missing, and at least one is
-    /// numeric (a candidate feature column).
-    pub fn is_numeric_column(&self, c: usize, rows: &[usize]) -> bool {
-        let mut any = false;
-        for &i in rows {
-            let cell = &self.rows[i][c];
-            if is_missing(cell) {
-                continue;
-            }
-            if cell.parse::<f64>().is_err() {
-                return false;
-            }
-            any = true;
-        }
-        any
     }
 
     /// Patients (row indices) with a value in every column of `columns`.

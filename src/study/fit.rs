@@ -16,7 +16,7 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 
 use super::clinical::Clinical;
-use super::dataset::Dataset;
+use super::dataset::{rows_list, ColumnKind, Dataset};
 use crate::error::{Error, Result};
 use crate::evaluate::threshold::youden;
 use crate::model::lasso::{cross_validate, fold_ids, LassoOptions};
@@ -427,6 +427,10 @@ pub struct Model {
     pub features: Vec<String>,
     /// Features dropped because they are constant in the training patients.
     pub dropped_constant: Vec<String>,
+    /// Columns left out as features because they hold text (no number) in the training
+    /// patients.
+    #[serde(default)]
+    pub ignored_text_columns: Vec<String>,
     /// Candidate features before filtering (non-constant).
     #[serde(default)]
     pub candidates: usize,
@@ -548,7 +552,7 @@ pub struct Training {
 }
 
 fn err(ds: &Dataset, detail: String) -> Error {
-    Error::Manifest {
+    Error::Table {
         path: ds.path.clone(),
         detail,
     }
@@ -606,6 +610,32 @@ pub fn fit(ds: &Dataset, o: &FitOptions) -> Result<Model> {
     let id =
         o.id.clone()
             .or_else(|| ds.columns.iter().find(|c| c.as_str() == "ID").cloned());
+    if let Some(id) = &id {
+        ds.check_unique(id)?;
+        if *id == o.outcome {
+            return Err(err(
+                ds,
+                format!("the outcome column '{id}' is also the ID column"),
+            ));
+        }
+    }
+    for (k, c) in o.clinical.iter().enumerate() {
+        if o.clinical[..k].iter().any(|d| d.name == c.name) {
+            return Err(Error::Settings(format!(
+                "clinical predictor '{}' is given twice",
+                c.name
+            )));
+        }
+        if c.column == o.outcome {
+            return Err(Error::Settings(format!(
+                "clinical predictor '{}' uses the outcome column '{}'",
+                c.name, o.outcome
+            )));
+        }
+    }
+    for c in o.cohort.iter().chain(&o.foldid) {
+        ds.column(c)?;
+    }
     let mut rows = cohort_rows(ds, o.cohort.as_deref(), &o.train_value)?;
     let mut reserved: BTreeSet<&str> = [o.outcome.as_str()].into_iter().collect();
     reserved.extend(id.as_deref());
@@ -616,16 +646,34 @@ pub fn fit(ds: &Dataset, o: &FitOptions) -> Result<Model> {
     for c in &o.exclude {
         ds.column(c)?;
     }
-    let feature_cols: Vec<usize> = (0..ds.columns.len())
-        .filter(|&c| {
-            let name = ds.columns[c].as_str();
-            !reserved.contains(name)
-                && !name.starts_with("diagnostics_")
-                && !name.contains("_diagnostics_")
-                && name != "error"
-                && ds.is_numeric_column(c, &rows)
-        })
-        .collect();
+    // Candidate features: every other numeric column. A text column is not a feature (it is
+    // listed in the model file); a column of numbers with a few text cells is an error.
+    let mut feature_cols = Vec::new();
+    let mut ignored_text_columns = Vec::new();
+    for c in 0..ds.columns.len() {
+        let name = ds.columns[c].as_str();
+        if reserved.contains(name)
+            || name.starts_with("diagnostics_")
+            || name.contains("_diagnostics_")
+            || name == "error"
+        {
+            continue;
+        }
+        match ds.column_kind(c, &rows) {
+            ColumnKind::Numeric => feature_cols.push(c),
+            ColumnKind::Text => ignored_text_columns.push(name.to_string()),
+            ColumnKind::Mixed(text_rows) => {
+                return Err(err(
+                    ds,
+                    format!(
+                        "column '{name}' holds numbers but also text at data row(s) {} (the first: '{}'); correct those cells, or leave the column out with --exclude {name}",
+                        rows_list(&text_rows),
+                        ds.rows[text_rows[0] - 1][c].chars().take(40).collect::<String>()
+                    ),
+                ))
+            }
+        }
+    }
     if feature_cols.is_empty() {
         return Err(err(
             ds,
@@ -757,6 +805,7 @@ pub fn fit(ds: &Dataset, o: &FitOptions) -> Result<Model> {
         clinical: o.clinical.clone(),
         features,
         dropped_constant,
+        ignored_text_columns,
         candidates,
         filters,
         training: Training {
@@ -838,4 +887,190 @@ pub fn fit(ds: &Dataset, o: &FitOptions) -> Result<Model> {
         model.nomogram = nomogram_summary("radscore", &model.models.radscore, &[&rad])?;
     }
     Ok(model)
+}
+
+/// Largest model file read (a model with thousands of features is a few megabytes).
+const MAX_MODEL_FILE: u64 = 256 << 20;
+
+impl Model {
+    /// Reads a `model.json` written by `gpurad fit` and checks it ([`Model::check`]).
+    pub fn read(path: &std::path::Path) -> Result<Model> {
+        let text = crate::limits::read_text_bounded(path, MAX_MODEL_FILE, "model file")?;
+        let bad = |detail: String| Error::Model {
+            path: path.to_path_buf(),
+            detail,
+        };
+        let model: Model = serde_json::from_str(&text)
+            .map_err(|e| bad(format!("not a gpurad model file: {e}")))?;
+        model.check().map_err(bad)?;
+        Ok(model)
+    }
+
+    /// Checks that the parts of a model agree, so that applying it cannot fail half-way:
+    /// features, means and SDs of equal length (SDs finite and positive), Radscore terms that
+    /// are features, logistic models whose terms are the Radscore or a clinical predictor,
+    /// finite coefficients, and a nomogram with one axis per predictor of its model. The error
+    /// names the field.
+    pub fn check(&self) -> std::result::Result<(), String> {
+        let n = self.features.len();
+        if n == 0 {
+            return Err("'features' is empty: a Radscore needs at least one feature".into());
+        }
+        let st = &self.standardization;
+        for (field, len) in [("mean", st.mean.len()), ("sd", st.sd.len())] {
+            if len != n {
+                return Err(format!(
+                    "'standardization.{field}' has {len} value(s) for {n} feature(s)"
+                ));
+            }
+        }
+        if let Some(j) = st.mean.iter().position(|m| !m.is_finite()) {
+            return Err(format!(
+                "'standardization.mean' of '{}' is not finite",
+                self.features[j]
+            ));
+        }
+        if let Some(j) = st.sd.iter().position(|s| !(s.is_finite() && *s > 0.0)) {
+            return Err(format!(
+                "'standardization.sd' of '{}' is {}; an SD must be finite and positive",
+                self.features[j], st.sd[j]
+            ));
+        }
+        for (k, f) in self.features.iter().enumerate() {
+            if self.features[..k].contains(f) {
+                return Err(format!("feature '{f}' is listed twice in 'features'"));
+            }
+        }
+        let rs = &self.radscore;
+        if !rs.intercept.is_finite() {
+            return Err("'radscore.intercept' is not finite".into());
+        }
+        if rs.coefficients.is_empty() {
+            return Err("'radscore.coefficients' is empty".into());
+        }
+        for (name, beta) in &rs.coefficients {
+            if !self.features.contains(name) {
+                return Err(format!(
+                    "'radscore.coefficients' names '{name}', which is not in 'features'"
+                ));
+            }
+            if !beta.as_f64().is_some_and(f64::is_finite) {
+                return Err(format!(
+                    "'radscore.coefficients' of '{name}' is {beta}, not a finite number"
+                ));
+            }
+        }
+        for (k, c) in self.clinical.iter().enumerate() {
+            if c.name.is_empty() || c.column.is_empty() {
+                return Err(format!(
+                    "'clinical' entry {} has an empty name or column",
+                    k + 1
+                ));
+            }
+            if self.clinical[..k].iter().any(|d| d.name == c.name) {
+                return Err(format!("clinical predictor '{}' is listed twice", c.name));
+            }
+            if c.test.is_some_and(|(_, t)| !t.is_finite()) {
+                return Err(format!(
+                    "the threshold of clinical predictor '{}' is not finite",
+                    c.name
+                ));
+            }
+        }
+        let has_clinical = !self.clinical.is_empty();
+        let models = [
+            ("combined", self.models.combined.as_ref()),
+            ("clinical", self.models.clinical.as_ref()),
+            ("radscore", Some(&self.models.radscore)),
+        ];
+        for (name, m) in models {
+            let Some(m) = m else {
+                if has_clinical {
+                    return Err(format!(
+                        "'models.{name}' is missing although 'clinical' lists predictors"
+                    ));
+                }
+                continue;
+            };
+            if name != "radscore" && !has_clinical {
+                return Err(format!(
+                    "'models.{name}' is present but 'clinical' lists no predictor"
+                ));
+            }
+            m.check(name, &self.clinical)?;
+        }
+        let nomo = &self.nomogram;
+        let drawn = match nomo.model.as_str() {
+            "combined" => self.models.combined.as_ref(),
+            "radscore" => Some(&self.models.radscore),
+            other => {
+                return Err(format!(
+                    "'nomogram.model' is '{other}' (combined or radscore)"
+                ))
+            }
+        };
+        let drawn = drawn.ok_or_else(|| {
+            format!(
+                "'nomogram.model' is '{}', which the file has no model for",
+                nomo.model
+            )
+        })?;
+        if nomo.axes.len() != drawn.terms.len() - 1 {
+            return Err(format!(
+                "'nomogram.axes' has {} axes for the {} predictor(s) of the {} model",
+                nomo.axes.len(),
+                drawn.terms.len() - 1,
+                nomo.model
+            ));
+        }
+        for a in &nomo.axes {
+            if a.values.is_empty() || a.values.iter().any(|v| !v.is_finite()) {
+                return Err(format!("nomogram axis '{}' needs finite values", a.name));
+            }
+        }
+        if !(nomo.scale.is_finite() && nomo.points_intercept.is_finite()) {
+            return Err("'nomogram.scale' and 'nomogram.points_intercept' must be finite".into());
+        }
+        Ok(())
+    }
+}
+
+impl LogisticSummary {
+    /// Checks a stored logistic model named `name`: `(Intercept)` first, then terms that are
+    /// `Radscore` or a clinical predictor of `clinical`, each once, with a finite coefficient,
+    /// and a threshold that is a number.
+    fn check(&self, name: &str, clinical: &[Clinical]) -> std::result::Result<(), String> {
+        if self.terms.first().map(String::as_str) != Some("(Intercept)") || self.terms.len() < 2 {
+            return Err(format!(
+                "'models.{name}.terms' must start with (Intercept) and name at least one predictor"
+            ));
+        }
+        if self.coefficients.len() != self.terms.len() {
+            return Err(format!(
+                "'models.{name}' has {} coefficient(s) for {} term(s)",
+                self.coefficients.len(),
+                self.terms.len()
+            ));
+        }
+        for (k, t) in self.terms.iter().enumerate().skip(1) {
+            if t != "Radscore" && !clinical.iter().any(|c| &c.name == t) {
+                return Err(format!(
+                    "'models.{name}.terms' names '{t}', which is neither Radscore nor a predictor in 'clinical'"
+                ));
+            }
+            if self.terms[..k].contains(t) {
+                return Err(format!("'models.{name}.terms' lists '{t}' twice"));
+            }
+        }
+        if let Some(k) = self.coefficients.iter().position(|c| !c.is_finite()) {
+            return Err(format!(
+                "'models.{name}' coefficient of '{}' is not finite",
+                self.terms[k]
+            ));
+        }
+        if self.threshold.is_nan() {
+            return Err(format!("'models.{name}.threshold' is not a number"));
+        }
+        Ok(())
+    }
 }

@@ -141,7 +141,19 @@ pub fn run_study(o: &StudyOptions) -> Result<StudyResult> {
         outcome: o.outcome.clone(),
         id: id_col.map(|_| "ID".to_string()),
         clinical: o.clinical.clone(),
-        exclude: Vec::new(),
+        // The manifest's own columns (paths, clinical and other patient data) are never
+        // radiomics features.
+        exclude: m
+            .columns
+            .iter()
+            .filter(|c| {
+                **c != o.outcome
+                    && **c != o.cohort_column
+                    && c.trim() != "ID"
+                    && !o.clinical.iter().any(|k| k.column == **c)
+            })
+            .cloned()
+            .collect(),
         cohort: Some(o.cohort_column.clone()),
         train_value: o.train_value.clone(),
         foldid: None,

@@ -186,6 +186,7 @@ pub fn predict(
     }
     let ids = match &model.id {
         Some(c) if ds.column(c).is_ok() => {
+            ds.check_unique(c)?;
             let t = ds.text(c)?;
             rows.iter().map(|&i| t[i].clone()).collect()
         }
@@ -355,6 +356,8 @@ pub fn validate(
         spans.push(all_rows.len()..all_rows.len() + rows.len());
         all_rows.extend(rows);
     }
+    // The outcome is required here (predict alone leaves it out when it is unusable).
+    ds.numeric(&model.outcome, &all_rows)?;
     let preds = predict(model, ds, &all_rows, cohort)?;
     let metrics = labels
         .iter()

@@ -45,6 +45,24 @@ impl std::str::FromStr for DeviceChoice {
 /// while from 32³ voxels up the GPU builds each class faster than the 16-thread CPU path.
 pub const AUTO_GPU_MIN_VOXELS: usize = 32 * 32 * 32;
 
+/// Receiver of the one-line notice that says, the first time a batch asks for the GPU, which
+/// device builds the texture matrices ([`set_notice`]).
+static NOTICE: std::sync::OnceLock<fn(&str)> = std::sync::OnceLock::new();
+static NOTICED: std::sync::Once = std::sync::Once::new();
+
+/// Installs the receiver of the device notice (the command-line tool prints it on standard
+/// error). Without one, the library says nothing.
+pub fn set_notice(receiver: fn(&str)) {
+    let _ = NOTICE.set(receiver);
+}
+
+/// Sends the device notice once per process, when a receiver is installed.
+fn notice(message: impl FnOnce() -> String) {
+    if let Some(receiver) = NOTICE.get() {
+        NOTICED.call_once(|| receiver(&message()));
+    }
+}
+
 /// Builds the requested matrices of each image: on the GPU when `choice` allows and the
 /// context works, else on the CPU. Returns the matrices and a description of the device used
 /// (for `diagnostics_Device`), which names the reason whenever the GPU was wanted but not used.
@@ -62,8 +80,24 @@ pub fn build_batch(
     }
     let ctx = match GpuContext::shared() {
         Ok(c) => c,
-        Err(e) => return (cpu(), format!("cpu (no GPU: {e})")),
+        Err(e) => {
+            notice(|| format!("no usable GPU ({e}); texture matrices on the CPU"));
+            return (cpu(), format!("cpu (no GPU: {e})"));
+        }
     };
+    notice(|| {
+        match choice {
+        DeviceChoice::Auto if ctx.is_software() => format!(
+            "only a software GPU adapter ({}); texture matrices on the CPU (--device gpu uses it anyway)",
+            ctx.adapter_name()
+        ),
+        DeviceChoice::Auto => format!(
+            "texture matrices on GPU {} for ROI boxes of {AUTO_GPU_MIN_VOXELS} voxels or more, else on the CPU",
+            ctx.adapter_name()
+        ),
+        _ => format!("texture matrices on GPU {}", ctx.adapter_name()),
+    }
+    });
     if choice == DeviceChoice::Auto && ctx.is_software() {
         return (
             cpu(),

@@ -24,9 +24,14 @@
 //!   a cluster job array are balanced; [`merge`] joins their outputs in manifest order and
 //!   checks that every case appears exactly once.
 
+mod merge;
+mod records;
+
+pub use merge::{merge, MergeSummary};
+
 use std::collections::{BTreeMap, HashMap};
-use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::fs::OpenOptions;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
@@ -39,6 +44,7 @@ use crate::extract::{extract_sequences, sequence_columns, Row, SequenceInput, Va
 use crate::io::manifest::{Case, Manifest};
 use crate::matrices::gpu::DeviceChoice;
 use crate::settings::Params;
+use records::Span;
 
 /// Name of the per-row input hash column.
 pub const CASE_KEY: &str = "diagnostics_CaseKey";
@@ -132,7 +138,10 @@ pub struct Summary {
 
 /// The output header: the manifest's columns, [`CASE_KEY`], each sequence's columns
 /// (prefixed with its name for a multi-sequence manifest), then [`ERROR`].
-pub fn output_columns(manifest: &Manifest, params: &Params) -> Vec<String> {
+///
+/// A manifest column with the name of a column gpurad writes is an error (the output would
+/// hold two columns of that name).
+pub fn output_columns(manifest: &Manifest, params: &Params) -> Result<Vec<String>> {
     let mut cols = manifest.columns.clone();
     cols.push(CASE_KEY.into());
     let per_sequence = sequence_columns(params);
@@ -148,7 +157,16 @@ pub fn output_columns(manifest: &Manifest, params: &Params) -> Vec<String> {
         }
     }
     cols.push(ERROR.into());
-    cols
+    let ours: std::collections::HashSet<&str> = cols[manifest.columns.len()..]
+        .iter()
+        .map(String::as_str)
+        .collect();
+    if let Some(clash) = manifest.columns.iter().find(|c| ours.contains(c.as_str())) {
+        return Err(Error::Settings(format!(
+            "the manifest has a column '{clash}', a name gpurad gives one of its own output columns; rename it"
+        )));
+    }
+    Ok(cols)
 }
 
 /// Hash identifying a case's inputs and settings: ID, label, settings hash, the gpurad version
@@ -234,42 +252,6 @@ fn case_inputs(case: &Case) -> Result<Vec<SequenceInput<'_>>> {
         .collect()
 }
 
-/// Formats a row as one CSV line in `columns` order. Text is kept on one line (line breaks
-/// become spaces) so that every row is exactly one line of the file. A column that is not in
-/// the header is an error, never dropped.
-fn csv_line(columns: &[String], index: &HashMap<&str, usize>, row: &Row) -> Result<Vec<u8>> {
-    let mut cells = vec![String::new(); columns.len()];
-    for (k, v) in row {
-        let i = *index.get(k.as_str()).ok_or_else(|| {
-            Error::Compute(format!(
-                "output column '{k}' is not in the header (the settings produced a column \
-                 the header does not list)"
-            ))
-        })?;
-        let cell = &mut cells[i];
-        cell.clear();
-        match v {
-            Value::Text(t) if t.contains(['\r', '\n']) => *cell = t.replace(['\r', '\n'], " "),
-            Value::Text(t) => cell.push_str(t),
-            Value::Number(_) => {
-                use std::fmt::Write;
-                write!(cell, "{v}").expect("formatting into a String");
-            }
-        }
-    }
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(&cells)
-        .map_err(|e| Error::Compute(e.to_string()))?;
-    w.into_inner().map_err(|e| Error::Compute(e.to_string()))
-}
-
-fn io_err(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
-    move |cause| Error::Io {
-        path: path.to_path_buf(),
-        cause,
-    }
-}
-
 fn write_err(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
     move |cause| Error::Write {
         path: path.to_path_buf(),
@@ -277,105 +259,62 @@ fn write_err(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
     }
 }
 
-/// Rows found in an output file: for each ID its last row's byte offset, key and error.
-struct Existing {
-    rows: HashMap<String, (u64, String, bool)>,
-}
+/// Most workers a run starts (far more than any machine has cores).
+pub const MAX_JOBS: usize = 1024;
 
-/// Reads an existing output for resuming: cuts a partly written last line, checks the header
-/// and indexes the rows (the last row of an ID wins: retries are appended after failures).
-fn read_existing(path: &Path, columns: &[String]) -> Result<Existing> {
-    let err = io_err(path);
-    let mut f = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(path)
-        .map_err(&err)?;
-    let mut bytes = Vec::new();
-    f.read_to_end(&mut bytes).map_err(&err)?;
-    let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
-    if complete < bytes.len() {
-        f.set_len(complete as u64).map_err(&err)?;
-        bytes.truncate(complete);
-    }
-    let mut r = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .from_reader(bytes.as_slice());
-    let mut rows = HashMap::new();
-    let mut rec = csv::StringRecord::new();
-    let mut first = true;
-    let bad = |detail: String| Error::Manifest {
-        path: path.to_path_buf(),
+/// The finished rows of an earlier run of the same cases and settings, in manifest order,
+/// each rebuilt under the current header: the manifest's columns (passthrough values such as
+/// age or outcome) taken from the manifest as it is now, the extracted columns from the
+/// file. Rows with an error, rows whose case key no longer matches (other files or settings)
+/// and incomplete rows are left out, so those cases are extracted again.
+fn kept_rows(
+    output: &Path,
+    manifest: &Manifest,
+    selected: &[&Case],
+    columns: &[String],
+    params: &Params,
+) -> Result<Vec<(String, Vec<u8>)>> {
+    let old = records::read_output(output, "output")?;
+    let bad = |detail: String| Error::CohortOutput {
+        path: output.to_path_buf(),
         detail,
     };
-    let id_col = columns.iter().position(|c| c == "ID");
-    let key_col = columns
-        .iter()
-        .position(|c| c == CASE_KEY)
-        .expect("output columns include the case key");
-    let err_col = columns.len() - 1;
-    loop {
-        let offset = r.position().byte();
-        match r.read_record(&mut rec) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => return Err(bad(format!("cannot resume from this output: {e}"))),
-        }
-        if first {
-            first = false;
-            if rec.iter().ne(columns.iter().map(String::as_str)) {
-                return Err(bad(
-                    "cannot resume: this output was written with other columns (other \
-                     settings or manifest); remove it or write to another file"
-                        .into(),
-                ));
-            }
+    let generated =
+        |header: &[String]| -> Option<usize> { header.iter().position(|c| c == CASE_KEY) };
+    let (Some(old_gen), Some(new_gen)) = (generated(&old.header), generated(columns)) else {
+        return Err(bad(
+            "cannot resume: this file is not a gpurad cohort output (no diagnostics_CaseKey column); remove it or write to another file".into(),
+        ));
+    };
+    if old.header[old_gen..] != columns[new_gen..] {
+        return Err(bad(
+            "cannot resume: this output was written with other settings, features or sequences \
+             (its extracted columns differ); remove it or write to another file"
+                .into(),
+        ));
+    }
+    let id_name = manifest.columns.iter().find(|c| c.trim() == "ID");
+    let Some(id_col) = id_name.and_then(|n| old.column(n)) else {
+        // Without IDs no row can be matched to its case: everything is extracted again.
+        return Ok(Vec::new());
+    };
+    let (key_col, err_col) = (old_gen, old.header.len() - 1);
+    // The last row of an ID wins (a retry is appended after the failure it replaces).
+    let by_id: HashMap<&str, &csv::StringRecord> =
+        old.records.iter().map(|(_, r)| (&r[id_col], r)).collect();
+    let mut kept = Vec::new();
+    for case in selected {
+        let Some(rec) = by_id.get(case.id.as_str()) else {
             continue;
-        }
-        if rec.len() != columns.len() {
-            continue;
-        }
-        let id = match id_col {
-            Some(c) => rec[c].to_string(),
-            None => continue,
         };
-        rows.insert(
-            id,
-            (offset, rec[key_col].to_string(), rec[err_col].is_empty()),
-        );
-    }
-    Ok(Existing { rows })
-}
-
-/// Reads the line starting at `offset`.
-fn line_at(r: &mut BufReader<File>, offset: u64, path: &Path) -> Result<Vec<u8>> {
-    r.seek(SeekFrom::Start(offset)).map_err(io_err(path))?;
-    let mut line = Vec::new();
-    r.read_until(b'\n', &mut line).map_err(io_err(path))?;
-    Ok(line)
-}
-
-/// Writes `header` and the given rows (file, offset) in order to `output` through a temporary
-/// file in the same folder and a rename.
-fn write_ordered(output: &Path, header: &[u8], rows: &[(&Path, u64)]) -> Result<()> {
-    let tmp = output.with_extension("csv.partial");
-    {
-        let mut out = std::io::BufWriter::new(File::create(&tmp).map_err(write_err(&tmp))?);
-        out.write_all(header).map_err(write_err(&tmp))?;
-        let mut readers: HashMap<&Path, BufReader<File>> = HashMap::new();
-        for &(file, offset) in rows {
-            if !readers.contains_key(file) {
-                let f = File::open(file).map_err(io_err(file))?;
-                readers.insert(file, BufReader::new(f));
-            }
-            let r = readers.get_mut(file).expect("inserted above");
-            out.write_all(&line_at(r, offset, file)?)
-                .map_err(write_err(&tmp))?;
+        if !rec[err_col].is_empty() || rec[key_col] != case_key(case, params) {
+            continue;
         }
-        out.flush().map_err(write_err(&tmp))?;
-        out.get_ref().sync_all().map_err(write_err(&tmp))?;
+        let mut fields: Vec<&str> = case.passthrough.iter().map(|(_, v)| v.as_str()).collect();
+        fields.extend(rec.iter().skip(old_gen));
+        kept.push((case.id.clone(), records::fields_record(&fields)?));
     }
-    std::fs::rename(&tmp, output).map_err(write_err(output))
+    Ok(kept)
 }
 
 /// Extracts every case of `manifest` (or of `options.shard`) into the CSV file `output`;
@@ -387,69 +326,81 @@ pub fn run(
     output: &Path,
     options: &Options,
 ) -> Result<Summary> {
-    let columns = output_columns(manifest, params);
+    let columns = output_columns(manifest, params)?;
     let index: HashMap<&str, usize> = columns
         .iter()
         .enumerate()
         .map(|(i, c)| (c.as_str(), i))
         .collect();
-    let header = csv_line(
-        &columns,
-        &index,
-        &columns
-            .iter()
-            .map(|c| (c.clone(), Value::Text(c.clone())))
-            .collect(),
-    )?;
+    let header = records::fields_record(&columns)?;
     let selected: Vec<&Case> = manifest
         .cases
         .iter()
         .filter(|c| options.shard.is_none_or(|s| s.contains(c.index)))
         .collect();
-
-    // Rows kept from an earlier run, and the output file opened for appending.
-    let existing = if options.resume && output.exists() {
-        read_existing(output, &columns)?.rows
-    } else {
-        HashMap::new()
-    };
-    let mut done: HashMap<String, u64> = HashMap::new();
-    let mut todo: Vec<&Case> = Vec::new();
-    for c in &selected {
-        match existing.get(&c.id) {
-            Some((offset, key, true)) if *key == case_key(c, params) => {
-                done.insert(c.id.clone(), *offset);
-            }
-            _ => todo.push(c),
-        }
-    }
-    let resumed = done.len();
-    // A fresh file receives its rows in manifest order and needs no rewrite at the end.
-    let fresh = !(options.resume && output.exists());
-    let mut file = if !fresh {
-        OpenOptions::new()
-            .append(true)
-            .open(output)
-            .map_err(write_err(output))?
-    } else {
-        let mut f = File::create(output).map_err(write_err(output))?;
-        f.write_all(&header).map_err(write_err(output))?;
-        f
-    };
-    let mut offset = file.metadata().map_err(io_err(output))?.len();
-
     let jobs = if options.jobs == 0 {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     } else {
         options.jobs
     };
+    if jobs > MAX_JOBS {
+        return Err(Error::Settings(format!(
+            "--jobs {jobs} is more workers than gpurad starts (at most {MAX_JOBS}; one per core is best)"
+        )));
+    }
+
+    // Resuming: the file is first rewritten with the rows it keeps (their manifest columns
+    // refreshed), then the other cases are appended as they finish.
+    let resuming = options.resume && output.exists();
+    let mut done: HashMap<String, Span> = HashMap::new();
+    let mut file = if resuming {
+        let kept = kept_rows(output, manifest, &selected, &columns, params)?;
+        let tmp = output.with_extension("csv.partial");
+        let mut bytes = header.clone();
+        for (id, record) in kept {
+            done.insert(
+                id,
+                Span {
+                    start: bytes.len() as u64,
+                    len: record.len() as u64,
+                },
+            );
+            bytes.extend(record);
+        }
+        crate::io::output::write(&tmp, &bytes)?;
+        std::fs::rename(&tmp, output).map_err(write_err(output))?;
+        OpenOptions::new()
+            .append(true)
+            .open(output)
+            .map_err(write_err(output))?
+    } else {
+        let mut f = crate::io::output::create(output)?;
+        f.write_all(&header).map_err(write_err(output))?;
+        f
+    };
+    let mut offset = file
+        .metadata()
+        .map_err(|cause| Error::Io {
+            path: output.to_path_buf(),
+            cause,
+        })?
+        .len();
+    let todo: Vec<&Case> = selected
+        .iter()
+        .copied()
+        .filter(|c| !done.contains_key(&c.id))
+        .collect();
+    let resumed = done.len();
+
+    let workers = jobs.min(todo.len().max(1));
+    let _share = crate::limits::WorkerShare::new(workers);
     let mut progress = Reporter::new(options.progress, todo.len(), resumed);
     let next = AtomicUsize::new(0);
     let mut failures = 0usize;
     let mut write_error: Option<Error> = None;
     std::thread::scope(|scope| {
         let (tx, rx) = mpsc::sync_channel::<(usize, Row)>(jobs);
-        for _ in 0..jobs.min(todo.len().max(1)) {
+        for _ in 0..workers {
             let tx = tx.clone();
             let (todo, next) = (&todo, &next);
             scope.spawn(move || {
@@ -462,7 +413,7 @@ pub fn run(
                 let work = || loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(case) = todo.get(i) else { break };
-                    let row = extract_case(case, params, options.device);
+                    let row = extract_case_isolated(case, params, options.device);
                     if tx.send((i, row)).is_err() {
                         break;
                     }
@@ -493,7 +444,7 @@ pub fn run(
                     .find(|(k, _)| k == ERROR)
                     .map(|(_, v)| v.to_string())
                     .unwrap_or_default();
-                let line = csv_line(&columns, &index, &row).or_else(|e| {
+                let record = records::csv_record(&columns, &index, &row).or_else(|e| {
                     // A row that cannot be laid out under the header is recorded as a failure.
                     let mut bare: Row = row
                         .iter()
@@ -501,16 +452,22 @@ pub fn run(
                         .cloned()
                         .collect();
                     bare.push((ERROR.into(), Value::Text(e.to_string())));
-                    csv_line(&columns, &index, &bare)
+                    records::csv_record(&columns, &index, &bare)
                 });
-                let written = line.and_then(|line| {
-                    file.write_all(&line).map_err(write_err(output))?;
+                let written = record.and_then(|record| {
+                    file.write_all(&record).map_err(write_err(output))?;
                     file.flush().map_err(write_err(output))?;
-                    Ok(line.len() as u64)
+                    Ok(record.len() as u64)
                 });
                 match written {
                     Ok(n) => {
-                        done.insert(case.id.clone(), offset);
+                        done.insert(
+                            case.id.clone(),
+                            Span {
+                                start: offset,
+                                len: n,
+                            },
+                        );
                         offset += n;
                     }
                     Err(e) => {
@@ -529,22 +486,51 @@ pub fn run(
         return Err(e);
     }
     progress.finish();
+    file.sync_all().map_err(write_err(output))?;
     drop(file);
 
-    // After a resume, rewrite in manifest order (kept rows never carry an error: failed ones
-    // were retried, and their old rows are dropped here).
-    if !fresh {
-        let rows: Vec<(&Path, u64)> = selected
-            .iter()
-            .filter_map(|c| done.get(&c.id).map(|&o| (output, o)))
-            .collect();
-        write_ordered(output, &header, &rows)?;
+    // After a resume that extracted something, put the rows in manifest order.
+    let rows: Vec<(&Path, Span)> = selected
+        .iter()
+        .filter_map(|c| done.get(&c.id).map(|&s| (output, s)))
+        .collect();
+    let in_order = rows.windows(2).all(|w| w[0].1.start < w[1].1.start);
+    if !in_order {
+        records::write_ordered(output, &header, &rows)?;
     }
     Ok(Summary {
         cases: selected.len(),
         extracted: todo.len(),
         resumed,
         failures,
+    })
+}
+
+/// [`extract_case`], with a panic (a bug) caught and recorded as the case's error, so that
+/// one case cannot stop a cohort run.
+fn extract_case_isolated(case: &Case, params: &Params, device: DeviceChoice) -> Row {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        extract_case(case, params, device)
+    }))
+    .unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown cause".into());
+        let mut row: Row = case
+            .passthrough
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::Text(v.clone())))
+            .collect();
+        row.push((CASE_KEY.into(), Value::Text(case_key(case, params))));
+        row.push((
+            ERROR.into(),
+            Value::Text(format!(
+                "internal error while extracting this case ({what}); this is a bug in gpurad, please report it"
+            )),
+        ));
+        row
     })
 }
 
@@ -623,146 +609,6 @@ impl Reporter {
             b.finish_and_clear();
         }
     }
-}
-
-/// What [`merge`] joined.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MergeSummary {
-    /// Rows written (one per manifest case).
-    pub rows: usize,
-    /// Rows whose `error` is not empty.
-    pub failures: usize,
-}
-
-/// Joins shard outputs into one table in manifest order. Every shard must have the same
-/// header; an ID found twice, an ID not in the manifest, or a manifest case found in no
-/// shard is an error that lists the IDs.
-pub fn merge(manifest: &Manifest, shards: &[PathBuf], output: &Path) -> Result<MergeSummary> {
-    let mut header: Option<Vec<u8>> = None;
-    let mut found: HashMap<String, (usize, u64)> = HashMap::new();
-    let mut duplicates = Vec::new();
-    let mut unknown = Vec::new();
-    let mut failures = 0usize;
-    let known: std::collections::HashSet<&str> =
-        manifest.cases.iter().map(|c| c.id.as_str()).collect();
-    for (s, path) in shards.iter().enumerate() {
-        let f = File::open(path).map_err(io_err(path))?;
-        let mut lines = BufReader::new(f);
-        let mut first = Vec::new();
-        lines.read_until(b'\n', &mut first).map_err(io_err(path))?;
-        match &header {
-            None => header = Some(first.clone()),
-            Some(h) if *h != first => {
-                return Err(Error::Manifest {
-                    path: path.clone(),
-                    detail: format!(
-                        "its header differs from the first shard's ('{}')",
-                        shards[0].display()
-                    ),
-                })
-            }
-            Some(_) => {}
-        }
-        let columns: Vec<String> = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .from_reader(first.as_slice())
-            .records()
-            .next()
-            .and_then(|r| r.ok())
-            .map(|r| r.iter().map(String::from).collect())
-            .unwrap_or_default();
-        let id_col = columns.iter().position(|c| c == "ID");
-        let err_col = columns.iter().position(|c| c == ERROR);
-        let (Some(id_col), Some(err_col)) = (id_col, err_col) else {
-            return Err(Error::Manifest {
-                path: path.clone(),
-                detail: "not a gpurad cohort output (no 'ID' or 'error' column)".into(),
-            });
-        };
-        let mut offset = first.len() as u64;
-        let mut line = Vec::new();
-        loop {
-            line.clear();
-            let n = lines.read_until(b'\n', &mut line).map_err(io_err(path))?;
-            if n == 0 {
-                break;
-            }
-            let rec = csv::ReaderBuilder::new()
-                .has_headers(false)
-                .from_reader(line.as_slice())
-                .records()
-                .next()
-                .and_then(|r| r.ok());
-            let Some(rec) = rec.filter(|r| r.len() == columns.len()) else {
-                return Err(Error::Manifest {
-                    path: path.clone(),
-                    detail: format!("incomplete row at byte {offset} (was the shard finished?)"),
-                });
-            };
-            let id = rec[id_col].to_string();
-            if !known.contains(id.as_str()) {
-                unknown.push(id);
-            } else if found.insert(id.clone(), (s, offset)).is_some() {
-                duplicates.push(id);
-            } else if !rec[err_col].is_empty() {
-                failures += 1;
-            }
-            offset += n as u64;
-        }
-    }
-    let list = |ids: &[String]| {
-        let shown: Vec<&str> = ids.iter().take(10).map(String::as_str).collect();
-        format!(
-            "{}{}",
-            shown.join(", "),
-            if ids.len() > 10 { ", …" } else { "" }
-        )
-    };
-    let missing: Vec<String> = manifest
-        .cases
-        .iter()
-        .filter(|c| !found.contains_key(&c.id))
-        .map(|c| c.id.clone())
-        .collect();
-    let out_err = |detail: String| Error::Manifest {
-        path: output.to_path_buf(),
-        detail,
-    };
-    if !duplicates.is_empty() {
-        return Err(out_err(format!(
-            "{} ID(s) appear in more than one row: {}",
-            duplicates.len(),
-            list(&duplicates)
-        )));
-    }
-    if !unknown.is_empty() {
-        return Err(out_err(format!(
-            "{} ID(s) are not in the manifest: {}",
-            unknown.len(),
-            list(&unknown)
-        )));
-    }
-    if !missing.is_empty() {
-        return Err(out_err(format!(
-            "{} case(s) of the manifest are in no shard: {}",
-            missing.len(),
-            list(&missing)
-        )));
-    }
-    let header = header.ok_or_else(|| out_err("no shard files given".into()))?;
-    let rows: Vec<(&Path, u64)> = manifest
-        .cases
-        .iter()
-        .map(|c| {
-            let (s, o) = found[&c.id];
-            (shards[s].as_path(), o)
-        })
-        .collect();
-    write_ordered(output, &header, &rows)?;
-    Ok(MergeSummary {
-        rows: rows.len(),
-        failures,
-    })
 }
 
 #[cfg(test)]
