@@ -353,7 +353,14 @@ fn prepare_prefixed(
             s.minimum_roi_dimensions,
             s.minimum_roi_size,
             mask_path,
-        )?;
+        )
+        .map_err(|e| match e {
+            crate::error::Error::Roi { mask, detail } => crate::error::Error::Roi {
+                mask,
+                detail: format!("after resampling to resampledPixelSpacing {spacing:?}: {detail}"),
+            },
+            other => other,
+        })?;
         diagnostics_for(&mut row, "interpolated", &image, &mask, &bb);
     } else {
         // Everything after this point works inside the ROI's bounding box (resegmentation

@@ -149,7 +149,13 @@ fn check_options(o: &SynthOptions) -> Result<()> {
             o.train_fraction
         )));
     }
-    Ok(())
+    // Every patient is drawn before the files are written, and the manifest is built in
+    // memory: well under a kilobyte each.
+    crate::limits::check(
+        || format!("a synthetic cohort of {} patients", o.patients),
+        o.patients as u128 * 1024,
+        "ask for fewer patients",
+    )
 }
 
 fn train_count(o: &SynthOptions) -> usize {

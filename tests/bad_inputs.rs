@@ -8,8 +8,7 @@ use gpurad::io::nifti::read_volume;
 use gpurad::Params;
 
 fn phantom() -> (std::path::PathBuf, std::path::PathBuf) {
-    let d = shared_data().join("ibsi/digital_phantom");
-    (d.join("image.nii.gz"), d.join("mask.nii.gz"))
+    ibsi_phantom()
 }
 
 fn write(dir: &tempfile::TempDir, name: &str, bytes: &[u8]) -> std::path::PathBuf {

@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 mod common;
-use common::{pyradiomics_case, shared_data};
+use common::{ibsi_phantom, pyradiomics_case};
 
 fn gpurad() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_gpurad"));
@@ -16,18 +16,19 @@ fn gpurad() -> Command {
 }
 
 /// Copies the inputs into `dir` and writes a two-sequence manifest of `n` patients cycling
-/// through real cases (brain1, breast1, the IBSI phantom), plus the given extra rows.
+/// through real cases (brain2, breast1, the IBSI phantom; all bundled), plus the given extra
+/// rows.
 fn cohort(dir: &Path, n: usize, extra_rows: &[&str]) -> PathBuf {
-    let (b_img, b_mask) = pyradiomics_case("brain1");
+    let (b_img, b_mask) = pyradiomics_case("brain2");
     let (r_img, r_mask) = pyradiomics_case("breast1");
-    let phantom = shared_data().join("ibsi/digital_phantom");
+    let (ph_img, ph_mask) = ibsi_phantom();
     for (src, name) in [
         (b_img, "brain_img.nii.gz"),
         (b_mask, "brain_mask.nii.gz"),
         (r_img, "breast_img.nii.gz"),
         (r_mask, "breast_mask.nii.gz"),
-        (phantom.join("image.nii.gz"), "ph_img.nii.gz"),
-        (phantom.join("mask.nii.gz"), "ph_mask.nii.gz"),
+        (ph_img, "ph_img.nii.gz"),
+        (ph_mask, "ph_mask.nii.gz"),
     ] {
         std::fs::copy(src, dir.join(name)).unwrap();
     }

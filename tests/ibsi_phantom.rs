@@ -60,7 +60,7 @@ fn covered() -> Vec<Coverage> {
 
 #[test]
 fn digital_phantom_reference_values() {
-    let dir = shared_data().join("ibsi/digital_phantom");
+    let (image, mask) = ibsi_phantom();
     let mut p =
         Params::from_yaml("featureClass:\n  shape: [MeshVolume]\n  firstorder: [Mean]\n").unwrap();
     p.feature_classes.insert(
@@ -84,9 +84,9 @@ fn digital_phantom_reference_values() {
     p.settings.apply_override("binWidth:1").unwrap();
     // IBSI's axis lengths use the sample covariance of voxel positions (PyRadiomics: 1/N).
     p.settings.apply_override("shapeCovariance:ibsi").unwrap();
-    let row = extract_case(&dir.join("image.nii.gz"), &dir.join("mask.nii.gz"), &p).unwrap();
+    let row = extract_case(&image, &mask, &p).unwrap();
 
-    let mut r = csv::Reader::from_path(dir.join("reference_values.csv")).unwrap();
+    let mut r = csv::Reader::from_path(ibsi_reference_values()).unwrap();
     let headers = r.headers().unwrap().clone();
     let col = |n: &str| headers.iter().position(|h| h == n).unwrap();
     let (id_c, val_c, tol_c, fam_c) = (

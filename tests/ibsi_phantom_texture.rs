@@ -235,8 +235,7 @@ fn aggregation_settings(aggregation_id: &str) -> Option<&'static [&'static str]>
 }
 
 fn phantom() -> (std::path::PathBuf, std::path::PathBuf) {
-    let d = shared_data().join("ibsi/digital_phantom");
-    (d.join("image.nii.gz"), d.join("mask.nii.gz"))
+    ibsi_phantom()
 }
 
 fn params(overrides: &[&str]) -> Params {
@@ -262,7 +261,7 @@ struct RefRow {
 }
 
 fn reference_rows() -> Vec<RefRow> {
-    let path = shared_data().join("ibsi/digital_phantom/reference_values.csv");
+    let path = ibsi_reference_values();
     let mut r = csv::Reader::from_path(path).unwrap();
     let headers = r.headers().unwrap().clone();
     let col = |n: &str| {

@@ -143,7 +143,21 @@ pub fn discretize_checked(
             settings.max_grey_levels
         )));
     }
-    Ok(discretize(values, settings))
+    let d = discretize(values, settings);
+    // Intensities far larger than the bin width lose the width in double precision (1e30 +
+    // 25 == 1e30): the edges then collapse and no longer bound the values.
+    let ordered = d.edges.len() >= 2 && d.edges.windows(2).all(|e| e[0] < e[1]);
+    let bins = d.bin_count() as u32;
+    if !ordered || d.levels.iter().any(|&l| l == 0 || l > bins) {
+        let by = match settings.bin_count {
+            Some(n) => format!("{n} bins"),
+            None => format!("bins of width {}", settings.bin_width),
+        };
+        return Err(Error::Compute(format!(
+            "the ROI's intensities ({min:e} to {max:e}) are too large for {by}: the bin edges cannot be told apart in double precision; rescale the image (check scl_slope and scl_inter) or use other binning"
+        )));
+    }
+    Ok(d)
 }
 
 /// Discretises `values` (`numpy.digitize(values, edges)`; IBSI formula for the IBSI origin).

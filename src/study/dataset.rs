@@ -42,6 +42,23 @@ pub enum ColumnKind {
     Mixed(Vec<usize>),
 }
 
+/// A cell's text for a message: control characters (line breaks, tabs) escaped, at most 40
+/// characters.
+pub fn cell_preview(cell: &str) -> String {
+    let mut out = String::new();
+    for c in cell.chars().take(40) {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    if cell.chars().count() > 40 {
+        out.push('…');
+    }
+    out
+}
+
 /// A list of (1-based) rows for a message, the first ten and a count.
 pub fn rows_list(rows: &[usize]) -> String {
     let shown: Vec<String> = rows.iter().take(10).map(|r| r.to_string()).collect();
@@ -172,7 +189,7 @@ impl Dataset {
         }
         let mut problems = Vec::new();
         if let Some(&first) = text.first() {
-            let shown: String = self.rows[first - 1][c].chars().take(40).collect();
+            let shown = cell_preview(&self.rows[first - 1][c]);
             problems.push(format!(
                 "{} value(s) that are not numbers (the first, '{shown}', at data row {first}; rows {})",
                 text.len(),

@@ -16,7 +16,7 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 
 use super::clinical::Clinical;
-use super::dataset::{rows_list, ColumnKind, Dataset};
+use super::dataset::{cell_preview, rows_list, ColumnKind, Dataset};
 use crate::error::{Error, Result};
 use crate::evaluate::threshold::youden;
 use crate::model::lasso::{cross_validate, fold_ids, LassoOptions};
@@ -668,7 +668,7 @@ pub fn fit(ds: &Dataset, o: &FitOptions) -> Result<Model> {
                     format!(
                         "column '{name}' holds numbers but also text at data row(s) {} (the first: '{}'); correct those cells, or leave the column out with --exclude {name}",
                         rows_list(&text_rows),
-                        ds.rows[text_rows[0] - 1][c].chars().take(40).collect::<String>()
+                        cell_preview(&ds.rows[text_rows[0] - 1][c])
                     ),
                 ))
             }

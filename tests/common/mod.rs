@@ -1,36 +1,118 @@
-//! Helpers shared by the integration tests: where the external test data lives, and
-//! byte-level NIfTI manipulation for building broken inputs.
+//! Helpers shared by the integration tests: where the test data lives, and byte-level NIfTI
+//! manipulation for building broken inputs.
+//!
+//! Test data comes from two places. Small cases are bundled in `tests/fixtures/` (the IBSI
+//! digital phantom and its reference values; the PyRadiomics cases breast1, brain2 and
+//! prostate), so that the suite passes on a fresh clone. The larger external data (brain1,
+//! lung1, lung2, PyRadiomics' baseline tables and matrices) is found in `../shared/data` beside
+//! the checkout or in `$GPURAD_SHARED_DATA`. Where it is missing, a test skips what needs it
+//! and records that it did ([`skipped`]); the `zz_skipped_tests` target prints the count at the
+//! end of `cargo test`. With `GPURAD_REQUIRE_DATA=1` (set in CI) missing data fails the test.
 #![allow(dead_code)]
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-/// Folder of the external test data (`../shared/data` beside the checkout, or
-/// `$GPURAD_SHARED_DATA`). Panics with a clear message when it is missing: these tests
-/// need the real data and must not pass without it.
-pub fn shared_data() -> PathBuf {
-    let p = std::env::var_os("GPURAD_SHARED_DATA")
+/// The bundled fixtures folder.
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+/// Where the external test data is looked for.
+pub fn shared_data_path() -> PathBuf {
+    std::env::var_os("GPURAD_SHARED_DATA")
         .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data"));
-    assert!(
-        p.is_dir(),
-        "external test data not found at {} (set GPURAD_SHARED_DATA)",
-        p.display()
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data"))
+}
+
+/// Folder where skipping tests leave a note for the summary printed by `zz_skipped_tests`.
+pub fn skip_notes() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("skipped-tests")
+}
+
+/// Records that the running test skipped `what` because the external data is missing, or
+/// fails it when `GPURAD_REQUIRE_DATA=1`.
+pub fn skipped(what: &str) {
+    let why = format!(
+        "{what}: external test data not found at {} (set GPURAD_SHARED_DATA; see the README's \"Test data\")",
+        shared_data_path().display()
     );
-    p
+    assert!(
+        std::env::var("GPURAD_REQUIRE_DATA").as_deref() != Ok("1"),
+        "GPURAD_REQUIRE_DATA=1 but {why}"
+    );
+    let thread = std::thread::current();
+    let test = thread.name().unwrap_or("unnamed").replace("::", "-");
+    let dir = skip_notes();
+    let _ = std::fs::create_dir_all(&dir);
+    let note = dir.join(format!("{}--{test}", env!("CARGO_CRATE_NAME")));
+    let _ = std::fs::write(note, &why);
+    eprintln!("skipped {why}");
+}
+
+/// Folder of the external test data, or `None` (recorded with [`skipped`]) when it is missing.
+pub fn shared_data() -> Option<PathBuf> {
+    let p = shared_data_path();
+    if p.is_dir() {
+        Some(p)
+    } else {
+        skipped("the whole test");
+        None
+    }
 }
 
 /// The six PyRadiomics test cases.
 pub const PYRADIOMICS_CASES: [&str; 6] =
     ["brain1", "brain2", "breast1", "lung1", "lung2", "prostate"];
 
-/// Image and mask paths of a PyRadiomics test case.
+/// The PyRadiomics cases bundled in `tests/fixtures/cases`.
+pub const BUNDLED_CASES: [&str; 3] = ["brain2", "breast1", "prostate"];
+
+/// The cases of `wanted` that can be read here: the bundled ones always, the others when the
+/// external data is present (else their absence is recorded with [`skipped`]).
+pub fn available_cases<'a>(wanted: &[&'a str]) -> Vec<&'a str> {
+    let external = shared_data_path().is_dir();
+    let missing: Vec<&str> = wanted
+        .iter()
+        .copied()
+        .filter(|c| !external && !BUNDLED_CASES.contains(c))
+        .collect();
+    if !missing.is_empty() {
+        skipped(&format!("cases {}", missing.join(", ")));
+    }
+    wanted
+        .iter()
+        .copied()
+        .filter(|c| !missing.contains(c))
+        .collect()
+}
+
+/// Image and mask paths of a PyRadiomics test case (bundled, else external: check with
+/// [`available_cases`] first).
 pub fn pyradiomics_case(case: &str) -> (PathBuf, PathBuf) {
-    let d = shared_data().join("pyradiomics");
+    let d = if BUNDLED_CASES.contains(&case) {
+        fixtures().join("cases")
+    } else {
+        shared_data_path().join("pyradiomics")
+    };
     (
         d.join(format!("{case}_image.nii.gz")),
         d.join(format!("{case}_label.nii.gz")),
     )
+}
+
+/// The IBSI-1 digital phantom (bundled): image and mask.
+pub fn ibsi_phantom() -> (PathBuf, PathBuf) {
+    let d = fixtures().join("cases");
+    (
+        d.join("ibsi_phantom_image.nii.gz"),
+        d.join("ibsi_phantom_mask.nii.gz"),
+    )
+}
+
+/// The IBSI-1 reference values of the digital phantom (bundled).
+pub fn ibsi_reference_values() -> PathBuf {
+    fixtures().join("ibsi/reference_values.csv")
 }
 
 /// Decompressed bytes of a `.nii.gz`.
