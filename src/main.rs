@@ -544,7 +544,6 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             title,
             output,
         } => {
-            check_device(run.device)?;
             let options = gpurad::study::pipeline::StudyOptions {
                 manifest,
                 out: output,
@@ -563,6 +562,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 extraction: run.options(),
                 title,
             };
+            check_device(run.device)?;
             run_study(&options)
         }
         Command::Merge {

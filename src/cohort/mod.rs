@@ -8,21 +8,25 @@
 //!   channel of `jobs` finished rows and the rows waiting for an earlier case to be written
 //!   (about one per worker): memory does not grow with the cohort.
 //! * **Isolation**: a case that fails (missing or corrupt file, geometry mismatch, empty ROI,
-//!   non-finite voxels, …) gets a row with its passthrough columns and the cause in `error`;
-//!   the run goes on. The header is fixed before the first case ([`output_columns`]), so the
-//!   column set does not depend on which cases fail.
+//!   non-finite voxels, a memory request above the budget, even a panic) gets a row with its
+//!   passthrough columns and the cause in `error`; the run goes on. The header is fixed before
+//!   the first case ([`output_columns`]), so the column set does not depend on which cases
+//!   fail. The memory budget ([`crate::limits`]) is shared by the workers.
+//! * **Output format**: one CSV record per case ([`records`]); cells are quoted where needed
+//!   and read back exactly (line breaks, commas, surrounding spaces).
 //! * **Resumable**: rows are appended and flushed in manifest order as cases finish (a row
 //!   that finishes before an earlier case waits for it; a kill loses only such rows, which the
-//!   next run extracts again). Every row carries
-//!   `diagnostics_CaseKey`, a hash of the case's ID, label, input files (path, size,
-//!   modification time), settings and the gpurad version. With `resume`, a later run keeps the rows whose key still
-//!   matches and that have no error, and extracts the rest (failed cases are retried). When
-//!   a resumed run completes, the file is rewritten in manifest order (through a temporary
-//!   file and a rename), so an interrupted-and-resumed run ends with the same table as an
-//!   uninterrupted one.
+//!   next run extracts again). Every row carries `diagnostics_CaseKey`, a hash of the case's
+//!   ID, label, input files (path, size, modification time), settings and the gpurad version.
+//!   With `resume`, a later run keeps the rows whose key still matches and that have no error
+//!   — first rewriting the file with them, their manifest columns taken from the manifest as
+//!   it is now (a corrected age or outcome is never left stale) — and extracts the rest
+//!   (failed cases are retried). When a resumed run completes, the file is put in manifest
+//!   order (through a temporary file and a rename), so an interrupted-and-resumed run ends
+//!   with the same table as an uninterrupted one.
 //! * **Sharding**: `K/N` takes every N-th case starting at the K-th (1-based), so the shards of
 //!   a cluster job array are balanced; [`merge`] joins their outputs in manifest order and
-//!   checks that every case appears exactly once.
+//!   checks that every case appears exactly once and that all come from one extraction.
 
 mod merge;
 mod records;
