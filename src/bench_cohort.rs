@@ -259,8 +259,7 @@ pub fn run(b: &CohortBench<'_>) -> anyhow::Result<()> {
         Some(py) => Some(run_pyradiomics(py, &m.cases, b.params_file)?),
         None => None,
     };
-    let mut csv = std::fs::File::create(b.output)
-        .map_err(|e| anyhow::anyhow!("cannot create '{}': {e}", b.output.display()))?;
+    let mut csv = crate::io::output::create(b.output)?;
     writeln!(
         csv,
         "pass,seconds,patients_per_s,relative_to_read_only,cpu_seconds,cpu_relative_to_read_only,threads,runs"

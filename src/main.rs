@@ -622,6 +622,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let (mut built, used) =
                 gpurad::matrices::gpu::build_batch(&[(&img, std::slice::from_ref(&req))], device);
             let m = built.remove(0).remove(0);
+            // Written dense: 8 bytes a value in .npy, a JSON number takes a few dozen in memory.
+            let per_value = if format == "json" { 64 } else { 16 };
+            gpurad::limits::check(
+                || {
+                    format!(
+                        "writing the {class} matrix as {format} ({} values)",
+                        matrix_dump::dense_len(&m)
+                    )
+                },
+                matrix_dump::dense_len(&m).saturating_mul(per_value),
+                "use fewer grey levels (binCount, binWidth) or --format npy",
+            )?;
             if format == "json" {
                 output::with_writer(output.as_deref(), |out| {
                     serde_json::to_writer(

@@ -1074,6 +1074,36 @@ fn a_failed_write_is_an_error() {
     );
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("/dev/full"), "{err}");
+    // A cohort table is renamed into place: a device as its output is refused, never replaced.
+    let (image, mask) = ibsi_phantom();
+    std::fs::write(
+        dir.path().join("cases.csv"),
+        format!("ID,Image,Mask\nA,{},{}\n", image.display(), mask.display()),
+    )
+    .unwrap();
+    for args in [
+        vec!["extract", "--manifest", "cases.csv", "-o", "/dev/full"],
+        vec![
+            "extract",
+            "--manifest",
+            "cases.csv",
+            "-o",
+            "/dev/full",
+            "--resume",
+        ],
+        vec![
+            "merge",
+            "--manifest",
+            "cases.csv",
+            "-o",
+            "/dev/full",
+            "cases.csv",
+        ],
+    ] {
+        cli_error(&args, dir.path(), &["/dev/full", "not a regular file"]);
+    }
+    let full = std::fs::metadata("/dev/full").unwrap();
+    assert!(!full.is_file(), "/dev/full was replaced by a file");
 }
 
 /// A two-case manifest of phantom copies with an age column and a note with a line break.

@@ -43,6 +43,7 @@ pub fn merge(manifest: &Manifest, shards: &[PathBuf], output: &Path) -> Result<M
         path: path.to_path_buf(),
         detail,
     };
+    crate::io::output::require_regular_or_new(output, "the merged output")?;
     let first_shard = shards
         .first()
         .ok_or_else(|| bad(output, "no shard files given".into()))?;

@@ -330,6 +330,7 @@ pub fn run(
     output: &Path,
     options: &Options,
 ) -> Result<Summary> {
+    crate::io::output::require_regular_or_new(output, "the cohort output")?;
     let columns = output_columns(manifest, params)?;
     let index: HashMap<&str, usize> = columns
         .iter()

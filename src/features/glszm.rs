@@ -1,7 +1,7 @@
 //! GLSZM features (IBSI 3.8; PyRadiomics `glszm`): one matrix of zone counts per grey level
 //! and zone size. As PyRadiomics, an empty matrix normalises by 1 instead of 0.
 
-use super::size_matrix::{single_matrix, Stat};
+use super::size_matrix::{single_size_matrix, SizeMatrix, Stat};
 use crate::matrices::glszm::Glszm;
 
 /// Feature name → statistic of the size-zone matrix.
@@ -38,5 +38,9 @@ pub const TABLE: &[(&str, Stat)] = &[
 
 /// Computes the requested GLSZM features.
 pub fn compute(m: &Glszm, present: &[u32], names: &[String]) -> Vec<(String, f64)> {
-    single_matrix(&m.counts, m.ns, present, TABLE, names)
+    single_size_matrix(
+        SizeMatrix::from_columns(&m.counts, &m.sizes, present),
+        TABLE,
+        names,
+    )
 }

@@ -113,6 +113,24 @@ impl SizeMatrix {
         }
     }
 
+    /// As [`SizeMatrix::from_counts`] for a matrix that stores only some sizes: column `j`
+    /// of `counts` (`[level − 1][column]`) holds size `sizes[j]` (ascending).
+    pub fn from_columns(counts: &[u64], sizes: &[usize], present: &[u32]) -> Self {
+        let cols = sizes.len();
+        let row = |l: u32| &counts[(l as usize - 1) * cols..l as usize * cols];
+        let keep = occurring_columns(present.iter().map(|&l| row(l)), cols);
+        let mut out = Vec::with_capacity(present.len() * keep.len());
+        for &l in present {
+            let r = row(l);
+            out.extend(keep.iter().map(|&j| r[j] as f64));
+        }
+        SizeMatrix {
+            levels: present.iter().map(|&l| l as f64).collect(),
+            sizes: keep.iter().map(|&j| sizes[j] as f64).collect(),
+            counts: out,
+        }
+    }
+
     /// Total count `N`.
     pub fn total(&self) -> f64 {
         self.counts.iter().sum()
@@ -250,7 +268,15 @@ pub fn single_matrix(
     table: &[(&str, Stat)],
     names: &[String],
 ) -> Vec<(String, f64)> {
-    let sm = SizeMatrix::from_counts(counts, cols, present);
+    single_size_matrix(SizeMatrix::from_counts(counts, cols, present), table, names)
+}
+
+/// As [`single_matrix`], for a matrix already restricted to the present grey levels.
+pub fn single_size_matrix(
+    sm: SizeMatrix,
+    table: &[(&str, Stat)],
+    names: &[String],
+) -> Vec<(String, f64)> {
     let n = sm.total();
     let n = if n == 0.0 { 1.0 } else { n };
     names

@@ -28,7 +28,16 @@ pub fn array(m: &Matrix) -> (Vec<usize>, Vec<f64>, Vec<[i32; 3]>) {
             f(&g.counts),
             g.angles.clone(),
         ),
-        Matrix::Glszm(g) => (vec![g.ng, g.ns], f(&g.counts), vec![]),
+        Matrix::Glszm(g) => {
+            // Dense again: every size 1..=ns, as other tools lay the matrix out.
+            let mut dense = vec![0.0; g.ng * g.ns];
+            for (row, counts) in g.counts.chunks(g.sizes.len().max(1)).enumerate() {
+                for (&size, &c) in g.sizes.iter().zip(counts) {
+                    dense[row * g.ns + size - 1] = c as f64;
+                }
+            }
+            (vec![g.ng, g.ns], dense, vec![])
+        }
         Matrix::Gldm(g) => (vec![g.ng, g.nd], f(&g.counts), vec![]),
         Matrix::Ngtdm(g) => {
             let data =
@@ -38,6 +47,18 @@ pub fn array(m: &Matrix) -> (Vec<usize>, Vec<f64>, Vec<[i32; 3]>) {
                     .collect();
             (vec![g.ng, 2], data, vec![])
         }
+    }
+}
+
+/// Number of values [`array`] returns for `m` (GLSZM is stored with only its occurring zone
+/// sizes and written dense).
+pub fn dense_len(m: &Matrix) -> u128 {
+    match m {
+        Matrix::Glszm(g) => g.ng as u128 * g.ns as u128,
+        Matrix::Glcm(g) => g.counts.len() as u128,
+        Matrix::Glrlm(g) => g.counts.len() as u128,
+        Matrix::Gldm(g) => g.counts.len() as u128,
+        Matrix::Ngtdm(g) => 2 * g.ng as u128,
     }
 }
 
@@ -68,11 +89,11 @@ pub fn write_npy(path: &Path, shape: &[usize], data: &[f64]) -> Result<()> {
     let total = 10 + header.len() + 1;
     header.push_str(&" ".repeat(total.div_ceil(64) * 64 - total));
     header.push('\n');
-    let io = |cause| Error::Io {
+    let io = |cause| Error::Write {
         path: path.to_path_buf(),
         cause,
     };
-    let mut f = std::io::BufWriter::new(std::fs::File::create(path).map_err(io)?);
+    let mut f = std::io::BufWriter::new(crate::io::output::create(path)?);
     f.write_all(b"\x93NUMPY\x01\x00").map_err(io)?;
     f.write_all(&(header.len() as u16).to_le_bytes())
         .map_err(io)?;

@@ -59,6 +59,19 @@ pub fn with_writer(
     result.map_err(write_error(name))
 }
 
+/// Fails when `path` exists but is not a regular file (a device, pipe or folder): a table
+/// that is rewritten through a temporary file and a rename would replace the device itself.
+/// `option` names the output option in the message.
+pub fn require_regular_or_new(path: &Path, option: &str) -> Result<()> {
+    match std::fs::metadata(path) {
+        Ok(m) if !m.is_file() => Err(Error::Settings(format!(
+            "{option} '{}' is not a regular file; this output is written through a temporary file and renamed into place, so it must be a file (new or existing)",
+            path.display()
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// The absolute, symlink-free form of `path`; for a file that does not exist yet, that of its
 /// folder joined with its name.
 fn resolved(path: &Path) -> Option<PathBuf> {

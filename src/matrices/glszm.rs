@@ -12,20 +12,24 @@ use super::GreyImage;
 pub struct Glszm {
     /// Number of grey levels.
     pub ng: usize,
-    /// Columns: the largest zone found (at least 1). Larger sizes would only add columns of
-    /// zeros, which change no feature.
+    /// The largest zone found (at least 1): the matrix's size axis is 1..=`ns`.
     pub ns: usize,
-    /// Counts `[i − 1][s − 1]`.
+    /// The zone sizes that occur, ascending: the stored columns. Sizes that never occur only
+    /// add columns of zeros, which change no feature; leaving them out bounds the matrix by
+    /// Ng × √(2·ROI voxels) cells (distinct sizes of zones that together hold at most every
+    /// ROI voxel), where a dense one could take Ng × ROI voxels.
+    pub sizes: Vec<usize>,
+    /// Counts `[i − 1][column]`, one column per entry of `sizes`.
     pub counts: Vec<u64>,
 }
 
 impl Glszm {
-    /// Count at (grey level i, zone size s), 1-based (0 for sizes above the largest zone).
+    /// Count at (grey level i, zone size s), 1-based (0 for sizes that no zone has).
     pub fn get(&self, i: usize, s: usize) -> u64 {
-        if s > self.ns {
-            return 0;
+        match self.sizes.binary_search(&s) {
+            Ok(c) => self.counts[(i - 1) * self.sizes.len() + c],
+            Err(_) => 0,
         }
-        self.counts[(i - 1) * self.ns + s - 1]
     }
 }
 
@@ -89,19 +93,30 @@ pub fn build(img: &GreyImage, angles: &[Offset]) -> Glszm {
         let r = root(&mut parent, p);
         size[r] += 1;
     }
-    let ns = voxels
+    let mut sizes: Vec<usize> = voxels
         .iter()
         .filter(|&&p| parent[p] == p)
         .map(|&p| size[p])
-        .max()
-        .unwrap_or(1);
-    let mut counts = vec![0u64; ng * ns];
+        .collect();
+    sizes.sort_unstable();
+    sizes.dedup();
+    let ns = sizes.last().copied().unwrap_or(1);
+    let m = sizes.len();
+    let mut counts = vec![0u64; ng * m];
     for &p in &voxels {
         if parent[p] == p {
-            counts[(pad.levels[p] as usize - 1) * ns + size[p] - 1] += 1;
+            let column = sizes
+                .binary_search(&size[p])
+                .expect("every zone size is listed");
+            counts[(pad.levels[p] as usize - 1) * m + column] += 1;
         }
     }
-    Glszm { ng, ns, counts }
+    Glszm {
+        ng,
+        ns,
+        sizes,
+        counts,
+    }
 }
 
 #[cfg(test)]
@@ -178,7 +193,16 @@ mod tests {
                     want[(l as usize - 1) * ns + sz - 1] += 1;
                 }
                 assert_eq!(m.ns, ns, "{size:?} {force2d:?}");
-                assert_eq!(m.counts, want, "{size:?} {force2d:?}");
+                let mut got = vec![0u64; ng as usize * ns];
+                for i in 1..=ng as usize {
+                    for s in 1..=ns {
+                        got[(i - 1) * ns + s - 1] = m.get(i, s);
+                    }
+                }
+                assert_eq!(got, want, "{size:?} {force2d:?}");
+                // Only sizes that occur are stored, each once, ascending.
+                assert!(m.sizes.windows(2).all(|w| w[0] < w[1]));
+                assert_eq!(m.counts.len(), ng as usize * m.sizes.len());
             }
         }
     }

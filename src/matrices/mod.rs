@@ -183,7 +183,11 @@ impl Request {
                 let nr = img.size.iter().copied().max().unwrap_or(1) as u128;
                 d * ng * nr * 8
             }
-            Request::Glszm(_) => voxels * 16,
+            // Union-find parents and zone sizes on the padded box (counted below), and at
+            // most √(2·voxels) distinct zone sizes per grey level.
+            Request::Glszm(_) => {
+                voxels * 8 + padded * 4 + ng * ((2.0 * voxels as f64).sqrt() as u128 + 1) * 8
+            }
             Request::Gldm(..) => ng * (2 * d + 1) * 8,
             Request::Ngtdm(_) => ng * 32 + voxels * 4,
         };
