@@ -162,9 +162,16 @@ fn profile_fields(profiles: &[crate::matrices::gpu::BatchProfile]) -> (String, S
 }
 
 /// Runs the benchmark, prints the table and writes the CSV.
-pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
+/// Runs the benchmark; returns the number of cases that failed in a `--cohort` run (timed
+/// anyway), 0 otherwise.
+pub fn run(args: &BenchArgs) -> anyhow::Result<usize> {
     if args.repeat == 0 {
         anyhow::bail!("--repeat must be at least 1");
+    }
+    if args.cpu_only && (args.verify || args.profile) {
+        anyhow::bail!(
+            "--verify and --profile concern the GPU; they cannot be used with --cpu-only"
+        );
     }
     if let Some(manifest) = &args.cohort {
         let params = match &args.params {
@@ -238,25 +245,25 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         let t = Instant::now();
         match GpuContext::shared() {
             Ok(ctx) => {
-                println!(
+                crate::outln!(
                     "GPU: {}; context created once in {:.3} s (not in the timings below)",
                     ctx.adapter_name(),
                     t.elapsed().as_secs_f64()
-                );
+                )?;
                 Some(ctx)
             }
             Err(e) => {
-                println!("GPU: none ({e}); CPU timings only");
+                crate::outln!("GPU: none ({e}); CPU timings only")?;
                 None
             }
         }
     };
     let device = gpu.map_or("none".to_string(), |g| g.adapter_name());
-    println!("CPU: {threads} threads");
+    crate::outln!("CPU: {threads} threads")?;
     let mut csv = std::io::BufWriter::new(crate::io::output::create(&args.output)?);
     writeln!(csv, "class,roi_voxels,grey_levels,cpu_seconds,gpu_seconds,gpu_speedup,cpu_voxels_per_s,gpu_voxels_per_s,cpu_threads,gpu_device,identical,gpu_encode_seconds,gpu_wait_seconds,gpu_read_seconds,gpu_kernel_seconds,gpu_upload_bytes,gpu_read_bytes")?;
-    println!("speed-up = CPU time / GPU time (above 1: the GPU is faster)");
-    println!(
+    crate::outln!("speed-up = CPU time / GPU time (above 1: the GPU is faster)")?;
+    crate::outln!(
         "{:<6} {:>10} {:>6} {:>11} {:>11} {:>8} {:>12} {:>12} {:>9}",
         "class",
         "voxels",
@@ -267,7 +274,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         "cpu vox/s",
         "gpu vox/s",
         "identical"
-    );
+    )?;
     for &side in &args.sizes {
         for &ng in &args.levels {
             let img = synthetic(side, ng, side as u64 * 1000 + ng as u64);
@@ -286,7 +293,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
                         let run = || ctx.build_batch_profiled(&[(&img, &reqs)], args.profile);
                         match run() {
                             Err(e) => {
-                                println!("{class} {side}³ Ng {ng}: GPU not used ({e})");
+                                crate::outln!("{class} {side}³ Ng {ng}: GPU not used ({e})")?;
                                 (None, "no GPU")
                             }
                             Ok(_) => {
@@ -341,16 +348,16 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
                     n / cpu_s,
                     gpu_s.map_or(String::new(), |g| format!("{:.0}", n / g)),
                 )?;
-                println!(
+                crate::outln!(
                     "{class:<6} {:>10} {ng:>6} {cpu_s:>11.5} {:>11} {:>8} {:>12.3e} {:>12} {identical:>9}",
                     n as u64,
                     gpu_s.map_or("-".to_string(), |g| format!("{g:.5}")),
                     speed.map_or("-".to_string(), |s| format!("{s:.1}x")),
                     n / cpu_s,
                     gpu_s.map_or("-".to_string(), |g| format!("{:.3e}", n / g)),
-                );
+                )?;
                 if args.profile && !profile_line.is_empty() {
-                    println!("{profile_line}");
+                    crate::outln!("{profile_line}")?;
                 }
                 if identical == "NO" {
                     anyhow::bail!("GPU and CPU {class} matrices differ at {side}³, Ng {ng}");
@@ -360,6 +367,6 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     }
     csv.flush()
         .map_err(|e| anyhow::anyhow!("cannot write '{}': {e}", args.output.display()))?;
-    println!("written {}", args.output.display());
-    Ok(())
+    crate::outln!("written {}", args.output.display())?;
+    Ok(0)
 }

@@ -123,7 +123,7 @@ fn read_only(cases: &[Case], params: &Params, jobs: usize) -> anyhow::Result<u64
     });
     let f = failures.into_inner();
     if f > 0 {
-        eprintln!("read-only pass: {f} image/mask pair(s) could not be read (timed anyway)");
+        crate::note!("read-only pass: {f} image/mask pair(s) could not be read (timed anyway)");
     }
     Ok(voxels.into_inner() as u64)
 }
@@ -196,7 +196,7 @@ fn run_pyradiomics(
     )?;
     let failed = v["failed"].as_u64().unwrap_or(0);
     if failed > 0 {
-        eprintln!("PyRadiomics: {failed} image/mask pair(s) failed (timed anyway)");
+        crate::note!("PyRadiomics: {failed} image/mask pair(s) failed (timed anyway)");
     }
     v["seconds"]
         .as_f64()
@@ -204,8 +204,16 @@ fn run_pyradiomics(
 }
 
 /// Runs the cohort benchmark (module documentation).
-pub fn run(b: &CohortBench<'_>) -> anyhow::Result<()> {
+/// Returns the number of cases that failed in the extraction (they are timed anyway).
+pub fn run(b: &CohortBench<'_>) -> anyhow::Result<usize> {
     let m = manifest::read(b.manifest)?;
+    if b.jobs > cohort::MAX_JOBS {
+        anyhow::bail!(
+            "--jobs {} is more workers than gpurad starts (at most {})",
+            b.jobs,
+            cohort::MAX_JOBS
+        );
+    }
     let jobs = if b.jobs == 0 {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     } else {
@@ -213,11 +221,11 @@ pub fn run(b: &CohortBench<'_>) -> anyhow::Result<()> {
     };
     let patients = m.cases.len() as f64;
     let sequences: usize = m.cases.iter().map(|c| c.sequences.len()).sum();
-    println!(
+    crate::outln!(
         "cohort: {} patients, {sequences} image/mask pairs; {jobs} worker thread(s); device {:?}",
         m.cases.len(),
         b.device
-    );
+    )?;
     // Warm the file cache so that both passes read from memory.
     read_only(&m.cases, b.params, jobs)?;
     let out = std::env::temp_dir().join(format!("gpurad-bench-{}.csv", std::process::id()));
@@ -253,7 +261,7 @@ pub fn run(b: &CohortBench<'_>) -> anyhow::Result<()> {
     let extract_s = median(ex_wall);
     let cpu = (read_cpu.len() == repeat).then(|| (median(read_cpu), median(ex_cpu)));
     if failures > 0 {
-        println!("note: {failures} case(s) failed during extraction");
+        crate::outln!("note: {failures} case(s) failed during extraction")?;
     }
     let py_s = match b.pyradiomics {
         Some(py) => Some(run_pyradiomics(py, &m.cases, b.params_file)?),
@@ -264,10 +272,15 @@ pub fn run(b: &CohortBench<'_>) -> anyhow::Result<()> {
         csv,
         "pass,seconds,patients_per_s,relative_to_read_only,cpu_seconds,cpu_relative_to_read_only,threads,runs"
     )?;
-    println!(
+    crate::outln!(
         "{:<24} {:>10} {:>12} {:>14} {:>10} {:>14}",
-        "pass", "seconds", "patients/s", "× read-only", "CPU s", "CPU × read"
-    );
+        "pass",
+        "seconds",
+        "patients/s",
+        "× read-only",
+        "CPU s",
+        "CPU × read"
+    )?;
     let mut line = |name: &str, s: f64, cpu_s: Option<f64>, threads: usize, runs: usize| {
         let cpu_rel = cpu_s.zip(cpu.map(|c| c.0)).map(|(c, r)| c / r);
         let opt =
@@ -280,30 +293,30 @@ pub fn run(b: &CohortBench<'_>) -> anyhow::Result<()> {
             opt(cpu_s, 4),
             opt(cpu_rel, 3)
         )?;
-        println!(
+        crate::outln!(
             "{name:<24} {s:>10.3} {:>12.2} {:>14.2} {:>10} {:>14}",
             patients / s,
             s / read_s,
             opt(cpu_s, 3),
             opt(cpu_rel, 2)
-        );
+        )?;
         anyhow::Ok(())
     };
     line("read-only", read_s, cpu.map(|c| c.0), jobs, repeat)?;
     line("gpurad extract", extract_s, cpu.map(|c| c.1), jobs, repeat)?;
     if let Some(p) = py_s {
         line("pyradiomics (1 thread)", p, None, 1, 1)?;
-        println!(
+        crate::outln!(
             "gpurad extract is {:.1}× faster than PyRadiomics here ({jobs} vs 1 thread)",
             p / extract_s
-        );
+        )?;
     }
-    println!(
+    crate::outln!(
         "extract costs {:.2}× the read-only pass in wall time{} (medians of {repeat} run(s); {:.1} M voxels read); written {}",
         extract_s / read_s,
         cpu.map_or(String::new(), |(r, e)| format!(", {:.2}× in CPU time", e / r)),
         voxels as f64 / 1e6,
         b.output.display()
-    );
-    Ok(())
+    )?;
+    Ok(failures)
 }

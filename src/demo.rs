@@ -5,10 +5,10 @@
 //! The cohort is regenerated only when its options change (a stamp file records them), so a
 //! second run reuses both the images and, through the resumable extraction, the features.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::cohort;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::settings::Params;
 use crate::study::clinical::Clinical;
 use crate::study::fit::{FilterSpec, LambdaRule};
@@ -51,13 +51,6 @@ pub struct DemoOptions {
     pub extraction: cohort::Options,
 }
 
-fn io(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
-    move |cause| Error::Write {
-        path: path.to_path_buf(),
-        cause,
-    }
-}
-
 /// Writes (or reuses) the synthetic cohort and runs the study on it.
 pub fn run_demo(o: &DemoOptions) -> Result<StudyResult> {
     let data = o.out.join("data");
@@ -72,7 +65,7 @@ pub fn run_demo(o: &DemoOptions) -> Result<StudyResult> {
     let fresh = std::fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str())
         && manifest.exists();
     if !fresh {
-        eprintln!(
+        crate::note!(
             "writing a synthetic cohort of {} patients to {} ...",
             o.patients,
             data.display()
@@ -85,16 +78,18 @@ pub fn run_demo(o: &DemoOptions) -> Result<StudyResult> {
                 ..SynthOptions::default()
             },
         )?;
-        eprintln!(
+        crate::note!(
             "  {} training + {} validation patients, {} metastatic",
-            s.train, s.validation, s.events
+            s.train,
+            s.validation,
+            s.events
         );
-        std::fs::write(&stamp, &wanted).map_err(io(&stamp))?;
+        crate::io::output::write(&stamp, &wanted)?;
     } else {
-        eprintln!("reusing the synthetic cohort in {}", data.display());
+        crate::note!("reusing the synthetic cohort in {}", data.display());
     }
     let params_path = data.join("params.yaml");
-    std::fs::write(&params_path, DEMO_PARAMS).map_err(io(&params_path))?;
+    crate::io::output::write(&params_path, DEMO_PARAMS)?;
     let params = Params::from_yaml(DEMO_PARAMS)?;
     let clinical = ["age>60", "alp>120"]
         .iter()

@@ -136,6 +136,18 @@ pub enum Error {
         /// What went wrong with it.
         source: Box<Error>,
     },
+    /// The system refused memory that the budget allows (a tight resource limit, or memory
+    /// used by other programs).
+    #[error(
+        "{what} would need {}, which the system refused to allocate; free memory or lower --max-memory so that gpurad refuses such sizes itself",
+        crate::limits::human(*needed)
+    )]
+    OutOfMemory {
+        /// What would be allocated.
+        what: String,
+        /// Bytes asked for.
+        needed: u128,
+    },
     /// A computation could not be carried out on otherwise valid input.
     #[error("{0}")]
     Compute(String),

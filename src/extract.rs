@@ -297,9 +297,9 @@ fn prepare_prefixed(
     config: Row,
 ) -> Result<Prepared> {
     let s = &params.settings;
-    let opened = nifti::open(image_path)?;
+    // The header first: a mismatched image is refused before its voxels are read.
     checks::check_geometry(
-        &opened.geometry,
+        &nifti::read_geometry(image_path)?,
         &full_mask.geometry,
         s.geometry_tolerance,
         image_path,
@@ -313,6 +313,25 @@ fn prepare_prefixed(
         s.minimum_roi_size,
         mask_path,
     )?;
+    // Everything after this works on the ROI's bounding box: the image as f64 (8 bytes a
+    // voxel), its masks, grey levels and the copies the texture builders pad (about 32 bytes
+    // a voxel in all).
+    let box_voxels = crate::limits::product(&bb0.extent().map(|e| e as u128));
+    crate::limits::check(
+        || {
+            let e = bb0.extent();
+            format!(
+                "the ROI of '{}' (a bounding box of {}×{}×{} voxels)",
+                mask_path.display(),
+                e[0],
+                e[1],
+                e[2]
+            )
+        },
+        box_voxels.saturating_mul(32),
+        "raise --max-memory for an ROI this large",
+    )?;
+    let opened = nifti::open(image_path)?;
     let mut image;
     let mask;
     if let Some(spacing) = s.resampled_pixel_spacing {
@@ -328,7 +347,7 @@ fn prepare_prefixed(
             opened.len() as u128 * 8,
             "crop the image to the region around the ROI, or raise --max-memory",
         )?;
-        image = opened.into_volume();
+        image = opened.into_volume()?;
         let reads = if s.normalize {
             "normalize (the whole image's mean and SD) and resampling (interpolation)"
         } else {
@@ -405,7 +424,7 @@ fn prepare_prefixed(
             full_mask,
             &bb0,
         );
-        image = opened.crop(&bb0);
+        image = opened.crop(&bb0)?;
         if s.normalize {
             normalize::normalize_with(
                 &mut image,

@@ -26,4 +26,22 @@ pub mod study;
 pub mod synth;
 
 pub use error::{Error, Result};
+
+/// `println!` that returns an error instead of panicking when standard output cannot be
+/// written ([`io::output::stdout_line`]).
+#[macro_export]
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::io::output::stdout_line(format_args!($($arg)*))
+    };
+}
+
+/// `eprintln!` that never panics: a message for the user on standard error
+/// ([`io::output::stderr_line`]).
+#[macro_export]
+macro_rules! note {
+    ($($arg:tt)*) => {
+        $crate::io::output::stderr_line(format_args!($($arg)*))
+    };
+}
 pub use settings::Params;

@@ -7,8 +7,11 @@
 //! setting or field and the memory it would need ([`Error::Resource`]).
 //!
 //! The budget is the memory one process may use (`--max-memory`; by default half of the
-//! machine's physical memory). A cohort run with `N` workers gives each case `1/N` of it
-//! ([`WorkerShare`]). Input files are read only when they are regular files no larger than
+//! memory this process can have: the machine's physical memory, or less where a resource
+//! limit (`ulimit -v`, `ulimit -d`) or the control group (`memory.max`, as in containers and
+//! batch jobs) allows less). A cohort run with `N` workers gives each case `1/N` of it
+//! ([`WorkerShare`]). The largest buffers sized by input are also allocated fallibly
+//! ([`zeroed_vec`]), so that memory the system refuses is an error, not an abort. Input files are read only when they are regular files no larger than
 //! the format allows ([`read_bounded`]), so a device such as `/dev/zero` given as an image,
 //! parameter file or manifest is refused instead of read forever.
 
@@ -54,9 +57,66 @@ fn physical_memory() -> Option<u64> {
     None
 }
 
-/// The default budget: half of the physical memory (8 GiB where it cannot be read).
+/// The address-space or data-segment limit of this process (`ulimit -v`, `ulimit -d`), where
+/// one is set.
+fn resource_limit() -> Option<u64> {
+    #[cfg(unix)]
+    {
+        let limit = |resource| {
+            let mut r = libc::rlimit {
+                rlim_cur: 0,
+                rlim_max: 0,
+            };
+            // SAFETY: getrlimit writes into the struct passed; a failure leaves it untouched.
+            let ok = unsafe { libc::getrlimit(resource, &mut r) } == 0;
+            // rlim_t is 64 bits on Linux but not on every platform.
+            #[allow(clippy::unnecessary_cast)]
+            let current = r.rlim_cur as u64;
+            (ok && r.rlim_cur != libc::RLIM_INFINITY).then_some(current)
+        };
+        return [limit(libc::RLIMIT_AS), limit(libc::RLIMIT_DATA)]
+            .into_iter()
+            .flatten()
+            .min();
+    }
+    #[allow(unreachable_code)]
+    None
+}
+
+/// The memory limit of this process's control group (cgroup v2 `memory.max`, or v1
+/// `memory.limit_in_bytes`), where one is set.
+fn cgroup_limit() -> Option<u64> {
+    let own = std::fs::read_to_string("/proc/self/cgroup").ok()?;
+    let mut candidates = Vec::new();
+    for line in own.lines() {
+        // "0::/path" (v2) or "N:memory:/path" (v1).
+        let mut parts = line.splitn(3, ':');
+        let (_, controllers, path) = (parts.next()?, parts.next()?, parts.next()?);
+        if controllers.is_empty() {
+            candidates.push(format!("/sys/fs/cgroup{path}/memory.max"));
+            candidates.push("/sys/fs/cgroup/memory.max".to_string());
+        } else if controllers.split(',').any(|c| c == "memory") {
+            candidates.push(format!("/sys/fs/cgroup/memory{path}/memory.limit_in_bytes"));
+            candidates.push("/sys/fs/cgroup/memory/memory.limit_in_bytes".to_string());
+        }
+    }
+    candidates
+        .iter()
+        .filter_map(|p| std::fs::read_to_string(p).ok())
+        .filter_map(|t| t.trim().parse::<u64>().ok())
+        // cgroup v1 reports "no limit" as a huge page-aligned number.
+        .filter(|&v| v < 1 << 60)
+        .min()
+}
+
+/// The default budget: half of the memory this process may have — the physical memory, or a
+/// resource or control-group limit where lower (8 GiB where none can be read).
 pub fn default_max_memory() -> u64 {
-    physical_memory()
+    let available = [physical_memory(), resource_limit(), cgroup_limit()]
+        .into_iter()
+        .flatten()
+        .min();
+    available
         .map(|m| (m / 2).max(MIN_BUDGET))
         .unwrap_or(FALLBACK_BUDGET)
 }
@@ -163,6 +223,20 @@ pub fn check(what: impl FnOnce() -> String, bytes: u128, hint: &str) -> Result<(
         workers: WORKERS.load(Ordering::Relaxed).max(1),
         hint: hint.to_string(),
     })
+}
+
+/// A vector of `n` default values, allocated fallibly: memory the system refuses (despite the
+/// budget, e.g. under a tight limit or with much already in use) is an error naming `what`.
+pub fn zeroed_vec<T: Clone + Default>(n: usize, what: impl FnOnce() -> String) -> Result<Vec<T>> {
+    let mut v = Vec::new();
+    if v.try_reserve_exact(n).is_err() {
+        return Err(Error::OutOfMemory {
+            what: what(),
+            needed: n as u128 * std::mem::size_of::<T>() as u128,
+        });
+    }
+    v.resize(n, T::default());
+    Ok(v)
 }
 
 /// Product of the factors, saturating at `u128::MAX` (which no budget allows).

@@ -14,6 +14,7 @@ use gpurad::study::dataset::Dataset;
 use gpurad::study::fit::{fit, FitOptions};
 use gpurad::study::validate::{validate, write_predictions};
 use gpurad::{cohort, Params};
+use gpurad::{note, outln};
 
 /// Radiomics features from NIfTI images, compatible with PyRadiomics and IBSI.
 #[derive(Parser)]
@@ -288,6 +289,9 @@ enum Command {
         /// Feature table with the outcome.
         #[arg(long)]
         data: PathBuf,
+        /// ID column of the table (default: the model's, usually ID).
+        #[arg(long)]
+        id: Option<String>,
         /// Cohort column (default: cohort when present).
         #[arg(long)]
         cohort_col: Option<String>,
@@ -306,6 +310,9 @@ enum Command {
         /// Feature table of the new patients.
         #[arg(long)]
         data: PathBuf,
+        /// ID column of the table (default: the model's, usually ID).
+        #[arg(long)]
+        id: Option<String>,
         /// Cohort column copied to the output (default: cohort when present).
         #[arg(long)]
         cohort_col: Option<String>,
@@ -320,8 +327,11 @@ enum Command {
 
 fn main() -> ExitCode {
     private_runtime_dir();
-    let cli = Cli::parse();
-    gpurad::matrices::gpu::set_notice(|m| eprintln!("gpurad: {m}"));
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return argument_error(e),
+    };
+    gpurad::matrices::gpu::set_notice(|m| note!("gpurad: {m}"));
     let result = match cli.max_memory {
         Some(bytes) => gpurad::limits::set_max_memory(bytes).map_err(anyhow::Error::from),
         None => Ok(()),
@@ -330,16 +340,41 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {}", one_line(&format!("{e:#}")));
+            note!("error: {}", one_line(&format!("{e:#}")));
             ExitCode::from(2)
         }
     }
 }
 
+/// Prints an argument error on one line (clap's message without its usage block) and exits
+/// with code 2; help and version requests print as clap prints them.
+fn argument_error(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        e.exit();
+    }
+    let text = e.render().to_string();
+    let message: Vec<&str> = text
+        .lines()
+        .take_while(|l| !l.starts_with("Usage:"))
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("For more information"))
+        .collect();
+    let message = message.join(" ");
+    let message = message.strip_prefix("error: ").unwrap_or(&message);
+    note!("error: {} (see --help)", one_line(message));
+    ExitCode::from(2)
+}
+
 /// An error message as one line of bounded length: line breaks and other control characters
 /// (which may come from file names or cell values) are escaped, and a very long message is cut.
 fn one_line(message: &str) -> String {
-    const MAX_CHARS: usize = 4000;
+    const MAX_CHARS: usize = 1000;
     let mut out = String::new();
     for (i, c) in message.chars().enumerate() {
         if i == MAX_CHARS {
@@ -425,6 +460,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             shard,
             progress,
         } => {
+            if manifest.is_none() && (resume || shard.is_some()) {
+                anyhow::bail!("--resume and --shard apply to a cohort: give --manifest");
+            }
             let mut p = load_params(&params, &settings)?;
             if let Some(l) = label {
                 p.settings.label = l;
@@ -452,7 +490,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     progress,
                 };
                 let result = cohort::run(&cases, &p, &out, &options)?;
-                eprintln!(
+                note!(
                     "{} case(s): {} extracted, {} kept from an earlier run, {} failed; written to {}",
                     result.cases,
                     result.extracted,
@@ -469,11 +507,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let image = image.expect("clap requires --image without --manifest");
             let mask = mask.ok_or_else(|| anyhow::anyhow!("--mask is required with --image"))?;
             if let Some(out) = &output {
-                output::refuse_overwrite(
-                    out,
-                    "-o",
-                    [("image", image.as_path()), ("mask", mask.as_path())],
-                )?;
+                let mut inputs = vec![("image", image.as_path()), ("mask", mask.as_path())];
+                inputs.extend(params.as_deref().map(|f| ("parameter file", f)));
+                output::refuse_overwrite(out, "-o", inputs)?;
             }
             check_device(device)?;
             let row = extract_case_on(&image, &mask, &p, device)?;
@@ -501,7 +537,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 seed,
                 extraction: run.options(),
             })?;
-            print_study(&r);
+            print_study(&r)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Synth {
@@ -518,7 +554,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     train_fraction,
                 },
             )?;
-            eprintln!(
+            note!(
                 "{} patients ({} training, {} validation; {} metastatic) written; manifest {}",
                 s.patients,
                 s.train,
@@ -575,7 +611,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             inputs.extend(shards.iter().map(|s| ("shard", s.as_path())));
             output::refuse_overwrite(&output, "-o", inputs)?;
             let result = cohort::merge(&m, &shards, &output)?;
-            eprintln!(
+            note!(
                 "{} row(s) ({} failed) from {} shard(s) written to {}",
                 result.rows,
                 result.failures,
@@ -646,7 +682,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 let path = output.expect("checked above");
                 let (shape, data, dirs) = matrix_dump::array(&m);
                 matrix_dump::write_npy(&path, &shape, &data)?;
-                eprintln!("{class} {shape:?} on {used}; directions (x, y, z): {dirs:?}");
+                note!("{class} {shape:?} on {used}; directions (x, y, z): {dirs:?}");
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -700,13 +736,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             let model = fit(&ds, &options)?;
             for f in &model.filters {
-                eprintln!(
+                note!(
                     "filter {}: {} of {} features kept",
-                    f.step, f.kept, f.before
+                    f.step,
+                    f.kept,
+                    f.before
                 );
             }
             output::write(&output, serde_json::to_string_pretty(&model)? + "\n")?;
-            eprintln!(
+            note!(
                 "{} training patients ({} events), {} candidate features ({} after filtering), {} kept by the LASSO at λ = {:.4e}",
                 model.training.n,
                 model.training.events,
@@ -715,7 +753,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 model.radscore.coefficients.len(),
                 model.lambda
             );
-            eprintln!("{}", model.radscore.formula);
+            note!("{}", model.radscore.formula);
             let dir = output
                 .parent()
                 .filter(|d| !d.as_os_str().is_empty())
@@ -723,7 +761,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             for (name, svg) in gpurad::study::figures::model_figures(&model)? {
                 output::write(&dir.join(&name), svg)?;
             }
-            eprintln!(
+            note!(
                 "model written to {}; figures lasso_path.svg, lasso_cv.svg, nomogram.svg beside it",
                 output.display()
             );
@@ -732,11 +770,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Validate {
             model,
             data,
+            id,
             cohort_col,
             drop_incomplete,
             output,
         } => {
-            let m = read_model(&model)?;
+            let mut m = read_model(&model)?;
+            m.id = id.or(m.id);
             let ds = Dataset::read(&data)?;
             let cohort =
                 cohort_col.or_else(|| ds.column("cohort").ok().map(|_| "cohort".to_string()));
@@ -756,12 +796,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 &preds,
                 cohort.as_deref(),
             )?;
-            print!("{}", gpurad::study::outputs::summary_table(&metrics));
+            outln!(
+                "{}",
+                gpurad::study::outputs::summary_table(&metrics).trim_end()
+            )?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Predict {
             model,
             data,
+            id,
             cohort_col,
             output,
         } => {
@@ -772,7 +816,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     [("table", data.as_path()), ("model", model.as_path())],
                 )?;
             }
-            let m = read_model(&model)?;
+            let mut m = read_model(&model)?;
+            m.id = id.or(m.id);
             let ds = Dataset::read(&data)?;
             let cohort = match cohort_col {
                 Some(c) => {
@@ -787,8 +832,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench(args) => {
-            bench::run(&args)?;
-            Ok(ExitCode::SUCCESS)
+            let failed = bench::run(&args)?;
+            Ok(if failed > 0 {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
         }
     }
 }
@@ -800,30 +849,30 @@ fn read_model(path: &std::path::Path) -> anyhow::Result<gpurad::study::fit::Mode
 /// Runs a study and prints what it found and wrote.
 fn run_study(options: &gpurad::study::pipeline::StudyOptions) -> anyhow::Result<ExitCode> {
     let r = gpurad::study::pipeline::run_study(options)?;
-    print_study(&r);
+    print_study(&r)?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// Prints a study's stages, left-out patients, Radscore size and summary table.
-fn print_study(r: &gpurad::study::pipeline::StudyResult) {
+fn print_study(r: &gpurad::study::pipeline::StudyResult) -> gpurad::Result<()> {
     let e = &r.extraction;
-    eprintln!(
+    note!(
         "extraction: {} patients ({} extracted, {} reused, {} failed) in {:.1} s; fit {:.1} s; validation and report {:.1} s",
         e.cases, e.extracted, e.resumed, r.failed.len(), r.timings.extract, r.timings.fit, r.timings.validate
     );
     for (id, why) in &r.failed {
-        eprintln!("  left out {id}: {why}");
+        note!("  left out {id}: {why}");
     }
     let m = &r.model;
-    println!(
+    outln!(
         "Radscore: {} of {} candidate features ({} after filtering) at λ = {:.4e}",
         m.radscore.coefficients.len(),
         m.candidates,
         m.features.len(),
         m.lambda
-    );
-    print!("{}", r.summary);
-    println!("report: {}", r.report.display());
+    )?;
+    outln!("{}", r.summary.trim_end())?;
+    outln!("report: {}", r.report.display())
 }
 
 /// A parameter file (or PyRadiomics' defaults) with `--setting` overrides applied.

@@ -124,10 +124,7 @@ pub fn synthesize(dir: &Path, options: &SynthOptions) -> Result<SynthSummary> {
         .map(|p| write_patient(&images, p))
         .collect::<Result<Vec<()>>>()?;
     let manifest = dir.join("manifest.csv");
-    std::fs::write(&manifest, manifest_text(&patients)).map_err(|cause| Error::Write {
-        path: manifest.clone(),
-        cause,
-    })?;
+    crate::io::output::write(&manifest, manifest_text(&patients))?;
     Ok(SynthSummary {
         manifest,
         patients: n,

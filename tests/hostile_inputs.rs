@@ -530,7 +530,7 @@ fn mutated_model_files_never_panic() {
         }
     }
     eprintln!("mutated model files: {ok} applied, {refused} refused");
-    assert!(ok > 50 && refused > 200, "{ok} applied, {refused} refused");
+    assert!(ok > 30 && refused > 200, "{ok} applied, {refused} refused");
 }
 
 #[test]
@@ -1055,7 +1055,8 @@ fn validate_with_text_in_the_outcome_names_the_cells() {
 
 #[test]
 fn a_failed_write_is_an_error() {
-    if !Path::new("/dev/full").exists() {
+    use std::os::unix::fs::FileTypeExt;
+    if !std::fs::metadata("/dev/full").is_ok_and(|m| m.file_type().is_char_device()) {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -1271,5 +1272,316 @@ fn newcomer_commands_create_folders_and_speak_plainly() {
     assert!(
         out.status.success() && text.contains("speed-up = CPU time / GPU time"),
         "{text}"
+    );
+}
+
+#[test]
+fn outputs_that_would_block_or_overwrite_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (image, mask) = ibsi_phantom();
+    let (img, msk) = (image.to_str().unwrap(), mask.to_str().unwrap());
+    // A named pipe nobody reads would block the writer forever.
+    let fifo = d.join("fifo.csv");
+    let made = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|s| s.success());
+    if made {
+        cli_error(
+            &["extract", "--image", img, "--mask", msk, "-o", "fifo.csv"],
+            d,
+            &["fifo.csv", "not a regular file"],
+        );
+        std::fs::create_dir(d.join("syn")).unwrap();
+        Command::new("mkfifo")
+            .arg(d.join("syn/manifest.csv"))
+            .status()
+            .unwrap();
+        cli_error(
+            &["synth", "-o", "syn", "--patients", "1"],
+            d,
+            &["manifest.csv", "not a regular file"],
+        );
+    }
+    // A hard link to an input, and the parameter file, are inputs too.
+    std::fs::copy(&mask, d.join("m.nii.gz")).unwrap();
+    std::fs::hard_link(d.join("m.nii.gz"), d.join("h.csv")).unwrap();
+    cli_error(
+        &[
+            "extract", "--image", img, "--mask", "m.nii.gz", "-o", "h.csv",
+        ],
+        d,
+        &["overwrite"],
+    );
+    std::fs::write(d.join("p.yaml"), "setting:\n  binWidth: 5\n").unwrap();
+    cli_error(
+        &[
+            "extract", "--image", img, "--mask", msk, "--params", "p.yaml", "-o", "p.yaml",
+        ],
+        d,
+        &["overwrite", "parameter file"],
+    );
+    // Options that only make sense for a cohort, or only with a GPU.
+    cli_error(
+        &["extract", "--image", img, "--mask", msk, "--resume"],
+        d,
+        &["--manifest"],
+    );
+    cli_error(
+        &[
+            "bench",
+            "--cpu-only",
+            "--verify",
+            "--sizes",
+            "4",
+            "--levels",
+            "4",
+        ],
+        d,
+        &["--cpu-only"],
+    );
+}
+
+#[test]
+fn standard_output_that_fails_is_an_error_not_a_panic() {
+    use std::os::unix::fs::FileTypeExt;
+    if !std::fs::metadata("/dev/full").is_ok_and(|m| m.file_type().is_char_device()) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = gpurad()
+        .args([
+            "bench",
+            "--cpu-only",
+            "--sizes",
+            "4",
+            "--levels",
+            "4",
+            "--classes",
+            "glcm",
+            "--repeat",
+            "1",
+            "-o",
+            "b.csv",
+        ])
+        .current_dir(dir.path())
+        .stdout(
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open("/dev/full")
+                .unwrap(),
+        )
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("standard output") && !err.contains("panicked"),
+        "{err}"
+    );
+}
+
+#[test]
+fn header_oddities_are_read_as_niftilib_reads_them_or_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = gunzip(&ibsi_phantom().0);
+    let reference = gpurad::io::nifti::read_volume(&ibsi_phantom().0).unwrap();
+    // A qform quaternion just past unit length is normalised (niftilib), not read as a
+    // scaling of the voxel size.
+    let mut b = base.clone();
+    put_i16(&mut b, 254, 0); // no sform
+    put_i16(&mut b, 252, 1); // qform
+    for (k, v) in [0.0f32, 0.0, 1.000_001].iter().enumerate() {
+        put_f32(&mut b, 256 + 4 * k, *v);
+    }
+    let p = dir.path().join("q.nii");
+    std::fs::write(&p, &b).unwrap();
+    let g = gpurad::io::nifti::read_volume(&p).unwrap().geometry;
+    for a in 0..3 {
+        assert!(
+            (g.spacing[a] - reference.geometry.spacing[a]).abs() < 1e-9,
+            "{g:?}"
+        );
+    }
+    // pixdim must be a voxel size even when the sform gives the geometry.
+    for v in [0.0, f32::NAN, f32::INFINITY] {
+        let mut b = base.clone();
+        put_f32(&mut b, off::PIXDIM + 4, v);
+        let p = dir.path().join("pixdim.nii");
+        std::fs::write(&p, &b).unwrap();
+        let e = gpurad::io::nifti::read_volume(&p).unwrap_err().to_string();
+        assert!(e.contains("pixdim"), "{v}: {e}");
+    }
+    // A gzip trailer whose CRC does not match is corruption.
+    let mut z = gzip(&base);
+    let n = z.len();
+    z[n - 8] ^= 0xff;
+    let p = dir.path().join("crc.nii.gz");
+    std::fs::write(&p, &z).unwrap();
+    let e = gpurad::io::nifti::read_volume(&p).unwrap_err().to_string();
+    assert!(e.contains("corrupt"), "{e}");
+    // Intensities so large that bins of any width collapse: an error, not a panic.
+    let (_, mask) = ibsi_phantom();
+    let huge = phantom_f32_with(usize::MAX, 0.0, dir.path(), "flat.nii");
+    let mut b = std::fs::read(&huge).unwrap();
+    put_f32(&mut b, 116, 1e30); // scl_inter
+    std::fs::write(&huge, &b).unwrap();
+    for origin in ["pyradiomics", "ibsi"] {
+        let mut p = Params::default();
+        p.settings
+            .apply_override(&format!("binningOrigin:{origin}"))
+            .unwrap();
+        let e = no_panic(origin, || extract_case(&huge, &mask, &p))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("too large"), "{origin}: {e}");
+    }
+}
+
+#[test]
+fn wide_inputs_are_read_in_linear_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (image, mask) = ibsi_phantom();
+    let n = 100_000;
+    let mut header = String::from("ID,Image,Mask");
+    let mut row = format!("A,{},{}", image.display(), mask.display());
+    for i in 0..n {
+        header += &format!(",c{i}");
+        row += ",1";
+    }
+    std::fs::write(d.join("wide.csv"), format!("{header}\n{row}\n")).unwrap();
+    let t = std::time::Instant::now();
+    let (code, err) = cli(
+        &[
+            "extract",
+            "--device",
+            "cpu",
+            "--progress",
+            "quiet",
+            "--manifest",
+            "wide.csv",
+            "-o",
+            "out.csv",
+        ],
+        d,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(t.elapsed().as_secs_f64() < 10.0, "{:?}", t.elapsed());
+    // The same width as a feature table: a missing column is named in one short line.
+    let t = std::time::Instant::now();
+    cli_error(
+        &["fit", "--train", "wide.csv", "--outcome", "y"],
+        d,
+        &["no column 'y'", "columns)"],
+    );
+    assert!(t.elapsed().as_secs_f64() < 10.0, "{:?}", t.elapsed());
+    let (_, err) = cli(&["fit", "--train", "wide.csv", "--outcome", "y"], d);
+    assert!(err.len() < 1200, "{} characters", err.len());
+}
+
+#[test]
+fn models_with_bad_nomograms_thresholds_or_ids_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let table = d.join("table.csv");
+    std::fs::write(&table, small_table(120)).unwrap();
+    let ds = Dataset::read(&table).unwrap();
+    let mut options = fit_options(false);
+    options.id = Some("ID".into());
+    let model = fit(&ds, &options).unwrap();
+    let base = serde_json::to_value(&model).unwrap();
+    let case = |name: &str, edit: &dyn Fn(&mut serde_json::Value), wanted: &str| {
+        let mut v = base.clone();
+        edit(&mut v);
+        let p = d.join(format!("{name}.json"));
+        std::fs::write(&p, serde_json::to_string(&v).unwrap()).unwrap();
+        let e = Model::read(&p).unwrap_err().to_string();
+        assert!(e.contains(wanted), "{name}: {e}");
+    };
+    case(
+        "scale",
+        &|v| v["nomogram"]["scale"] = serde_json::json!(0.0),
+        "nomogram.scale",
+    );
+    case(
+        "axis",
+        &|v| v["nomogram"]["axes"][0]["name"] = serde_json::json!("x"),
+        "stands where",
+    );
+    case(
+        "points",
+        &|v| v["nomogram"]["axes"][0]["points"] = serde_json::json!([1.0]),
+        "as many finite points",
+    );
+    case(
+        "threshold",
+        &|v| v["models"]["radscore"]["threshold"] = serde_json::json!(5.0),
+        "not a probability",
+    );
+    // The model's ID column must be in the table (or another named with --id).
+    std::fs::write(d.join("model.json"), serde_json::to_string(&base).unwrap()).unwrap();
+    let no_id = small_table(120).replacen("\"ID\"", "\"PatientID\"", 1);
+    std::fs::write(d.join("noid.csv"), no_id).unwrap();
+    cli_error(
+        &["predict", "--model", "model.json", "--data", "noid.csv"],
+        d,
+        &["no column 'ID'", "--id"],
+    );
+    let (code, err) = cli(
+        &[
+            "predict",
+            "--model",
+            "model.json",
+            "--data",
+            "noid.csv",
+            "--id",
+            "PatientID",
+            "-o",
+            "p.csv",
+        ],
+        d,
+    );
+    assert_eq!(code, 0, "{err}");
+    // Empty IDs are refused where IDs are used.
+    let empty = small_table(60).replacen("\"P002\"", "\"\"", 1);
+    std::fs::write(d.join("empty.csv"), empty).unwrap();
+    cli_error(
+        &["fit", "--train", "empty.csv", "--outcome", "outcome"],
+        d,
+        &["ID is empty at data row 2"],
+    );
+}
+
+#[test]
+fn the_default_budget_follows_a_resource_limit() {
+    // Under `ulimit -v` the default budget is half the limit: a huge image is refused with a
+    // clear error instead of an aborted allocation.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut h = gunzip(&ibsi_phantom().0);
+    h.truncate(off::DATA);
+    for (k, v) in [3i16, 2048, 2048, 512].iter().enumerate() {
+        put_i16(&mut h, off::DIM + 2 * k, *v);
+    }
+    std::fs::write(d.join("big.nii.gz"), gzip(&h)).unwrap();
+    let mask = ibsi_phantom().1;
+    let script = format!(
+        "ulimit -v 3000000 && {} extract --device cpu --image big.nii.gz --mask {} --setting resampledPixelSpacing:[1,1,1]",
+        env!("CARGO_BIN_EXE_gpurad"),
+        mask.display()
+    );
+    let out = Command::new("bash")
+        .arg("-c")
+        .arg(&script)
+        .current_dir(d)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        !err.contains("memory allocation") && err.contains("error: "),
+        "{err}"
     );
 }

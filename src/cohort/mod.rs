@@ -559,7 +559,7 @@ impl Reporter {
             m => m,
         };
         if resumed > 0 && mode != Progress::Quiet {
-            eprintln!("resuming: {resumed} case(s) already done, {total} to extract");
+            crate::note!("resuming: {resumed} case(s) already done, {total} to extract");
         }
         let bar = (mode == Progress::Bar).then(|| {
             let b = indicatif::ProgressBar::new(total as u64);
@@ -590,7 +590,7 @@ impl Reporter {
             let line = format!("case {id} failed: {error}");
             match &self.bar {
                 Some(b) => b.println(line),
-                None => eprintln!("{line}"),
+                None => crate::note!("{line}"),
             }
         }
         if let Some(b) = &self.bar {
@@ -602,9 +602,11 @@ impl Reporter {
             self.last_log = Instant::now();
             let rate = self.done as f64 / self.start.elapsed().as_secs_f64().max(1e-9);
             let eta = (self.total - self.done) as f64 / rate.max(1e-9);
-            eprintln!(
+            crate::note!(
                 "{}/{} cases, {rate:.2} cases/s, ETA {eta:.0} s, {} failed",
-                self.done, self.total, self.failures
+                self.done,
+                self.total,
+                self.failures
             );
         }
     }

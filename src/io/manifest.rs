@@ -58,10 +58,25 @@ struct Layout {
     sequences: Vec<(Option<String>, usize, usize)>,
 }
 
+/// Column names for a message: the first 20, and how many there are.
+fn listed(headers: &[String]) -> String {
+    let shown: Vec<&str> = headers.iter().take(20).map(|h| h.trim()).collect();
+    if headers.len() > 20 {
+        format!("{}, … ({} columns)", shown.join(", "), headers.len())
+    } else {
+        shown.join(", ")
+    }
+}
+
 fn layout(headers: &[String], err: &dyn Fn(String) -> Error) -> Result<Layout> {
-    // Layout columns are recognised with surrounding spaces ignored.
-    let col = |name: &str| headers.iter().position(|h| h.trim() == name);
-    let listed = || headers.join(", ");
+    // Layout columns are recognised with surrounding spaces ignored (names are unique).
+    let index: std::collections::HashMap<&str, usize> = headers
+        .iter()
+        .enumerate()
+        .map(|(i, h)| (h.trim(), i))
+        .collect();
+    let col = |name: &str| index.get(name).copied();
+    let listed = || listed(headers);
     let named: Vec<(String, usize)> = headers
         .iter()
         .enumerate()
@@ -121,8 +136,9 @@ pub fn read(path: &Path) -> Result<Manifest> {
         .iter()
         .map(String::from)
         .collect();
+    let mut seen = std::collections::HashMap::new();
     for (i, h) in headers.iter().enumerate() {
-        if let Some(j) = headers[..i].iter().position(|g| g.trim() == h.trim()) {
+        if let Some(j) = seen.insert(h.trim(), i) {
             return Err(err(format!(
                 "column '{}' appears twice (columns {} and {}); column names must be unique",
                 h.trim(),

@@ -88,8 +88,24 @@ fn stream_error(path: &Path, e: std::io::Error, gzip: bool) -> Error {
     }
 }
 
+/// Reads and checks a NIfTI file's header; returns it with the stream positioned after it
+/// and whether the file is gzip'd, and the file's length.
+type HeaderStream = (HeaderInfo, Box<dyn Read>, bool, u64);
+
+/// Reads and checks a NIfTI file's header only (see [`read_image`]).
+fn read_header(path: &Path) -> Result<(HeaderInfo, bool)> {
+    let (h, _, gzip, _) = header_stream(path)?;
+    Ok((h, gzip))
+}
+
 /// Reads and checks a NIfTI file's header, then exactly its voxel bytes.
 fn read_image(path: &Path) -> Result<(HeaderInfo, Vec<u8>)> {
+    let (h, mut stream, gzip, file_len) = header_stream(path)?;
+    read_voxels(path, h, &mut stream, gzip, file_len)
+}
+
+/// Opens `path` and reads its header (see [`HeaderStream`]).
+fn header_stream(path: &Path) -> Result<HeaderStream> {
     let file = crate::limits::open_regular(path, "NIfTI image")?;
     let file_len = file
         .metadata()
@@ -132,6 +148,23 @@ fn read_image(path: &Path) -> Result<(HeaderInfo, Vec<u8>)> {
     };
     let datatype = nifti_type(path, h.datatype)?;
     check_bitpix(path, &h, datatype)?;
+    spatial_size(path, &h)?;
+    pixdim_spacing(path, &h)?;
+    vox_offset(path, &h)?;
+    Ok((h, stream, gzip, file_len))
+}
+
+/// Reads exactly the voxel bytes that the header `h` announces from `stream` (positioned
+/// after the header), within the memory budget.
+fn read_voxels(
+    path: &Path,
+    h: HeaderInfo,
+    stream: &mut Box<dyn Read>,
+    gzip: bool,
+    file_len: u64,
+) -> Result<(HeaderInfo, Vec<u8>)> {
+    let size = if h.version == 1 { 348 } else { 540 };
+    let datatype = nifti_type(path, h.datatype)?;
     let size3 = spatial_size(path, &h)?;
     let voxels = crate::limits::product(&size3.map(|v| v as u128));
     let elem = datatype.size_of() as u128;
@@ -166,17 +199,35 @@ fn read_image(path: &Path) -> Result<(HeaderInfo, Vec<u8>)> {
     let data_len = data_len as u64;
     // Extensions between the header and the voxel data are skipped, not kept.
     let skip = offset - size as u64;
-    let skipped = std::io::copy(&mut (&mut stream).take(skip), &mut std::io::sink())
+    let skipped = std::io::copy(&mut stream.take(skip), &mut std::io::sink())
         .map_err(|e| stream_error(path, e, gzip))?;
     if skipped < skip {
         return Err(truncated(path, data_len, offset, 0));
     }
-    let mut data = vec![0u8; data_len as usize];
-    let got = fill(path, &mut stream, &mut data, gzip)?;
+    let mut data: Vec<u8> = crate::limits::zeroed_vec(data_len as usize, || {
+        format!("reading the voxel data of '{}'", path.display())
+    })?;
+    let got = fill(path, stream, &mut data, gzip)?;
     if got < data.len() {
         return Err(truncated(path, data_len, offset, got as u64));
     }
+    if gzip {
+        verify_gzip_end(path, stream)?;
+    }
     Ok((h, data))
+}
+
+/// Bytes of decompressed data after the voxels that are read to reach the end of a gzip
+/// stream, whose trailer (CRC-32 and length) the decoder then checks.
+const GZIP_TAIL: u64 = 1 << 20;
+
+/// Reads what is left of a gzip stream after the voxel data (at most [`GZIP_TAIL`] bytes),
+/// so that its trailer is checked: a corrupt CRC or length is an error. A stream that goes
+/// on beyond that holds data the header does not announce, which is not read.
+fn verify_gzip_end(path: &Path, stream: &mut dyn Read) -> Result<()> {
+    std::io::copy(&mut stream.take(GZIP_TAIL), &mut std::io::sink())
+        .map(|_| ())
+        .map_err(|e| stream_error(path, e, true))
 }
 
 fn truncated(path: &Path, need: impl std::fmt::Display, offset: u64, have: u64) -> Error {
@@ -377,9 +428,16 @@ fn spatial_size(path: &Path, h: &HeaderInfo) -> Result<[usize; 3]> {
 }
 
 /// Rotation matrix of the unit quaternion with imaginary parts `(b, c, d)` (NIfTI-1 standard,
-/// qform method 2; `a` from the unit norm).
+/// qform method 2; `a` from the unit norm). Where `b² + c² + d²` reaches 1, `(b, c, d)` is
+/// scaled to unit length and `a = 0`, as niftilib (`nifti_quatern_to_mat44`) does.
 fn quaternion_rotation([b, c, d]: [f64; 3]) -> [[f64; 3]; 3] {
-    let a = (1.0 - (b * b + c * c + d * d)).max(0.0).sqrt();
+    let sum = b * b + c * c + d * d;
+    let (a, b, c, d) = if 1.0 - sum < 1e-7 {
+        let s = 1.0 / sum.sqrt();
+        (0.0, b * s, c * s, d * s)
+    } else {
+        ((1.0 - sum).sqrt(), b, c, d)
+    };
     [
         [
             a * a + b * b - c * c - d * d,
@@ -566,6 +624,14 @@ pub struct Opened {
     pub pixel_type: PixelType,
 }
 
+/// The voxel grid of a NIfTI file, from its header alone (the voxel data is not read), with
+/// the header checked as [`open`] checks it.
+pub fn read_geometry(path: &Path) -> Result<Geometry> {
+    let (h, _) = read_header(path)?;
+    let size = spatial_size(path, &h)?;
+    geometry(path, &h, size)
+}
+
 /// Reads and checks a NIfTI file's header and voxel data, without decoding the voxels.
 pub fn open(path: &Path) -> Result<Opened> {
     let (h, bytes) = read_image(path)?;
@@ -682,24 +748,31 @@ impl Opened {
         self.len() == 0
     }
 
-    /// Decodes every voxel into a [`Volume`].
-    pub fn into_volume(self) -> Volume {
-        let mut data = vec![0.0; self.len()];
+    /// Decodes every voxel into a [`Volume`] (an error when the system refuses the memory).
+    pub fn into_volume(self) -> Result<Volume> {
+        let mut data = crate::limits::zeroed_vec(self.len(), || {
+            format!("decoding an image of {} voxels", self.len())
+        })?;
         self.decode_into(0, &mut data);
-        Volume {
+        Ok(Volume {
             geometry: self.geometry,
             data,
             pixel_type: self.pixel_type,
-        }
+        })
     }
 
     /// Decodes only the voxels of `bb` into a [`Volume`] on that box (geometry as
     /// [`crate::image::crop`] gives it).
-    pub fn crop(&self, bb: &crate::image::BoundingBox) -> Volume {
+    pub fn crop(&self, bb: &crate::image::BoundingBox) -> Result<Volume> {
         let g = &self.geometry;
         let [nx, ny, _] = g.size;
         let ext = bb.extent();
-        let mut data = vec![0.0; ext.iter().product()];
+        let mut data = crate::limits::zeroed_vec(ext.iter().product(), || {
+            format!(
+                "decoding the ROI box of {}×{}×{} voxels",
+                ext[0], ext[1], ext[2]
+            )
+        })?;
         let mut rows = data.chunks_exact_mut(ext[0]);
         for z in bb.lo[2]..=bb.hi[2] {
             for y in bb.lo[1]..=bb.hi[1] {
@@ -707,11 +780,11 @@ impl Opened {
                 self.decode_into((z * ny + y) * nx + bb.lo[0], row);
             }
         }
-        Volume {
+        Ok(Volume {
             geometry: crate::image::crop_geometry(g, bb),
             data,
             pixel_type: self.pixel_type,
-        }
+        })
     }
 }
 
@@ -835,17 +908,36 @@ fn integer_moments<const W: usize>(bytes: &[u8], decode: impl Fn([u8; W]) -> i32
     m
 }
 
-/// Reads a NIfTI file into a [`Volume`] of f64 values (scaled by `scl_slope`/`scl_inter`).
+/// Reads a NIfTI file into a [`Volume`] of f64 values (scaled by `scl_slope`/`scl_inter`),
+/// within the memory budget (8 bytes per voxel besides the file's).
 pub fn read_volume(path: &Path) -> Result<Volume> {
-    Ok(open(path)?.into_volume())
+    let opened = open(path)?;
+    crate::limits::check(
+        || {
+            format!(
+                "decoding '{}' ({} voxels as 8-byte values)",
+                path.display(),
+                opened.len()
+            )
+        },
+        opened.len() as u128 * 8,
+        "raise --max-memory for an image this large",
+    )?;
+    opened.into_volume()
 }
 
 /// Reads a label image and selects the voxels equal to `label` as the ROI.
 pub fn read_mask(path: &Path, label: i64) -> Result<Mask> {
     let v = open(path)?;
     let target = label as f64;
-    let mut data = Vec::with_capacity(v.len());
-    v.for_each_chunk(|_, chunk| data.extend(chunk.iter().map(|&x| x == target)));
+    let mut data: Vec<bool> = crate::limits::zeroed_vec(v.len(), || {
+        format!("the mask of '{}' ({} voxels)", path.display(), v.len())
+    })?;
+    v.for_each_chunk(|first, chunk| {
+        for (m, &x) in data[first..first + chunk.len()].iter_mut().zip(chunk) {
+            *m = x == target;
+        }
+    });
     Ok(Mask {
         geometry: v.geometry,
         data,
@@ -899,7 +991,7 @@ mod tests {
         let m = opened
             .exact_moments()
             .expect("unscaled int16 has exact moments");
-        let decoded = open(&path).unwrap().into_volume().data;
+        let decoded = open(&path).unwrap().into_volume().unwrap().data;
         assert_eq!(m.n, decoded.len());
         assert_eq!(m.min, i16::MIN as i64);
         assert_eq!(m.max, i16::MAX as i64);

@@ -38,6 +38,7 @@ pub fn write_volume<T: WritableVoxel>(path: &Path, geometry: &Geometry, data: &[
         path: path.to_path_buf(),
         cause,
     };
+    crate::io::output::require_regular_or_new(path, "the image output")?;
     if data.len() != geometry.len() {
         return Err(fail(format!(
             "{} voxel values given for a {:?} grid of {} voxels",

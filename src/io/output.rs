@@ -24,10 +24,29 @@ pub fn create_parent(path: &Path) -> Result<()> {
     }
 }
 
-/// Creates (or truncates) the file `path`, creating its folder first.
+/// Creates (or truncates) the file `path`, creating its folder first. An existing `path`
+/// must be a regular file: a folder, device or named pipe (which would block until read) is
+/// refused.
 pub fn create(path: &Path) -> Result<File> {
+    require_regular_or_new(path, "the output")?;
     create_parent(path)?;
     File::create(path).map_err(write_error(path))
+}
+
+/// Creates `path` for a streamed output: as [`create`], but a character device (a terminal,
+/// `/dev/null`, `/dev/stdout`) is accepted too.
+fn create_stream(path: &Path) -> Result<File> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if std::fs::metadata(path).is_ok_and(|m| m.file_type().is_char_device()) {
+            return std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map_err(write_error(path));
+        }
+    }
+    create(path)
 }
 
 /// Writes `bytes` to `path` (its folder created first), reporting any failure.
@@ -48,7 +67,7 @@ pub fn with_writer(
     let name = path.unwrap_or(&stdout);
     let result = match path {
         Some(p) => {
-            let mut w = std::io::BufWriter::new(create(p)?);
+            let mut w = std::io::BufWriter::new(create_stream(p)?);
             fill(&mut w).and_then(|_| w.flush())
         }
         None => {
@@ -59,15 +78,18 @@ pub fn with_writer(
     result.map_err(write_error(name))
 }
 
-/// Fails when `path` exists but is not a regular file (a device, pipe or folder): a table
-/// that is rewritten through a temporary file and a rename would replace the device itself.
-/// `option` names the output option in the message.
+/// Fails when `path` exists but is not a regular file (a device, named pipe or folder):
+/// writing a named pipe blocks until someone reads it, and a table that is rewritten through
+/// a temporary file and a rename would replace a device itself. `option` names the output in
+/// the message.
 pub fn require_regular_or_new(path: &Path, option: &str) -> Result<()> {
     match std::fs::metadata(path) {
-        Ok(m) if !m.is_file() => Err(Error::Settings(format!(
-            "{option} '{}' is not a regular file; this output is written through a temporary file and renamed into place, so it must be a file (new or existing)",
-            path.display()
-        ))),
+        Ok(m) if !m.is_file() => Err(Error::Input {
+            path: path.to_path_buf(),
+            detail: format!(
+                "{option} is not a regular file (a folder, device or named pipe); write to a new or existing file"
+            ),
+        }),
         _ => Ok(()),
     }
 }
@@ -86,19 +108,58 @@ fn resolved(path: &Path) -> Option<PathBuf> {
     Some(dir.join(name))
 }
 
+/// Writes one line to standard output; a failed write (a closed pipe, a full disk) is an error
+/// naming standard output, never a panic. Use through [`crate::outln`].
+pub fn stdout_line(args: std::fmt::Arguments<'_>) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_fmt(args)
+        .and_then(|_| out.write_all(b"\n"))
+        .and_then(|_| out.flush())
+        .map_err(write_error(Path::new("<standard output>")))
+}
+
+/// Writes one line to standard error for the user to read (progress, notes); a failed write
+/// is ignored, never a panic. Use through [`crate::note`].
+pub fn stderr_line(args: std::fmt::Arguments<'_>) {
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_fmt(args).and_then(|_| err.write_all(b"\n"));
+}
+
+/// Whether two existing paths are one file (the same device and inode: hard links too).
+fn same_inode(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let (Ok(x), Ok(y)) = (std::fs::metadata(a), std::fs::metadata(b)) {
+            return x.dev() == y.dev() && x.ino() == y.ino();
+        }
+    }
+    false
+}
+
 /// Fails when the output `output` is the same file as one of `inputs` (after resolving
-/// relative paths and links): writing it would destroy the input before or while it is read.
-/// `option` names the output option in the message.
+/// relative paths, symbolic and hard links): writing it would destroy the input before or
+/// while it is read. `option` names the output option in the message.
 pub fn refuse_overwrite<'a>(
     output: &Path,
     option: &str,
     inputs: impl IntoIterator<Item = (&'a str, &'a Path)>,
 ) -> Result<()> {
+    // Checked before any work: a folder or named pipe can never be written as an output (a
+    // character device, such as /dev/null, can be for streamed outputs).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if std::fs::metadata(output).is_ok_and(|m| !m.is_file() && !m.file_type().is_char_device())
+        {
+            require_regular_or_new(output, "the output")?;
+        }
+    }
     let Some(out) = resolved(output) else {
         return Ok(());
     };
     for (what, input) in inputs {
-        if resolved(input).is_some_and(|i| i == out) {
+        if resolved(input).is_some_and(|i| i == out) || same_inode(output, input) {
             return Err(Error::Settings(format!(
                 "{option} '{}' is the {what} '{}': writing it would overwrite the input; choose another output file",
                 output.display(),
@@ -127,12 +188,17 @@ mod tests {
             .to_string();
         assert!(e.contains("manifest") && e.contains("overwrite"), "{e}");
         assert!(refuse_overwrite(&deep, "-o", [("manifest", input.as_path())]).is_ok());
+        let link = dir.path().join("hard.csv");
+        std::fs::hard_link(&input, &link).unwrap();
+        assert!(refuse_overwrite(&link, "-o", [("manifest", input.as_path())]).is_err());
     }
 
     #[test]
+    #[cfg(unix)]
     fn a_full_disk_is_an_error() {
+        use std::os::unix::fs::FileTypeExt;
         let full = Path::new("/dev/full");
-        if full.exists() {
+        if std::fs::metadata(full).is_ok_and(|m| m.file_type().is_char_device()) {
             let e = with_writer(Some(full), |w| w.write_all(b"x")).unwrap_err();
             assert!(e.to_string().contains("/dev/full"), "{e}");
         }

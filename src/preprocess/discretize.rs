@@ -164,7 +164,9 @@ pub fn discretize_checked(
 pub fn discretize(values: &[f64], settings: &Settings) -> Discretized {
     let edges = bin_edges(values, settings);
     let levels = if settings.bin_count.is_none() && settings.binning_origin == BinningOrigin::Ibsi {
-        let min = edges[0];
+        // No edge at all when the bin width is lost in the values' magnitude:
+        // [`discretize_checked`] then refuses the levels (all 0).
+        let min = edges.first().copied().unwrap_or(f64::NAN);
         let w = settings.bin_width;
         values
             .iter()

@@ -185,8 +185,10 @@ pub fn resample_pair(
 }
 
 /// Checks that the resampled grid `out` has voxels and fits the memory budget with what
-/// resampling allocates: the image (f64) and mask (1 byte) on `out`, and for B-splines the
-/// coefficients of the whole input image (`input_voxels` f64).
+/// resampling and the steps after it allocate: the image (f64) and mask (1 byte) on `out`,
+/// their cropped copies and the work on the ROI box (about 32 bytes a voxel: the grid is
+/// the ROI box grown by `padDistance`), and for B-splines the coefficients of the whole
+/// input image (`input_voxels` f64).
 fn check_grid(
     out: &Geometry,
     spacing: [f64; 3],
@@ -210,7 +212,9 @@ fn check_grid(
                 out.size[0], out.size[1], out.size[2]
             )
         },
-        voxels.saturating_mul(9).saturating_add(coefficients),
+        voxels
+            .saturating_mul(9 + 9 + 32)
+            .saturating_add(coefficients),
         "choose a coarser spacing (in mm)",
     )
 }

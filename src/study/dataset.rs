@@ -16,6 +16,8 @@ pub struct Dataset {
     pub columns: Vec<String>,
     /// Cells, `rows[patient][column]`, trimmed.
     pub rows: Vec<Vec<String>>,
+    /// Column name → position.
+    index: std::collections::HashMap<String, usize>,
 }
 
 fn bad(path: &Path, detail: String) -> Error {
@@ -87,8 +89,9 @@ impl Dataset {
             .iter()
             .map(|h| h.trim().to_string())
             .collect();
+        let mut index = std::collections::HashMap::new();
         for (i, c) in columns.iter().enumerate() {
-            if let Some(j) = columns[..i].iter().position(|d| d == c) {
+            if let Some(j) = index.insert(c.clone(), i) {
                 return Err(bad(
                     path,
                     format!(
@@ -111,20 +114,31 @@ impl Dataset {
             path: path.to_path_buf(),
             columns,
             rows,
+            index,
         })
     }
 
-    /// Fails when column `name` holds the same value in two rows (IDs must be unique).
+    /// Fails when column `name` is empty in a row or holds the same value in two rows (IDs
+    /// must be present and unique).
     pub fn check_unique(&self, name: &str) -> Result<()> {
         let c = self.column(name)?;
         let mut seen = std::collections::HashMap::new();
         for (i, r) in self.rows.iter().enumerate() {
+            if r[c].is_empty() {
+                return Err(bad(
+                    &self.path,
+                    format!(
+                        "{name} is empty at data row {}; every patient needs an ID",
+                        i + 1
+                    ),
+                ));
+            }
             if let Some(first) = seen.insert(r[c].as_str(), i) {
                 return Err(bad(
                     &self.path,
                     format!(
                         "{name} '{}' appears in data rows {} and {}; IDs must be unique",
-                        r[c],
+                        cell_preview(&r[c]),
                         first + 1,
                         i + 1
                     ),
@@ -156,12 +170,18 @@ impl Dataset {
         }
     }
 
-    /// Index of column `name`, or an error that lists the columns.
+    /// Index of column `name`, or an error that names it and lists some columns.
     pub fn column(&self, name: &str) -> Result<usize> {
-        self.columns.iter().position(|c| c == name).ok_or_else(|| {
+        self.index.get(name).copied().ok_or_else(|| {
+            let shown: Vec<&str> = self.columns.iter().take(20).map(String::as_str).collect();
+            let more = if self.columns.len() > 20 {
+                format!(", … ({} columns)", self.columns.len())
+            } else {
+                String::new()
+            };
             bad(
                 &self.path,
-                format!("no column '{name}' (columns: {})", self.columns.join(", ")),
+                format!("no column '{name}' (columns: {}{more})", shown.join(", ")),
             )
         })
     }

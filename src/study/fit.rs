@@ -573,13 +573,15 @@ pub fn standardize(x: &[Vec<f64>], s: &Standardization) -> Vec<Vec<f64>> {
 /// Radscore of patients given their standardised features (in `Model::features` order).
 pub fn radscore_of(model: &Model, z: &[Vec<f64>]) -> Vec<f64> {
     let n = z.first().map_or(0, Vec::len);
+    let index: std::collections::HashMap<&str, usize> = model
+        .features
+        .iter()
+        .enumerate()
+        .map(|(j, f)| (f.as_str(), j))
+        .collect();
     let mut r = vec![model.radscore.intercept; n];
     for (name, beta) in &model.radscore.coefficients {
-        let j = model
-            .features
-            .iter()
-            .position(|f| f == name)
-            .expect("Radscore terms are features");
+        let j = index[name.as_str()];
         let b = beta.as_f64().expect("numeric coefficient");
         for (ri, v) in r.iter_mut().zip(&z[j]) {
             *ri += b * v;
@@ -619,8 +621,9 @@ pub fn fit(ds: &Dataset, o: &FitOptions) -> Result<Model> {
             ));
         }
     }
-    for (k, c) in o.clinical.iter().enumerate() {
-        if o.clinical[..k].iter().any(|d| d.name == c.name) {
+    let mut names = std::collections::HashSet::new();
+    for c in &o.clinical {
+        if !names.insert(c.name.as_str()) {
             return Err(Error::Settings(format!(
                 "clinical predictor '{}' is given twice",
                 c.name
@@ -866,7 +869,12 @@ pub fn fit(ds: &Dataset, o: &FitOptions) -> Result<Model> {
         let f = fit_logistic(&y, &preds, None, &LogisticOptions::default())
             .map_err(|e| stats(e, what))?;
         let best = youden(&y, &f.fitted).map_err(|e| stats(e, what))?;
-        Ok(LogisticSummary::from_fit(&f, best[0].threshold))
+        // pROC's thresholds include ±∞ (everyone or no one positive), which JSON cannot
+        // hold: for probabilities they act as 0 and 1 (but for a probability of exactly 1).
+        Ok(LogisticSummary::from_fit(
+            &f,
+            best[0].threshold.clamp(0.0, 1.0),
+        ))
     };
     model.models.radscore = logit(vec![("Radscore", &rad)], "Radscore model")?;
     if !o.clinical.is_empty() {
@@ -936,8 +944,9 @@ impl Model {
                 self.features[j], st.sd[j]
             ));
         }
-        for (k, f) in self.features.iter().enumerate() {
-            if self.features[..k].contains(f) {
+        let mut features = std::collections::HashSet::new();
+        for f in &self.features {
+            if !features.insert(f.as_str()) {
                 return Err(format!("feature '{f}' is listed twice in 'features'"));
             }
         }
@@ -949,7 +958,7 @@ impl Model {
             return Err("'radscore.coefficients' is empty".into());
         }
         for (name, beta) in &rs.coefficients {
-            if !self.features.contains(name) {
+            if !features.contains(name.as_str()) {
                 return Err(format!(
                     "'radscore.coefficients' names '{name}', which is not in 'features'"
                 ));
@@ -960,6 +969,7 @@ impl Model {
                 ));
             }
         }
+        let mut clinical = std::collections::HashSet::new();
         for (k, c) in self.clinical.iter().enumerate() {
             if c.name.is_empty() || c.column.is_empty() {
                 return Err(format!(
@@ -967,7 +977,7 @@ impl Model {
                     k + 1
                 ));
             }
-            if self.clinical[..k].iter().any(|d| d.name == c.name) {
+            if !clinical.insert(c.name.as_str()) {
                 return Err(format!("clinical predictor '{}' is listed twice", c.name));
             }
             if c.test.is_some_and(|(_, t)| !t.is_finite()) {
@@ -1023,13 +1033,28 @@ impl Model {
                 nomo.model
             ));
         }
-        for a in &nomo.axes {
-            if a.values.is_empty() || a.values.iter().any(|v| !v.is_finite()) {
-                return Err(format!("nomogram axis '{}' needs finite values", a.name));
+        for (a, term) in nomo.axes.iter().zip(&drawn.terms[1..]) {
+            if a.name != *term {
+                return Err(format!(
+                    "nomogram axis '{}' stands where the {} model has '{term}'",
+                    a.name, nomo.model
+                ));
+            }
+            if a.values.is_empty()
+                || a.values.len() != a.points.len()
+                || a.values.iter().chain(&a.points).any(|v| !v.is_finite())
+            {
+                return Err(format!(
+                    "nomogram axis '{}' needs as many finite points as finite values",
+                    a.name
+                ));
             }
         }
-        if !(nomo.scale.is_finite() && nomo.points_intercept.is_finite()) {
-            return Err("'nomogram.scale' and 'nomogram.points_intercept' must be finite".into());
+        if !(nomo.scale.is_finite() && nomo.scale > 0.0 && nomo.points_intercept.is_finite()) {
+            return Err(
+                "'nomogram.scale' must be finite and positive, 'nomogram.points_intercept' finite"
+                    .into(),
+            );
         }
         Ok(())
     }
@@ -1038,7 +1063,7 @@ impl Model {
 impl LogisticSummary {
     /// Checks a stored logistic model named `name`: `(Intercept)` first, then terms that are
     /// `Radscore` or a clinical predictor of `clinical`, each once, with a finite coefficient,
-    /// and a threshold that is a number.
+    /// and a threshold that is a probability.
     fn check(&self, name: &str, clinical: &[Clinical]) -> std::result::Result<(), String> {
         if self.terms.first().map(String::as_str) != Some("(Intercept)") || self.terms.len() < 2 {
             return Err(format!(
@@ -1052,13 +1077,16 @@ impl LogisticSummary {
                 self.terms.len()
             ));
         }
-        for (k, t) in self.terms.iter().enumerate().skip(1) {
-            if t != "Radscore" && !clinical.iter().any(|c| &c.name == t) {
+        let known: std::collections::HashSet<&str> =
+            clinical.iter().map(|c| c.name.as_str()).collect();
+        let mut seen = std::collections::HashSet::new();
+        for t in self.terms.iter().skip(1) {
+            if t != "Radscore" && !known.contains(t.as_str()) {
                 return Err(format!(
                     "'models.{name}.terms' names '{t}', which is neither Radscore nor a predictor in 'clinical'"
                 ));
             }
-            if self.terms[..k].contains(t) {
+            if !seen.insert(t.as_str()) {
                 return Err(format!("'models.{name}.terms' lists '{t}' twice"));
             }
         }
@@ -1068,8 +1096,11 @@ impl LogisticSummary {
                 self.terms[k]
             ));
         }
-        if self.threshold.is_nan() {
-            return Err(format!("'models.{name}.threshold' is not a number"));
+        if !(0.0..=1.0).contains(&self.threshold) {
+            return Err(format!(
+                "'models.{name}.threshold' is {}, not a probability between 0 and 1",
+                self.threshold
+            ));
         }
         Ok(())
     }

@@ -32,14 +32,12 @@ pub fn write_validation(
         "cohorts": metrics,
     });
     let path = dir.join("metrics.json");
-    std::fs::write(
+    crate::io::output::write(
         &path,
         serde_json::to_string_pretty(&json).expect("metrics serialise") + "\n",
-    )
-    .map_err(io(&path))?;
+    )?;
     let path = dir.join("predictions.csv");
-    write_predictions(preds, std::fs::File::create(&path).map_err(io(&path))?)
-        .map_err(io(&path))?;
+    write_predictions(preds, crate::io::output::create(&path)?).map_err(io(&path))?;
     let mut figures = Vec::new();
     for c in metrics {
         let rows: Vec<usize> = (0..preds.ids.len())
@@ -54,7 +52,7 @@ pub fn write_validation(
     );
     for (name, svg) in &figures {
         let path = dir.join(name);
-        std::fs::write(&path, svg).map_err(io(&path))?;
+        crate::io::output::write(&path, svg)?;
     }
     Ok(figures)
 }

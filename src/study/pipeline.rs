@@ -166,15 +166,14 @@ pub fn run_study(o: &StudyOptions) -> Result<StudyResult> {
     };
     let model = fit(&ds, &fit_options)?;
     let model_path = o.out.join("model.json");
-    std::fs::write(
+    crate::io::output::write(
         &model_path,
         serde_json::to_string_pretty(&model).expect("model serialises") + "\n",
-    )
-    .map_err(io(&model_path))?;
+    )?;
     let model_figures = super::figures::model_figures(&model)?;
     for (name, svg) in &model_figures {
         let p = o.out.join(name);
-        std::fs::write(&p, svg).map_err(io(&p))?;
+        crate::io::output::write(&p, svg)?;
     }
     let t_fit = t.elapsed().as_secs_f64();
 
@@ -214,7 +213,7 @@ pub fn run_study(o: &StudyOptions) -> Result<StudyResult> {
         train_value: &o.train_value,
     });
     let report = o.out.join("report.html");
-    std::fs::write(&report, html).map_err(io(&report))?;
+    crate::io::output::write(&report, html)?;
     Ok(StudyResult {
         extraction,
         failed,

@@ -184,8 +184,18 @@ pub fn predict(
             points = nomogram_points(model, m, &cols);
         }
     }
+    // The model's ID column must be in the table (else patients could only be numbered by
+    // row, which no one can join back to them).
     let ids = match &model.id {
-        Some(c) if ds.column(c).is_ok() => {
+        Some(c) if ds.column(c).is_err() => {
+            return Err(Error::Table {
+                path: ds.path.clone(),
+                detail: format!(
+                "no column '{c}' (the model's ID column): add it, or name the ID column with --id"
+            ),
+            })
+        }
+        Some(c) => {
             ds.check_unique(c)?;
             let t = ds.text(c)?;
             rows.iter().map(|&i| t[i].clone()).collect()
