@@ -659,7 +659,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 gpurad::matrices::gpu::build_batch(&[(&img, std::slice::from_ref(&req))], device);
             let m = built.remove(0).remove(0);
             // Written dense: 8 bytes a value in .npy, a JSON number takes a few dozen in memory.
-            let per_value = if format == "json" { 64 } else { 16 };
+            let per_value = if format == "json" { 96 } else { 16 };
             gpurad::limits::check(
                 || {
                     format!(
