@@ -247,14 +247,7 @@ pub fn product(factors: &[u128]) -> u128 {
 /// Reads a whole file that must be a regular file of at most `max_len` bytes; `kind` names it
 /// in errors ("parameter file", "manifest"). Devices, pipes and folders are refused.
 pub fn read_bounded(path: &Path, max_len: u64, kind: &str) -> Result<Vec<u8>> {
-    let file = open_regular(path, kind)?;
-    let len = file
-        .metadata()
-        .map_err(|cause| Error::Io {
-            path: path.to_path_buf(),
-            cause,
-        })?
-        .len();
+    let (file, len) = open_regular(path, kind)?;
     if len > max_len {
         return Err(Error::Input {
             path: path.to_path_buf(),
@@ -296,8 +289,9 @@ pub fn read_text_bounded(path: &Path, max_len: u64, kind: &str) -> Result<String
     })
 }
 
-/// Opens `path` for reading when it is a regular file (following symbolic links).
-pub fn open_regular(path: &Path, kind: &str) -> Result<std::fs::File> {
+/// Opens `path` for reading when it is a regular file (following symbolic links); returns
+/// the file and its length.
+pub fn open_regular(path: &Path, kind: &str) -> Result<(std::fs::File, u64)> {
     let meta = std::fs::metadata(path).map_err(|cause| Error::Io {
         path: path.to_path_buf(),
         cause,
@@ -313,10 +307,11 @@ pub fn open_regular(path: &Path, kind: &str) -> Result<std::fs::File> {
             detail: format!("expected a {kind}, but it is {what}"),
         });
     }
-    std::fs::File::open(path).map_err(|cause| Error::Io {
+    let file = std::fs::File::open(path).map_err(|cause| Error::Io {
         path: path.to_path_buf(),
         cause,
-    })
+    })?;
+    Ok((file, meta.len()))
 }
 
 /// Largest table (CSV) gpurad reads into memory: a quarter of a case's budget, since parsed

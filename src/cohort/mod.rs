@@ -210,14 +210,20 @@ pub fn case_key(case: &Case, params: &Params) -> String {
     digest[..8].iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Extracts one case into its output row; never fails (a failure is the row's `error`).
-pub fn extract_case(case: &Case, params: &Params, device: DeviceChoice) -> Row {
+/// The first cells of a case's row: its manifest cells and its case key.
+fn row_head(case: &Case, params: &Params) -> Row {
     let mut row: Row = case
         .passthrough
         .iter()
         .map(|(k, v)| (k.clone(), Value::Text(v.clone())))
         .collect();
     row.push((CASE_KEY.into(), Value::Text(case_key(case, params))));
+    row
+}
+
+/// Extracts one case into its output row; never fails (a failure is the row's `error`).
+pub fn extract_case(case: &Case, params: &Params, device: DeviceChoice) -> Row {
+    let mut row = row_head(case, params);
     let mut p = params.clone();
     if let Some(l) = case.label {
         p.settings.label = l;
@@ -523,12 +529,7 @@ fn extract_case_isolated(case: &Case, params: &Params, device: DeviceChoice) -> 
             .map(|s| s.to_string())
             .or_else(|| panic.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown cause".into());
-        let mut row: Row = case
-            .passthrough
-            .iter()
-            .map(|(k, v)| (k.clone(), Value::Text(v.clone())))
-            .collect();
-        row.push((CASE_KEY.into(), Value::Text(case_key(case, params))));
+        let mut row = row_head(case, params);
         row.push((
             ERROR.into(),
             Value::Text(format!(

@@ -99,18 +99,8 @@ impl SizeMatrix {
     /// `[level − 1][size − 1]` count matrix with `cols` sizes, keeping only the sizes that
     /// occur in those rows (see [`SizeMatrix::without_empty_sizes`]).
     pub fn from_counts(counts: &[u64], cols: usize, present: &[u32]) -> Self {
-        let row = |l: u32| &counts[(l as usize - 1) * cols..l as usize * cols];
-        let keep = occurring_columns(present.iter().map(|&l| row(l)), cols);
-        let mut out = Vec::with_capacity(present.len() * keep.len());
-        for &l in present {
-            let r = row(l);
-            out.extend(keep.iter().map(|&j| r[j] as f64));
-        }
-        SizeMatrix {
-            levels: present.iter().map(|&l| l as f64).collect(),
-            sizes: keep.iter().map(|&j| (j + 1) as f64).collect(),
-            counts: out,
-        }
+        let sizes: Vec<usize> = (1..=cols).collect();
+        Self::from_columns(counts, &sizes, present)
     }
 
     /// As [`SizeMatrix::from_counts`] for a matrix that stores only some sizes: column `j`

@@ -106,14 +106,7 @@ fn read_image(path: &Path) -> Result<(HeaderInfo, Vec<u8>)> {
 
 /// Opens `path` and reads its header (see [`HeaderStream`]).
 fn header_stream(path: &Path) -> Result<HeaderStream> {
-    let file = crate::limits::open_regular(path, "NIfTI image")?;
-    let file_len = file
-        .metadata()
-        .map_err(|cause| Error::Io {
-            path: path.to_path_buf(),
-            cause,
-        })?
-        .len();
+    let (file, file_len) = crate::limits::open_regular(path, "NIfTI image")?;
     let mut raw = std::io::BufReader::with_capacity(1 << 16, file);
     let mut magic = [0u8; 2];
     let n = fill(path, &mut raw, &mut magic, false)?;
