@@ -112,8 +112,8 @@ pub enum Error {
     /// A computation would need more memory than the budget allows; nothing was allocated.
     #[error(
         "{what} would need {}, above the memory budget of {}{} (--max-memory); {hint}",
-        crate::limits::human(*needed),
-        crate::limits::human(*budget),
+        human(*needed),
+        human(*budget),
         if *workers > 1 { format!(" per case ({workers} cases at once)") } else { String::new() }
     )]
     Resource {
@@ -140,7 +140,7 @@ pub enum Error {
     /// used by other programs).
     #[error(
         "{what} would need {}, which the system refused to allocate; free memory or lower --max-memory so that gpurad refuses such sizes itself",
-        crate::limits::human(*needed)
+        human(*needed)
     )]
     OutOfMemory {
         /// What would be allocated.
@@ -155,3 +155,19 @@ pub enum Error {
 
 /// Result type of the library.
 pub type Result<T> = std::result::Result<T, Error>;
+
+/// A byte count in binary units (`1.5 GiB`).
+pub fn human(bytes: u128) -> String {
+    const UNITS: [&str; 7] = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+    let mut v = bytes as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u + 1 < UNITS.len() {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{bytes} bytes")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}

@@ -6,7 +6,8 @@ use std::path::Path;
 use crate::checks;
 use crate::error::Result;
 use crate::features::{firstorder, shape, texture};
-use crate::image::{crop, BoundingBox, Mask, Volume};
+pub use crate::image::{crop_mask, crop_to_roi, crop_volume, roi_values};
+use crate::image::{BoundingBox, Mask, Volume};
 use crate::io::nifti;
 use crate::matrices::gpu::{build_batch, DeviceChoice};
 use crate::matrices::{grey_image, grey_image_from, GreyImage, Matrix, Request};
@@ -174,54 +175,6 @@ fn diagnostics_with(
         format!("diagnostics_Mask-{stage}_VoxelNum"),
         Value::Number(mask.count() as f64),
     );
-}
-
-/// The ROI box grown by `pad` voxels and clamped to a grid of `size`.
-fn padded_box(bb: &BoundingBox, pad: usize, size: [usize; 3]) -> BoundingBox {
-    BoundingBox {
-        lo: [0, 1, 2].map(|a| bb.lo[a].saturating_sub(pad)),
-        hi: [0, 1, 2].map(|a| (bb.hi[a] + pad).min(size[a] - 1)),
-    }
-}
-
-/// Crops a volume to the ROI box grown by `pad` voxels (PyRadiomics `cropToTumorMask`).
-pub fn crop_volume(image: &Volume, bb: &BoundingBox, pad: usize) -> Volume {
-    let (geometry, data) = crop(
-        &image.geometry,
-        &image.data,
-        &padded_box(bb, pad, image.geometry.size),
-    );
-    Volume {
-        geometry,
-        data,
-        pixel_type: image.pixel_type,
-    }
-}
-
-/// Crops a mask to the ROI box grown by `pad` voxels (PyRadiomics `cropToTumorMask`).
-pub fn crop_mask(mask: &Mask, bb: &BoundingBox, pad: usize) -> Mask {
-    let (geometry, data) = crop(
-        &mask.geometry,
-        &mask.data,
-        &padded_box(bb, pad, mask.geometry.size),
-    );
-    Mask { geometry, data }
-}
-
-/// Crops image and mask together (see [`crop_volume`], [`crop_mask`]).
-pub fn crop_to_roi(image: &Volume, mask: &Mask, bb: &BoundingBox, pad: usize) -> (Volume, Mask) {
-    (crop_volume(image, bb, pad), crop_mask(mask, bb, pad))
-}
-
-/// Values of `image` inside `mask`, in voxel order.
-pub fn roi_values(image: &Volume, mask: &Mask) -> Vec<f64> {
-    image
-        .data
-        .iter()
-        .zip(&mask.data)
-        .filter(|(_, &m)| m)
-        .map(|(&v, _)| v)
-        .collect()
 }
 
 /// A case after reading, validation and preprocessing, cut to the bounding box of its ROI.

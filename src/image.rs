@@ -254,6 +254,54 @@ pub fn crop_geometry(geometry: &Geometry, bb: &BoundingBox) -> Geometry {
     }
 }
 
+/// The ROI box grown by `pad` voxels and clamped to a grid of `size`.
+fn padded_box(bb: &BoundingBox, pad: usize, size: [usize; 3]) -> BoundingBox {
+    BoundingBox {
+        lo: [0, 1, 2].map(|a| bb.lo[a].saturating_sub(pad)),
+        hi: [0, 1, 2].map(|a| (bb.hi[a] + pad).min(size[a] - 1)),
+    }
+}
+
+/// Crops a volume to the ROI box grown by `pad` voxels (PyRadiomics `cropToTumorMask`).
+pub fn crop_volume(image: &Volume, bb: &BoundingBox, pad: usize) -> Volume {
+    let (geometry, data) = crop(
+        &image.geometry,
+        &image.data,
+        &padded_box(bb, pad, image.geometry.size),
+    );
+    Volume {
+        geometry,
+        data,
+        pixel_type: image.pixel_type,
+    }
+}
+
+/// Crops a mask to the ROI box grown by `pad` voxels (PyRadiomics `cropToTumorMask`).
+pub fn crop_mask(mask: &Mask, bb: &BoundingBox, pad: usize) -> Mask {
+    let (geometry, data) = crop(
+        &mask.geometry,
+        &mask.data,
+        &padded_box(bb, pad, mask.geometry.size),
+    );
+    Mask { geometry, data }
+}
+
+/// Crops image and mask together (see [`crop_volume`], [`crop_mask`]).
+pub fn crop_to_roi(image: &Volume, mask: &Mask, bb: &BoundingBox, pad: usize) -> (Volume, Mask) {
+    (crop_volume(image, bb, pad), crop_mask(mask, bb, pad))
+}
+
+/// Values of `image` inside `mask`, in voxel order.
+pub fn roi_values(image: &Volume, mask: &Mask) -> Vec<f64> {
+    image
+        .data
+        .iter()
+        .zip(&mask.data)
+        .filter(|(_, &m)| m)
+        .map(|(&v, _)| v)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -167,21 +167,7 @@ impl Drop for WorkerShare {
     }
 }
 
-/// A byte count in binary units (`1.5 GiB`).
-pub fn human(bytes: u128) -> String {
-    const UNITS: [&str; 7] = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
-    let mut v = bytes as f64;
-    let mut u = 0;
-    while v >= 1024.0 && u + 1 < UNITS.len() {
-        v /= 1024.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{bytes} bytes")
-    } else {
-        format!("{v:.1} {}", UNITS[u])
-    }
-}
+pub use crate::error::human;
 
 /// Parses a memory size: a number of bytes, or a number with `K`, `M`, `G` or `T`
 /// (binary units; `KiB`/`KB` spellings too), e.g. `512M`, `16G`, `1.5GiB`.

@@ -17,8 +17,7 @@ mod padded;
 
 use self::angles::Offset;
 use crate::error::Result;
-use crate::extract::roi_values;
-use crate::image::{Mask, Volume};
+use crate::image::{roi_values, Mask, Volume};
 use crate::preprocess::discretize;
 use crate::settings::Settings;
 

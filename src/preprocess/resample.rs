@@ -134,7 +134,7 @@ pub fn resample_pair(
         }
     });
     if allclose(&g.spacing, &new_spacing) {
-        return Ok(crate::extract::crop_to_roi(image, mask, bb, pad));
+        return Ok(crate::image::crop_to_roi(image, mask, bb, pad));
     }
     let out = output_grid(g, bb, new_spacing, pad);
     check_grid(&out, spacing, image.geometry.len(), interpolator)?;
