@@ -136,4 +136,74 @@ fn demo_writes_a_readable_report_and_reruns_from_its_results() {
     );
     assert!(stderr2.contains("80 reused"), "{stderr2}");
     assert_eq!(stdout, stdout2, "same results on the rerun");
+
+    // An outcome corrected in the manifest after the run: `study` reuses every extracted row
+    // but takes the outcome from the manifest, and refits on it.
+    let events = |model: &std::path::Path| -> u64 {
+        let m: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(model).unwrap()).unwrap();
+        m["training"]["events"].as_u64().unwrap()
+    };
+    let before = events(&study.join("model.json"));
+    let manifest_path = dir.path().join("data/manifest.csv");
+    let mut lines: Vec<String> = manifest.lines().map(String::from).collect();
+    let header: Vec<&str> = lines[0].split(',').collect();
+    let (y, cohort) = (
+        header.iter().position(|c| *c == "metastatic").unwrap(),
+        header.iter().position(|c| *c == "cohort").unwrap(),
+    );
+    let k = (1..lines.len())
+        .find(|&k| lines[k].split(',').nth(cohort) == Some("train"))
+        .unwrap();
+    let mut cells: Vec<String> = lines[k].split(',').map(String::from).collect();
+    let flipped = if cells[y] == "1" { "0" } else { "1" };
+    cells[y] = flipped.into();
+    let id = cells[0].clone();
+    lines[k] = cells.join(",");
+    std::fs::write(&manifest_path, lines.join("\n") + "\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_gpurad"))
+        .env("XDG_RUNTIME_DIR", std::env::temp_dir())
+        .args([
+            "study",
+            "--outcome",
+            "metastatic",
+            "--clinical",
+            "age>60,alp>120",
+        ])
+        .args(["--device", "cpu", "--progress", "quiet", "--manifest"])
+        .arg(&manifest_path)
+        .arg("--params")
+        .arg(dir.path().join("data/params.yaml"))
+        .arg("-o")
+        .arg(&study)
+        .output()
+        .unwrap();
+    let stderr3 = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr3}");
+    assert!(stderr3.contains("80 reused"), "{stderr3}");
+    let mut r = csv::Reader::from_path(study.join("features.csv")).unwrap();
+    let h = r.headers().unwrap().clone();
+    let (id_col, y_col) = (
+        h.iter().position(|c| c == "ID").unwrap(),
+        h.iter().position(|c| c == "metastatic").unwrap(),
+    );
+    let row = r
+        .records()
+        .map(|x| x.unwrap())
+        .find(|x| x[id_col] == id)
+        .unwrap();
+    assert_eq!(
+        &row[y_col], flipped,
+        "features.csv keeps the corrected outcome"
+    );
+    let after = events(&study.join("model.json"));
+    let expected = if flipped == "1" {
+        before + 1
+    } else {
+        before - 1
+    };
+    assert_eq!(
+        after, expected,
+        "the model is refitted on the corrected outcome"
+    );
 }
