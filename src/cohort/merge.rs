@@ -44,6 +44,7 @@ pub fn merge(manifest: &Manifest, shards: &[PathBuf], output: &Path) -> Result<M
         detail,
     };
     crate::io::output::require_regular_or_new(output, "the merged output")?;
+    let _lock = crate::io::output::OutputLock::take(output)?;
     let first_shard = shards
         .first()
         .ok_or_else(|| bad(output, "no shard files given".into()))?;

@@ -337,6 +337,7 @@ pub fn run(
     options: &Options,
 ) -> Result<Summary> {
     crate::io::output::require_regular_or_new(output, "the cohort output")?;
+    let _lock = crate::io::output::OutputLock::take(output)?;
     let columns = output_columns(manifest, params)?;
     let index: HashMap<&str, usize> = columns
         .iter()

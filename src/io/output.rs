@@ -94,6 +94,51 @@ pub fn require_regular_or_new(path: &Path, option: &str) -> Result<()> {
     }
 }
 
+/// An exclusive claim on an output for the life of a run, so that two runs (say, a job
+/// submitted twice) cannot write one file at once: an advisory lock (`flock`) on the file
+/// `<output>.lock`, released when the run ends or dies, and the file removed on drop.
+pub struct OutputLock {
+    path: PathBuf,
+    _file: File,
+}
+
+impl OutputLock {
+    /// Takes the lock on `output`, or fails at once when another run holds it.
+    pub fn take(output: &Path) -> Result<OutputLock> {
+        let mut name = output.as_os_str().to_os_string();
+        name.push(".lock");
+        let path = PathBuf::from(name);
+        create_parent(&path)?;
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(write_error(&path))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::io::AsRawFd;
+            // SAFETY: flock on a descriptor this function owns.
+            if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+                return Err(Error::Input {
+                    path: output.to_path_buf(),
+                    detail: format!(
+                        "another gpurad run is writing this output (it holds '{}'); wait for it or write elsewhere",
+                        path.display()
+                    ),
+                });
+            }
+        }
+        Ok(OutputLock { path, _file: file })
+    }
+}
+
+impl Drop for OutputLock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
 /// The absolute, symlink-free form of `path`; for a file that does not exist yet, that of its
 /// folder joined with its name.
 fn resolved(path: &Path) -> Option<PathBuf> {
@@ -191,6 +236,19 @@ mod tests {
         let link = dir.path().join("hard.csv");
         std::fs::hard_link(&input, &link).unwrap();
         assert!(refuse_overwrite(&link, "-o", [("manifest", input.as_path())]).is_err());
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn an_output_is_claimed_by_one_run_at_a_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("features.csv");
+        let first = OutputLock::take(&out).unwrap();
+        let e = OutputLock::take(&out).err().unwrap().to_string();
+        assert!(e.contains("another gpurad run"), "{e}");
+        drop(first);
+        assert!(!dir.path().join("features.csv.lock").exists());
+        OutputLock::take(&out).unwrap();
     }
 
     #[test]
