@@ -350,13 +350,20 @@ fn main() -> ExitCode {
 /// with code 2; help and version requests print as clap prints them.
 fn argument_error(e: clap::Error) -> ExitCode {
     use clap::error::ErrorKind;
-    if matches!(
-        e.kind(),
-        ErrorKind::DisplayHelp
-            | ErrorKind::DisplayVersion
-            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
-    ) {
+    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
         e.exit();
+    }
+    if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        use clap::CommandFactory;
+        let commands: Vec<String> = Cli::command()
+            .get_subcommands()
+            .map(|c| c.get_name().to_string())
+            .collect();
+        note!(
+            "error: name a command: {} (see gpurad --help)",
+            commands.join(", ")
+        );
+        return ExitCode::from(2);
     }
     let text = e.render().to_string();
     let message: Vec<&str> = text

@@ -1176,6 +1176,17 @@ fn manifest_outputs_and_merges_are_checked() {
         &["overwrite"],
     );
     assert_eq!(std::fs::read(&m).unwrap(), before);
+    // One run at a time per output: while another holds it, a second run stops at once.
+    {
+        let _held = gpurad::io::output::OutputLock::take(&d.join("busy.csv")).unwrap();
+        cli_error(
+            &["extract", "--manifest", "cases.csv", "-o", "busy.csv"],
+            d,
+            &["another gpurad run"],
+        );
+    }
+    // A bare command line asks for a command in one line.
+    cli_error(&[], d, &["name a command", "extract"]);
     std::fs::write(
         d.join("dupid.csv"),
         "ID,Image,Mask\nA,img.nii.gz,mask.nii.gz\n,img.nii.gz,mask.nii.gz\n",

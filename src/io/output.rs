@@ -123,7 +123,7 @@ impl OutputLock {
                 return Err(Error::Input {
                     path: output.to_path_buf(),
                     detail: format!(
-                        "another gpurad run is writing this output (it holds '{}'); wait for it or write elsewhere",
+                        "another gpurad run is writing this output (it holds the lock '{}'); wait for it to finish or write elsewhere",
                         path.display()
                     ),
                 });
