@@ -22,7 +22,8 @@ use gpurad::{note, outln};
 struct Cli {
     #[command(subcommand)]
     command: Command,
-    /// Most memory gpurad may use, e.g. 16G or 512M (default: half of this machine's memory).
+    /// Most memory gpurad may use, e.g. 16G or 512M (default: half of the memory this process
+    /// may have: the machine's, or less under ulimit -v or a container's memory limit).
     /// Every size that comes from input (voxels, resampled grids, grey levels, directions,
     /// tables) is checked against it before anything is allocated; a cohort run shares it
     /// among its workers.

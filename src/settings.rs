@@ -527,6 +527,8 @@ impl Params {
 
     /// Parses a parameter file's text.
     pub fn from_yaml(text: &str) -> Result<Params> {
+        // A byte-order mark, as some editors write one, is not part of the document.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let doc = parse_yaml(text).map_err(|e| Error::Settings(format!("not valid YAML: {e}")))?;
         let mut params = Params::default();
         let map = match doc {

@@ -1596,3 +1596,117 @@ fn the_default_budget_follows_a_resource_limit() {
         "{err}"
     );
 }
+
+#[test]
+fn files_edited_elsewhere_are_still_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    small_cohort(d, "61");
+    // A parameter file with a byte-order mark.
+    std::fs::write(d.join("bom.yaml"), "\u{feff}setting:\n  binWidth: 5\n").unwrap();
+    assert!(Params::from_file(&d.join("bom.yaml")).is_ok());
+    // Shards and outputs with Windows line ends: merged and resumed like the originals.
+    let run = |args: &[&str]| {
+        let (code, err) = cli(args, d);
+        assert_eq!(code, 0, "{args:?}: {err}");
+    };
+    let base = [
+        "extract",
+        "--device",
+        "cpu",
+        "--progress",
+        "quiet",
+        "--manifest",
+        "cases.csv",
+    ];
+    run(&[&base[..], &["-o", "whole.csv"]].concat());
+    run(&[&base[..], &["--shard", "1/2", "-o", "s1.csv"]].concat());
+    run(&[&base[..], &["--shard", "2/2", "-o", "s2.csv"]].concat());
+    let crlf = |name: &str| {
+        let text = std::fs::read_to_string(d.join(name)).unwrap();
+        std::fs::write(d.join(name), text.replace('\n', "\r\n")).unwrap();
+    };
+    crlf("s2.csv");
+    run(&[
+        "merge",
+        "--manifest",
+        "cases.csv",
+        "-o",
+        "merged.csv",
+        "s1.csv",
+        "s2.csv",
+    ]);
+    let rows = |name: &str| -> Vec<csv::StringRecord> {
+        csv::Reader::from_path(d.join(name))
+            .unwrap()
+            .records()
+            .map(|r| r.unwrap())
+            .collect()
+    };
+    assert_eq!(rows("merged.csv"), rows("whole.csv"));
+    crlf("whole.csv");
+    let (code, err) = cli(&[&base[..], &["-o", "whole.csv", "--resume"]].concat(), d);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("2 kept from an earlier run"), "{err}");
+}
+
+#[test]
+fn scores_that_overflow_are_errors_naming_the_patient() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("t.csv"), small_table(120)).unwrap();
+    let (code, err) = cli(
+        &[
+            "fit",
+            "--train",
+            "t.csv",
+            "--outcome",
+            "outcome",
+            "--exclude",
+            "fold",
+            "-o",
+            "model.json",
+        ],
+        d,
+    );
+    assert_eq!(code, 0, "{err}");
+    // A model whose SD of a Radscore feature is subnormal: every score overflows.
+    let mut model: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("model.json")).unwrap()).unwrap();
+    let feature = model["radscore"]["coefficients"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .next()
+        .unwrap()
+        .clone();
+    let j = model["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|f| f == &serde_json::json!(feature))
+        .unwrap();
+    model["standardization"]["sd"][j] = serde_json::json!(1e-320);
+    std::fs::write(d.join("tiny.json"), model.to_string()).unwrap();
+    cli_error(
+        &["predict", "--model", "tiny.json", "--data", "t.csv"],
+        d,
+        &["data row", "not finite", &feature],
+    );
+    // A filter threshold is echoed briefly.
+    let (_, err) = cli(
+        &[
+            "fit",
+            "--train",
+            "t.csv",
+            "--outcome",
+            "outcome",
+            "--exclude",
+            "fold",
+            "--filter",
+            "mwu:1e-300",
+        ],
+        d,
+    );
+    assert!(err.len() < 400 && err.contains("mwu:1e-300"), "{err}");
+}

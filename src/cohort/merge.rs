@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use super::records::{self, Span};
+use super::records;
 use super::{Manifest, ERROR};
 use crate::error::{Error, Result};
 
@@ -49,7 +49,7 @@ pub fn merge(manifest: &Manifest, shards: &[PathBuf], output: &Path) -> Result<M
         .first()
         .ok_or_else(|| bad(output, "no shard files given".into()))?;
     let mut header: Option<Vec<String>> = None;
-    let mut found: HashMap<String, (usize, Span)> = HashMap::new();
+    let mut files = Vec::with_capacity(shards.len());
     let mut duplicates = Vec::new();
     let mut unknown = Vec::new();
     let mut failures = 0usize;
@@ -62,7 +62,25 @@ pub fn merge(manifest: &Manifest, shards: &[PathBuf], output: &Path) -> Result<M
         .find(|c| c.trim() == "ID")
         .cloned()
         .unwrap_or_else(|| "ID".into());
-    for (s, path) in shards.iter().enumerate() {
+    // Every shard's rows are held until the merged table is written (parsed cells take a few
+    // times their text).
+    let total: u128 = shards
+        .iter()
+        .map(|p| std::fs::metadata(p).map_or(0, |m| m.len() as u128))
+        .sum();
+    crate::limits::check(
+        || {
+            format!(
+                "merging {} shard(s) of {} in all",
+                shards.len(),
+                crate::limits::human(total)
+            )
+        },
+        total.saturating_mul(4),
+        "merge fewer shards at a time, or raise --max-memory",
+    )?;
+    let mut seen = std::collections::HashSet::new();
+    for path in shards {
         let file = records::read_output(path, "shard")?;
         match &header {
             None => header = Some(file.header.clone()),
@@ -95,7 +113,9 @@ pub fn merge(manifest: &Manifest, shards: &[PathBuf], output: &Path) -> Result<M
         let checked: Vec<usize> = (0..file.header.len())
             .filter(|&c| provenance_column(&file.header[c]))
             .collect();
-        for (span, rec) in &file.records {
+        files.push(file);
+        let file = files.last().expect("just pushed");
+        for (_, rec) in &file.records {
             let id = rec[id_col].to_string();
             if !rec[err_col].is_empty() {
                 failures += 1;
@@ -120,7 +140,7 @@ pub fn merge(manifest: &Manifest, shards: &[PathBuf], output: &Path) -> Result<M
             }
             if !known.contains(id.as_str()) {
                 unknown.push(id);
-            } else if found.insert(id.clone(), (s, *span)).is_some() {
+            } else if !seen.insert(id.clone()) {
                 duplicates.push(id);
             }
         }
@@ -133,10 +153,18 @@ pub fn merge(manifest: &Manifest, shards: &[PathBuf], output: &Path) -> Result<M
             if ids.len() > 10 { ", …" } else { "" }
         )
     };
+    let id_col_of = |f: &records::OutputFile| f.column(&id_name).expect("checked per shard");
+    let found: HashMap<&str, &csv::StringRecord> = files
+        .iter()
+        .flat_map(|f| {
+            let c = id_col_of(f);
+            f.records.iter().map(move |(_, r)| (&r[c], r))
+        })
+        .collect();
     let missing: Vec<String> = manifest
         .cases
         .iter()
-        .filter(|c| !found.contains_key(&c.id))
+        .filter(|c| !found.contains_key(c.id.as_str()))
         .map(|c| c.id.clone())
         .collect();
     if !duplicates.is_empty() {
@@ -169,16 +197,13 @@ pub fn merge(manifest: &Manifest, shards: &[PathBuf], output: &Path) -> Result<M
             ),
         ));
     }
-    let header = records::fields_record(&header.expect("at least one shard was read"))?;
-    let rows: Vec<(&Path, Span)> = manifest
+    let header = header.expect("at least one shard was read");
+    let rows: Vec<&csv::StringRecord> = manifest
         .cases
         .iter()
-        .map(|c| {
-            let (s, span) = found[&c.id];
-            (shards[s].as_path(), span)
-        })
+        .map(|c| found[c.id.as_str()])
         .collect();
-    records::write_ordered(output, &header, &rows)?;
+    records::write_records(output, &header, rows.iter().copied())?;
     Ok(MergeSummary {
         rows: rows.len(),
         failures,

@@ -106,7 +106,9 @@ pub(super) fn read_output(path: &Path, kind: &str) -> Result<OutputFile> {
         }
         let end = r.position().byte();
         let raw = &bytes[start as usize..end as usize];
-        let terminated = raw.last() == Some(&b'\n');
+        // A record ends with a line break: LF, or CRLF/CR where the file was edited elsewhere
+        // (the reader then leaves the LF to the next record).
+        let terminated = matches!(raw.last(), Some(b'\n' | b'\r'));
         let quotes_closed = raw.iter().filter(|&&b| b == b'"').count() % 2 == 0;
         let Some(h) = &header else {
             if !(terminated && quotes_closed) {
@@ -135,6 +137,34 @@ pub(super) fn read_output(path: &Path, kind: &str) -> Result<OutputFile> {
         records,
         incomplete,
         cut_tail,
+    })
+}
+
+/// Writes `header` and `records` (each written anew, so that line ends and quoting are this
+/// module's whatever the source) to `output` through a temporary file and a rename.
+pub(super) fn write_records<'a>(
+    output: &Path,
+    header: &[String],
+    records: impl IntoIterator<Item = &'a csv::StringRecord>,
+) -> Result<()> {
+    let tmp = output.with_extension("csv.partial");
+    let write_err = |cause| Error::Write {
+        path: tmp.clone(),
+        cause,
+    };
+    {
+        let mut out = std::io::BufWriter::new(crate::io::output::create(&tmp)?);
+        out.write_all(&fields_record(header)?).map_err(write_err)?;
+        for r in records {
+            let fields: Vec<&str> = r.iter().collect();
+            out.write_all(&fields_record(&fields)?).map_err(write_err)?;
+        }
+        out.flush().map_err(write_err)?;
+        out.get_ref().sync_all().map_err(write_err)?;
+    }
+    std::fs::rename(&tmp, output).map_err(|cause| Error::Write {
+        path: output.to_path_buf(),
+        cause,
     })
 }
 

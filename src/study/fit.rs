@@ -76,13 +76,22 @@ pub enum FilterSpec {
 
 impl std::fmt::Display for FilterSpec {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // 0.05 as written, 1e-300 in exponent notation rather than 300 digits.
+        let v = |x: &f64| {
+            let plain = format!("{x}");
+            if plain.len() <= 12 {
+                plain
+            } else {
+                format!("{x:e}")
+            }
+        };
         match self {
             Self::NearZeroVariance => write!(f, "nzv"),
-            Self::MannWhitney(p) => write!(f, "mwu:{p}"),
-            Self::WelchT(p) => write!(f, "ttest:{p}"),
-            Self::Spearman(r) => write!(f, "spearman:{r}"),
-            Self::Pearson(r) => write!(f, "pearson:{r}"),
-            Self::Icc(t) => write!(f, "icc:{t}"),
+            Self::MannWhitney(p) => write!(f, "mwu:{}", v(p)),
+            Self::WelchT(p) => write!(f, "ttest:{}", v(p)),
+            Self::Spearman(r) => write!(f, "spearman:{}", v(r)),
+            Self::Pearson(r) => write!(f, "pearson:{}", v(r)),
+            Self::Icc(t) => write!(f, "icc:{}", v(t)),
         }
     }
 }

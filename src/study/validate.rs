@@ -152,6 +152,26 @@ pub fn predict(
         .collect::<Result<_>>()?;
     let z = standardize(&x, &model.standardization);
     let rad = radscore_of(model, &z);
+    // Values far outside the training range (or a model's extreme numbers) can overflow: an
+    // error naming the patient and the feature most responsible, never an infinite score.
+    if let Some(i) = rad.iter().position(|r| !r.is_finite()) {
+        let (j, _) = z.iter().enumerate().map(|(j, col)| (j, col[i].abs())).fold(
+            (0, f64::NEG_INFINITY),
+            |best, c| if !(c.1 <= best.1) { c } else { best },
+        );
+        return Err(Error::Table {
+            path: ds.path.clone(),
+            detail: format!(
+                "data row {}: the Radscore is {} (not finite); its value of '{}' ({}) is far outside the training range (mean {}, SD {})",
+                rows[i] + 1,
+                rad[i],
+                model.features[j],
+                x[j][i],
+                model.standardization.mean[j],
+                model.standardization.sd[j]
+            ),
+        });
+    }
     let clinical: Vec<Vec<f64>> = model
         .clinical
         .iter()
@@ -183,6 +203,13 @@ pub fn predict(
         if name == model.nomogram.model {
             points = nomogram_points(model, m, &cols);
         }
+    }
+    if let Some(i) = points.iter().position(|p| !p.is_finite()) {
+        return Err(Error::Compute(format!(
+            "data row {}: the nomogram points are {} (not finite): the model's coefficients and the patient's values overflow",
+            rows[i] + 1,
+            points[i]
+        )));
     }
     // The model's ID column must be in the table (else patients could only be numbered by
     // row, which no one can join back to them).
