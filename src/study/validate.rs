@@ -155,10 +155,17 @@ pub fn predict(
     // Values far outside the training range (or a model's extreme numbers) can overflow: an
     // error naming the patient and the feature most responsible, never an infinite score.
     if let Some(i) = rad.iter().position(|r| !r.is_finite()) {
-        let (j, _) = z.iter().enumerate().map(|(j, col)| (j, col[i].abs())).fold(
-            (0, f64::NEG_INFINITY),
-            |best, c| if !(c.1 <= best.1) { c } else { best },
-        );
+        // The feature with the largest |z| (NaN first: it is the cause wherever it occurs).
+        let (j, _) = z
+            .iter()
+            .enumerate()
+            .map(|(j, col)| (j, col[i].abs()))
+            .max_by(|a, b| match (a.1.is_nan(), b.1.is_nan()) {
+                (true, false) => std::cmp::Ordering::Greater,
+                (false, true) => std::cmp::Ordering::Less,
+                _ => a.1.total_cmp(&b.1),
+            })
+            .unwrap_or((0, 0.0));
         return Err(Error::Table {
             path: ds.path.clone(),
             detail: format!(
