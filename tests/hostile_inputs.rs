@@ -59,6 +59,25 @@ fn budget() {
     ONCE.call_once(|| gpurad::limits::set_max_memory(BUDGET).unwrap());
 }
 
+/// Counts of hostile inputs accepted and refused; every refusal must be a clear error.
+#[derive(Default)]
+struct Tally {
+    ok: usize,
+    refused: usize,
+}
+
+impl Tally {
+    fn add<T>(&mut self, what: &str, result: gpurad::Result<T>) {
+        match result {
+            Ok(_) => self.ok += 1,
+            Err(e) => {
+                assert_clear(what, &e.to_string());
+                self.refused += 1;
+            }
+        }
+    }
+}
+
 /// A small seeded generator (xorshift64*), so that every run mutates alike.
 struct Rng(u64);
 
@@ -210,7 +229,7 @@ fn mutated_nifti_files_never_panic() {
         p
     }];
     let mut rng = Rng(0x5EED_0001);
-    let (mut ok, mut refused) = (0, 0);
+    let mut tally = Tally::default();
     for i in 0..1500 {
         let which = rng.below(2);
         let (bytes, what) = mutate_nifti(&mut rng, &bases[which]);
@@ -226,15 +245,10 @@ fn mutated_nifti_files_never_panic() {
             (image.as_path(), path.as_path())
         };
         for p in &params {
-            match no_panic(&what, || extract_case(img, msk, p)) {
-                Ok(_) => ok += 1,
-                Err(e) => {
-                    assert_clear(&what, &e.to_string());
-                    refused += 1;
-                }
-            }
+            tally.add(&what, no_panic(&what, || extract_case(img, msk, p)));
         }
     }
+    let Tally { ok, refused } = tally;
     eprintln!("mutated NIfTI: {ok} extracted, {refused} refused with an error");
     assert!(refused > 800, "too few mutations were refused: {refused}");
 }
@@ -308,7 +322,7 @@ fn random_settings_never_panic() {
     let mut keys: Vec<&str> = gpurad::settings::KNOWN_SETTINGS.to_vec();
     keys.extend(["sigma", "binwidth", "voxelSetting"]);
     let mut rng = Rng(0x5EED_0002);
-    let (mut ok, mut refused) = (0, 0);
+    let mut tally = Tally::default();
     for _ in 0..1500 {
         let mut yaml = String::from("setting:\n");
         for _ in 0..1 + rng.below(4) {
@@ -326,8 +340,7 @@ fn random_settings_never_panic() {
         let p = match no_panic(&yaml, || Params::from_yaml(&yaml)) {
             Ok(p) => p,
             Err(e) => {
-                assert_clear(&yaml, &e.to_string());
-                refused += 1;
+                tally.add::<()>(&yaml, Err(e));
                 continue;
             }
         };
@@ -336,14 +349,9 @@ fn random_settings_never_panic() {
         } else {
             (image.as_path(), mask.as_path())
         };
-        match no_panic(&yaml, || extract_case(img, msk, &p)) {
-            Ok(_) => ok += 1,
-            Err(e) => {
-                assert_clear(&yaml, &e.to_string());
-                refused += 1;
-            }
-        }
+        tally.add(&yaml, no_panic(&yaml, || extract_case(img, msk, &p)));
     }
+    let Tally { ok, refused } = tally;
     eprintln!("random settings: {ok} extracted, {refused} refused");
     assert!(
         ok > 300 && refused > 300,
@@ -395,7 +403,7 @@ fn mutated_tables_never_panic() {
     let dir = tempfile::tempdir().unwrap();
     let base = small_table(60);
     let mut rng = Rng(0x5EED_0003);
-    let (mut ok, mut refused) = (0, 0);
+    let mut tally = Tally::default();
     for i in 0..300 {
         let mut lines: Vec<Vec<String>> = base
             .lines()
@@ -431,14 +439,9 @@ fn mutated_tables_never_panic() {
             let ds = Dataset::read(&path)?;
             fit(&ds, &fit_options(rng.below(2) == 0))
         });
-        match result {
-            Ok(_) => ok += 1,
-            Err(e) => {
-                assert_clear(&what, &e.to_string());
-                refused += 1;
-            }
-        }
+        tally.add(&what, result);
     }
+    let Tally { ok, refused } = tally;
     eprintln!("mutated tables: {ok} fitted, {refused} refused");
     assert!(refused > 100, "{ok} fitted, {refused} refused");
 }
@@ -506,7 +509,7 @@ fn mutated_model_files_never_panic() {
     let base = serde_json::to_value(&model).unwrap();
     let rows: Vec<usize> = (0..ds.rows.len()).collect();
     let mut rng = Rng(0x5EED_0004);
-    let (mut ok, mut refused) = (0, 0);
+    let mut tally = Tally::default();
     for i in 0..600 {
         let mut v = base.clone();
         let mut what = String::new();
@@ -521,14 +524,9 @@ fn mutated_model_files_never_panic() {
             gpurad::study::validate::predict(&m, &ds, &rows, Some("cohort"))?;
             gpurad::study::validate::validate(&m, &ds, Some("cohort"), false)
         });
-        match result {
-            Ok(_) => ok += 1,
-            Err(e) => {
-                assert_clear(&what, &e.to_string());
-                refused += 1;
-            }
-        }
+        tally.add(&what, result);
     }
+    let Tally { ok, refused } = tally;
     eprintln!("mutated model files: {ok} applied, {refused} refused");
     assert!(ok > 30 && refused > 200, "{ok} applied, {refused} refused");
 }
@@ -564,7 +562,7 @@ fn mutated_manifests_never_panic() {
         "Mask_T1WI",
     ];
     let mut rng = Rng(0x5EED_0005);
-    let (mut ok, mut refused) = (0, 0);
+    let mut tally = Tally::default();
     for i in 0..300 {
         let mut text = base.to_string();
         for _ in 0..1 + rng.below(3) {
@@ -598,14 +596,9 @@ fn mutated_manifests_never_panic() {
             };
             gpurad::cohort::run(&m, &Params::default(), &out, &options).map(|_| ())
         });
-        match result {
-            Ok(()) => ok += 1,
-            Err(e) => {
-                assert_clear(&text, &e.to_string());
-                refused += 1;
-            }
-        }
+        tally.add(&text, result);
     }
+    let Tally { ok, refused } = tally;
     eprintln!("mutated manifests: {ok} run, {refused} refused");
     assert!(ok > 50 && refused > 50, "{ok} run, {refused} refused");
 }
