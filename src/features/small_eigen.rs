@@ -87,15 +87,26 @@ unsafe fn tridiagonalize_avx2(a: &mut [f64], n: usize) -> (Vec<f64>, Vec<f64>) {
 #[inline]
 fn sturm_newton(d: &[f64], e2: &[f64], x: [f64; 2], pivmin: f64) -> ([usize; 2], [f64; 2]) {
     // A pivot is replaced before it is counted or divided by, so that both see the same value.
-    let guard = |q: f64| if q.abs() < pivmin { -pivmin } else { q };
-    let mut q = [guard(d[0] - x[0]), guard(d[0] - x[1])];
+    // The replaced pivot keeps the count right but not the derivative: where one was replaced
+    // (x is an eigenvalue of a leading block, such as the diagonal entry of a 2 × 2 matrix
+    // with equal diagonal entries), no Newton step is offered.
+    let mut guarded = [false; 2];
+    let mut guard = |q: f64, k: usize| {
+        if q.abs() < pivmin {
+            guarded[k] = true;
+            -pivmin
+        } else {
+            q
+        }
+    };
+    let mut q = [guard(d[0] - x[0], 0), guard(d[0] - x[1], 1)];
     let mut c = [usize::from(q[0] < 0.0), usize::from(q[1] < 0.0)];
     let mut r = [1.0 / q[0], 1.0 / q[1]];
     let mut dq = [-1.0f64; 2];
     let mut s = [dq[0] * r[0], dq[1] * r[1]];
     for i in 1..d.len() {
         for k in 0..2 {
-            let next = guard((d[i] - x[k]) - e2[i - 1] * r[k]);
+            let next = guard((d[i] - x[k]) - e2[i - 1] * r[k], k);
             dq[k] = -1.0 + e2[i - 1] * dq[k] * r[k] * r[k];
             q[k] = next;
             r[k] = 1.0 / next;
@@ -103,7 +114,8 @@ fn sturm_newton(d: &[f64], e2: &[f64], x: [f64; 2], pivmin: f64) -> ([usize; 2],
             c[k] += usize::from(next < 0.0);
         }
     }
-    (c, [1.0 / s[0], 1.0 / s[1]])
+    let step = |k: usize| if guarded[k] { f64::NAN } else { 1.0 / s[k] };
+    (c, [step(0), step(1)])
 }
 
 /// The eigenvalues of rank `ranks` of the symmetric tridiagonal (`d`, `e`): bisection on Sturm
@@ -191,13 +203,21 @@ fn tridiagonalize(a: &mut [f64], n: usize) -> (Vec<f64>, Vec<f64>) {
     let mut e = vec![0.0; n];
     let mut v = vec![0.0; n];
     let mut w = vec![0.0; n];
+    // A column tail below ε‖A‖ is round-off (a matrix of many empty rows, as a GLCM's, leaves
+    // such tails): it is dropped, a change within the backward error of the reduction, rather
+    // than reflected, since the squares of its entries can underflow and make the
+    // reflector's scale infinite.
+    let anorm = (0..n)
+        .flat_map(|i| (0..=i).map(move |j| (i, j)))
+        .fold(0.0f64, |m, (i, j)| m.max(a[i * n + j].abs()));
+    let negligible = (f64::EPSILON * anorm).powi(2);
     for k in 0..n.saturating_sub(2) {
         d[k] = a[k * n + k];
         // x = A[k+1.., k]; reflect it onto −sign(x₀)·‖x‖·e₁.
         let x0 = a[(k + 1) * n + k];
         let tail: f64 = (k + 2..n).map(|i| a[i * n + k] * a[i * n + k]).sum();
-        if tail == 0.0 {
-            // Already tridiagonal in this column: no reflection (H = I).
+        if tail <= negligible {
+            // Already tridiagonal in this column, up to round-off: no reflection (H = I).
             e[k] = x0;
             continue;
         }
@@ -274,14 +294,19 @@ fn dot(x: &[f64], y: &[f64]) -> f64 {
 fn ql_implicit(d: &mut [f64], e: &mut [f64]) -> Option<()> {
     let n = d.len();
     e[n - 1] = 0.0;
+    // A subdiagonal entry is negligible next to its diagonal neighbours, or next to the
+    // matrix's scale met so far (EISPACK `tql1`'s test): between two zero diagonal entries a
+    // round-off coupling would otherwise never count as negligible.
+    let mut scale = 0.0f64;
     for l in 0..n {
         let mut iterations = 0;
+        scale = scale.max(d[l].abs() + e[l].abs());
         loop {
             // The first negligible subdiagonal entry at or after l splits the matrix.
             let mut m = l;
             while m + 1 < n {
                 let dd = d[m].abs() + d[m + 1].abs();
-                if e[m].abs() <= f64::EPSILON * dd {
+                if e[m].abs() <= f64::EPSILON * dd.max(scale) {
                     break;
                 }
                 m += 1;
@@ -489,6 +514,168 @@ mod tests {
         assert!(z0.abs() < 1e-15 && z1.abs() < 1e-15, "{z0} {z1}");
         let ev = sorted(symmetric_eigenvalues(&mut a, n).unwrap());
         assert!((ev[0] + 1.0).abs() < 1e-15 && (ev[n - 1] - 1.0).abs() < 1e-15);
+    }
+
+    /// `D^{-1/2} P D^{-1/2}` of a symmetric co-occurrence matrix whose levels mostly sit in
+    /// isolated pairs (two-voxel zones of different levels: eigenvalues ±1, many times), with
+    /// empty rows (levels without neighbours in this direction), shuffled: the structure a
+    /// wavelet image's GLCM gave, on which round-off tails once made the reduction divide by
+    /// an underflowed norm (NaN) and the QL test never split zero diagonal entries.
+    fn degenerate(n: usize, seed: u64) -> Vec<f64> {
+        let mut s = seed | 1;
+        let mut next = move || {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            s
+        };
+        let mut p = vec![0.0; n * n];
+        let mut i = 0;
+        while i + 1 < n {
+            match next() % 4 {
+                0 => i += 1, // an empty row
+                1 if i + 2 < n => {
+                    // a three-level chain
+                    for (a, b, w) in [(i, i + 1, 2.0), (i + 1, i + 2, 1.0)] {
+                        p[a * n + b] = w;
+                        p[b * n + a] = w;
+                    }
+                    i += 3;
+                }
+                _ => {
+                    p[i * n + i + 1] = 1.0;
+                    p[(i + 1) * n + i] = 1.0;
+                    i += 2;
+                }
+            }
+        }
+        let perm: Vec<usize> = {
+            let mut v: Vec<usize> = (0..n).collect();
+            for k in (1..n).rev() {
+                v.swap(k, (next() % (k as u64 + 1)) as usize);
+            }
+            v
+        };
+        let rows: Vec<f64> = (0..n).map(|r| (0..n).map(|c| p[r * n + c]).sum()).collect();
+        let mut b = vec![0.0; n * n];
+        for r in 0..n {
+            for c in 0..n {
+                let d = (rows[r] * rows[c]).sqrt();
+                let v = if d > 0.0 { p[r * n + c] / d } else { 0.0 };
+                b[perm[r] * n + perm[c]] = v;
+            }
+        }
+        b
+    }
+
+    /// The matrix of a real case (the `D^{-1/2} P D^{-1/2}` of one direction of the GLCM of
+    /// PyRadiomics' prostate case, db2 wavelet level 2 `LLL`, bin width 10): 141 levels, 30
+    /// non-zero entries in its lower triangle. Its reduction once produced NaN.
+    fn prostate_wavelet_glcm() -> Vec<f64> {
+        let n = 141;
+        let mut a = vec![0.0; n * n];
+        #[allow(clippy::approx_constant)]
+        for (i, j, v) in [
+            (2, 0, 1.0000000000000002),
+            (23, 12, 0.5000000000000001),
+            (25, 14, 0.7071067811865476),
+            (26, 12, 0.5000000000000001),
+            (29, 19, 0.7071067811865476),
+            (32, 15, 0.7071067811865476),
+            (35, 18, 0.7071067811865476),
+            (35, 27, 0.7071067811865476),
+            (37, 11, 0.7071067811865476),
+            (38, 37, 0.7071067811865476),
+            (40, 12, 0.3535533905932738),
+            (43, 12, 0.2886751345948129),
+            (43, 33, 0.408248290463863),
+            (44, 15, 0.7071067811865476),
+            (49, 14, 0.7071067811865476),
+            (50, 24, 0.7071067811865476),
+            (52, 41, 1.0000000000000002),
+            (58, 24, 0.7071067811865476),
+            (64, 19, 0.7071067811865476),
+            (67, 57, 0.7071067811865476),
+            (69, 48, 0.7071067811865476),
+            (72, 48, 0.7071067811865476),
+            (80, 21, 1.0000000000000002),
+            (86, 33, 0.7071067811865476),
+            (93, 85, 1.0000000000000002),
+            (106, 92, 0.7071067811865476),
+            (113, 92, 0.7071067811865476),
+            (119, 57, 0.7071067811865476),
+            (121, 40, 0.7071067811865476),
+            (126, 43, 0.5773502691896258),
+        ] {
+            a[i * n + j] = v;
+            a[j * n + i] = v;
+        }
+        a
+    }
+
+    #[test]
+    fn degenerate_spectra_with_empty_rows_converge() {
+        let cases = [
+            (141, prostate_wavelet_glcm()),
+            (141, degenerate(141, 1)),
+            (60, degenerate(60, 7)),
+            (200, degenerate(200, 42)),
+        ];
+        for (n, a) in cases {
+            let (want, scale) = reference(&a, n);
+            let mut m = a.clone();
+            let got = sorted(symmetric_eigenvalues(&mut m, n).expect("converges"));
+            for (g, w) in got.iter().zip(&want) {
+                assert!(
+                    (g - w).abs() <= 64.0 * f64::EPSILON * scale,
+                    "n {n}: {g} vs {w}"
+                );
+            }
+            let mut m = a.clone();
+            let pair = symmetric_eigenvalue_pair(&mut m, n, [0, n - 2]).unwrap();
+            assert!(
+                (pair[0] - want[0]).abs() <= 64.0 * f64::EPSILON * scale,
+                "{pair:?}"
+            );
+            assert!(
+                (pair[1] - want[n - 2]).abs() <= 64.0 * f64::EPSILON * scale,
+                "{pair:?}"
+            );
+            assert!(pair.iter().all(|v| v.abs() <= 1.0 + 1e-12), "{pair:?}");
+        }
+    }
+
+    #[test]
+    fn equal_diagonal_entries_do_not_stop_the_search() {
+        // The midpoint of Gershgorin's interval is the diagonal entry: a guarded pivot there
+        // once passed for a converged Newton step and returned 0.6909 for 0.3818.
+        let (a, b) = (0.6909090909090908, 0.309090909090909);
+        let mut m = vec![a, 0.0, b, a];
+        let pair = symmetric_eigenvalue_pair(&mut m, 2, [0, 0]).unwrap();
+        assert!((pair[0] - (a - b)).abs() < 1e-15, "{pair:?}");
+        for n in [3, 4, 7] {
+            // Tridiagonal Toeplitz: eigenvalues d + 2e·cos(kπ/(n + 1)).
+            let mut m = vec![0.0; n * n];
+            for i in 0..n {
+                m[i * n + i] = 0.5;
+                if i > 0 {
+                    m[i * n + i - 1] = 0.25;
+                }
+            }
+            let want: Vec<f64> = (1..=n)
+                .map(|k| 0.5 + 0.5 * (k as f64 * std::f64::consts::PI / (n as f64 + 1.0)).cos())
+                .collect();
+            let want = sorted(want);
+            let pair = symmetric_eigenvalue_pair(&mut m, n, [0, n - 2]).unwrap();
+            assert!(
+                (pair[0] - want[0]).abs() < 1e-14,
+                "{n}: {pair:?} vs {want:?}"
+            );
+            assert!(
+                (pair[1] - want[n - 2]).abs() < 1e-14,
+                "{n}: {pair:?} vs {want:?}"
+            );
+        }
     }
 
     #[test]
