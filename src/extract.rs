@@ -14,7 +14,7 @@ use crate::matrices::{grey_image, grey_image_from, GreyImage, Matrix, Request};
 use crate::preprocess::discretize::{self, Discretized};
 use crate::preprocess::normalize::{self, CompensatedSum};
 use crate::preprocess::{resample, resegment};
-use crate::settings::Params;
+use crate::settings::{Params, Settings};
 
 /// A value in an output row.
 #[derive(Debug, Clone, PartialEq)]
@@ -187,6 +187,10 @@ pub struct Prepared {
     pub roi: Mask,
     /// Mask used by the shape class (before resegmentation unless `resegmentShape`).
     pub shape_mask: Mask,
+    /// When filtered image types are enabled: the preprocessed image their filters see (the
+    /// whole image, the pre-cropped box or the resampled grid) and the final ROI box in its
+    /// indices (where `image` was cut from).
+    pub region: Option<(Volume, BoundingBox)>,
 }
 
 /// Reads, validates and preprocesses one image/mask pair in PyRadiomics' order (normalise,
@@ -235,7 +239,7 @@ fn config_diagnostics(params: &Params) -> Row {
         ),
         (
             "diagnostics_Configuration_EnabledImageTypes".into(),
-            Value::Text(params.image_types.join(",")),
+            Value::Text(serde_json::to_string(&params.image_types).expect("image types serialise")),
         ),
     ]
 }
@@ -285,6 +289,7 @@ fn prepare_prefixed(
         "raise --max-memory for an ROI this large",
     )?;
     let opened = nifti::open(image_path)?;
+    let filtered = crate::filters::need_region(params);
     let mut image;
     let mask;
     if let Some(spacing) = s.resampled_pixel_spacing {
@@ -349,10 +354,14 @@ fn prepare_prefixed(
                     (Some(first), _) => {
                         Some((scan.non_finite, first, checks::INSIDE_ROI.to_string()))
                     }
-                    (None, Some(first)) if s.normalize => Some((
+                    (None, Some(first)) if s.normalize || filtered => Some((
                         scan.non_finite_anywhere,
                         first,
-                        checks::outside_roi("normalize (the whole image's mean and SD)"),
+                        checks::outside_roi(if filtered {
+                            "the filters of the enabled image types (the whole image)"
+                        } else {
+                            "normalize (the whole image's mean and SD)"
+                        }),
                     )),
                     _ => None,
                 };
@@ -377,7 +386,41 @@ fn prepare_prefixed(
             full_mask,
             &bb0,
         );
-        image = opened.crop(&bb0)?;
+        if filtered {
+            // PyRadiomics filters the whole image, or with preCrop the ROI box grown by
+            // padDistance: that region is decoded.
+            crate::limits::check(
+                || {
+                    format!(
+                        "decoding '{}' for the filtered image types ({} voxels as 8-byte values)",
+                        image_path.display(),
+                        opened.len()
+                    )
+                },
+                opened.len() as u128 * 8,
+                "use preCrop or resampling (the filters then see the ROI box and padDistance), or raise --max-memory",
+            )?;
+            image = if s.pre_crop {
+                let cut = opened.crop(&crate::image::padded_box(
+                    &bb0,
+                    s.pad_distance,
+                    opened.geometry.size,
+                ))?;
+                drop(opened);
+                cut
+            } else {
+                opened.into_volume()?
+            };
+            mask = if s.pre_crop {
+                crop_mask(full_mask, &bb0, s.pad_distance)
+            } else {
+                full_mask.clone()
+            };
+        } else {
+            image = opened.crop(&bb0)?;
+            drop(opened);
+            mask = crop_mask(full_mask, &bb0, 0);
+        }
         if s.normalize {
             normalize::normalize_with(
                 &mut image,
@@ -387,8 +430,6 @@ fn prepare_prefixed(
                 s.remove_outliers,
             );
         }
-        drop(opened);
-        mask = crop_mask(full_mask, &bb0, 0);
     }
     let roi_check = |m: &Mask| {
         checks::check_roi(
@@ -417,7 +458,9 @@ fn prepare_prefixed(
         crop_mask(&mask, &bb, 0)
     };
     let roi = crop_mask(&roi, &bb, 0);
-    let image = crop_volume(&image, &bb, 0);
+    let cut = crop_volume(&image, &bb, 0);
+    let region = filtered.then_some((image, bb));
+    let image = cut;
     if s.normalize || s.resampled_pixel_spacing.is_some() {
         checks::check_finite_after_preprocessing(
             &image,
@@ -431,6 +474,7 @@ fn prepare_prefixed(
         image,
         roi,
         shape_mask,
+        region,
     })
 }
 
@@ -478,11 +522,23 @@ pub struct SequenceInput<'a> {
     pub mask: &'a Path,
 }
 
-/// A sequence read, preprocessed and discretised, waiting for its texture matrices.
+/// A sequence read and preprocessed, its images (the original and the filtered ones)
+/// discretised, waiting for their texture matrices.
 struct Staged {
     row: Row,
-    image: Volume,
     shape_mask: Mask,
+    images: Vec<StagedImage>,
+}
+
+/// One image of a sequence (the original or a filtered one), discretised on the ROI.
+struct StagedImage {
+    /// Image type name as PyRadiomics names it (`original`, `wavelet-LLH`): the prefix of
+    /// its feature names.
+    name: String,
+    /// The settings of its image type (custom settings applied).
+    settings: Settings,
+    /// Voxel spacing of the ROI box.
+    spacing: [f64; 3],
     grey: Option<GreyImage>,
     requests: Vec<Request>,
     /// ROI intensities in voxel order, and their discretisation (shared by the first-order
@@ -500,23 +556,23 @@ fn texture_classes(params: &Params) -> Vec<&'static str> {
         .collect()
 }
 
-fn stage(input: &SequenceInput<'_>, mask: &Mask, params: &Params, config: Row) -> Result<Staged> {
-    let Prepared {
-        row,
-        image,
-        roi,
-        shape_mask,
-    } = prepare_prefixed(input.image, input.mask, mask, params, config)?;
-    let classes = texture_classes(params);
-    let values = roi_values(&image, &roi);
+/// Discretises the ROI of `image` under `settings` and lists its texture matrices.
+fn stage_image(
+    name: String,
+    image: &Volume,
+    roi: &Mask,
+    settings: Settings,
+    classes: &[&str],
+) -> Result<StagedImage> {
+    let values = roi_values(image, roi);
     let (grey, requests, discretized) = if classes.is_empty() {
-        let d = discretize::discretize_checked(&values, &params.settings)?;
+        let d = discretize::discretize_checked(&values, &settings)?;
         (None, Vec::new(), d)
     } else {
-        let (g, d) = grey_image_from(&image, &roi, &values, &params.settings)?;
+        let (g, d) = grey_image_from(image, roi, &values, &settings)?;
         let requests = classes
             .iter()
-            .map(|c| texture::request(c, &g, &params.settings))
+            .map(|c| texture::request(c, &g, &settings))
             .collect::<Result<Vec<_>>>()?
             .into_iter()
             .flatten()
@@ -524,14 +580,60 @@ fn stage(input: &SequenceInput<'_>, mask: &Mask, params: &Params, config: Row) -
         crate::matrices::check_memory(&g, &requests)?;
         (Some(g), requests, d)
     };
-    Ok(Staged {
-        row,
-        image,
-        shape_mask,
+    Ok(StagedImage {
+        name,
+        settings,
+        spacing: image.geometry.spacing,
         grey,
         requests,
         values,
         discretized,
+    })
+}
+
+fn stage(input: &SequenceInput<'_>, mask: &Mask, params: &Params, config: Row) -> Result<Staged> {
+    let Prepared {
+        row,
+        image,
+        roi,
+        shape_mask,
+        region,
+    } = prepare_prefixed(input.image, input.mask, mask, params, config)?;
+    let classes = texture_classes(params);
+    let mut images = Vec::new();
+    for t in &params.image_types {
+        let settings = params.settings_for(t)?;
+        if t.kind == crate::settings::ImageTypeKind::Original {
+            images.push(stage_image(
+                "original".into(),
+                &image,
+                &roi,
+                settings,
+                &classes,
+            )?);
+            continue;
+        }
+        let (whole, bb) = region
+            .as_ref()
+            .expect("the filtered region is kept when filtered image types are enabled");
+        // Each filtered image is discretised, then released: only its grey levels remain.
+        for (name, derived) in crate::filters::derive(t.kind, whole, bb, &settings)? {
+            images.push(
+                stage_image(name.clone(), &derived, &roi, settings.clone(), &classes).map_err(
+                    |e| match e {
+                        crate::error::Error::Compute(m) => {
+                            crate::error::Error::Compute(format!("image type {name}: {m}"))
+                        }
+                        other => other,
+                    },
+                )?,
+            );
+        }
+    }
+    Ok(Staged {
+        row,
+        shape_mask,
+        images,
     })
 }
 
@@ -573,7 +675,8 @@ pub fn extract_sequences(
     drop(masks);
     let jobs: Vec<(&GreyImage, &[Request])> = staged
         .iter()
-        .filter_map(|s| s.grey.as_ref().map(|g| (g, s.requests.as_slice())))
+        .flat_map(|s| &s.images)
+        .filter_map(|i| i.grey.as_ref().map(|g| (g, i.requests.as_slice())))
         .collect();
     let (built, used) = if jobs.is_empty() {
         (Vec::new(), String::from("cpu"))
@@ -586,11 +689,17 @@ pub fn extract_sequences(
     // computed once and reused (the mask's grid and voxels must match exactly).
     let mut shapes: Vec<(Mask, Vec<(String, f64)>)> = Vec::new();
     for (input, s) in inputs.iter().zip(staged) {
-        let matrices = if s.grey.is_some() {
-            built.next().expect("one matrix set per staged sequence")
-        } else {
-            Vec::new()
-        };
+        let matrices: Vec<Vec<Matrix>> = s
+            .images
+            .iter()
+            .map(|i| {
+                if i.grey.is_some() {
+                    built.next().expect("one matrix set per staged image")
+                } else {
+                    Vec::new()
+                }
+            })
+            .collect();
         let own = finish(s, matrices, &used, params, &mut shapes);
         match input.name {
             Some(n) => row.extend(own.into_iter().map(|(k, v)| (format!("{n}_{k}"), v))),
@@ -616,65 +725,70 @@ fn shape_features(
     v
 }
 
-/// Computes the features of a staged sequence from its texture matrices.
+/// Computes the features of a staged sequence from the texture matrices of its images (one
+/// set per image, in order): shape once, then every other class per image, named
+/// `<image>_<class>_<feature>`.
 fn finish(
     staged: Staged,
-    matrices: Vec<Matrix>,
+    matrices: Vec<Vec<Matrix>>,
     device_used: &str,
     params: &Params,
     shapes: &mut Vec<(Mask, Vec<(String, f64)>)>,
 ) -> Row {
-    let s = &params.settings;
     let Staged {
         mut row,
-        image,
         shape_mask,
-        grey,
-        values,
-        discretized,
-        ..
+        images,
     } = staged;
-    let matrices: Vec<(&str, Matrix)> = texture_classes(params).into_iter().zip(matrices).collect();
-    let image_type = "original";
-    // The grey levels present in the ROI, shared by every texture class.
-    let present = grey
-        .as_ref()
-        .map(|g| g.present_levels())
-        .unwrap_or_default();
     row.push((
         "diagnostics_Device".into(),
         Value::Text(device_used.to_string()),
     ));
-    for class in crate::features::registry::CLASSES {
-        let Some(names) = params.feature_classes.get(class.name) else {
-            continue;
-        };
-        let values = match class.name {
-            "shape" => shape_features(&shape_mask, names, params, shapes),
-            "firstorder" => firstorder::compute(
-                &firstorder::FirstOrderInput {
-                    values: &values,
-                    discretized: &discretized,
-                    spacing: image.geometry.spacing,
-                    shift: s.voxel_array_shift,
-                },
-                names,
-            ),
-            c if texture::is_texture(c) => {
-                let (_, m) = matrices
-                    .iter()
-                    .find(|(k, _)| *k == c)
-                    .expect("a matrix for every enabled texture class");
-                let g = grey.as_ref().expect("built with the matrices");
-                texture::features(m, g, &present, s, names)
+    if let Some(names) = params.feature_classes.get("shape") {
+        for (name, v) in shape_features(&shape_mask, names, params, shapes) {
+            row.push((format!("original_shape_{name}"), Value::Number(v)));
+        }
+    }
+    let classes = texture_classes(params);
+    for (image, matrices) in images.into_iter().zip(matrices) {
+        let s = &image.settings;
+        let matrices: Vec<(&str, Matrix)> = classes.iter().copied().zip(matrices).collect();
+        // The grey levels present in the ROI, shared by every texture class.
+        let present = image
+            .grey
+            .as_ref()
+            .map(|g| g.present_levels())
+            .unwrap_or_default();
+        for class in crate::features::registry::CLASSES {
+            let Some(names) = params.feature_classes.get(class.name) else {
+                continue;
+            };
+            let values = match class.name {
+                "firstorder" => firstorder::compute(
+                    &firstorder::FirstOrderInput {
+                        values: &image.values,
+                        discretized: &image.discretized,
+                        spacing: image.spacing,
+                        shift: s.voxel_array_shift,
+                    },
+                    names,
+                ),
+                c if texture::is_texture(c) => {
+                    let (_, m) = matrices
+                        .iter()
+                        .find(|(k, _)| *k == c)
+                        .expect("a matrix for every enabled texture class");
+                    let g = image.grey.as_ref().expect("built with the matrices");
+                    texture::features(m, g, &present, s, names)
+                }
+                _ => continue,
+            };
+            for (name, v) in values {
+                row.push((
+                    format!("{}_{}_{name}", image.name, class.name),
+                    Value::Number(v),
+                ));
             }
-            _ => continue,
-        };
-        for (name, v) in values {
-            row.push((
-                format!("{image_type}_{}_{name}", class.name),
-                Value::Number(v),
-            ));
         }
     }
     row
@@ -715,9 +829,21 @@ pub fn sequence_columns(params: &Params) -> Vec<String> {
         cols.push("diagnostics_Mask-resegmented_VoxelNum".into());
     }
     cols.push("diagnostics_Device".into());
-    for class in crate::features::registry::CLASSES {
-        if let Some(names) = params.feature_classes.get(class.name) {
-            cols.extend(names.iter().map(|n| format!("original_{}_{n}", class.name)));
+    if let Some(names) = params.feature_classes.get("shape") {
+        cols.extend(names.iter().map(|n| format!("original_shape_{n}")));
+    }
+    for t in &params.image_types {
+        // Settings were checked when the parameters were read.
+        let settings = params.settings_for(t).unwrap_or_else(|_| s.clone());
+        for image in crate::filters::image_names(t.kind, &settings) {
+            for class in crate::features::registry::CLASSES {
+                if class.name == "shape" {
+                    continue;
+                }
+                if let Some(names) = params.feature_classes.get(class.name) {
+                    cols.extend(names.iter().map(|n| format!("{image}_{}_{n}", class.name)));
+                }
+            }
         }
     }
     cols

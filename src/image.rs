@@ -255,7 +255,7 @@ pub fn crop_geometry(geometry: &Geometry, bb: &BoundingBox) -> Geometry {
 }
 
 /// The ROI box grown by `pad` voxels and clamped to a grid of `size`.
-fn padded_box(bb: &BoundingBox, pad: usize, size: [usize; 3]) -> BoundingBox {
+pub fn padded_box(bb: &BoundingBox, pad: usize, size: [usize; 3]) -> BoundingBox {
     BoundingBox {
         lo: [0, 1, 2].map(|a| bb.lo[a].saturating_sub(pad)),
         hi: [0, 1, 2].map(|a| (bb.hi[a] + pad).min(size[a] - 1)),

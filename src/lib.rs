@@ -13,6 +13,7 @@ pub mod error;
 pub mod evaluate;
 pub mod extract;
 pub mod features;
+pub mod filters;
 pub mod image;
 pub mod io;
 pub mod limits;

@@ -116,6 +116,27 @@ pub struct Settings {
     pub force2d: bool,
     /// Axis treated as slice axis with `force2D` (`force2Ddimension`, default 0).
     pub force2d_dimension: usize,
+    /// Wavelet of the `Wavelet` image type (`wavelet`, default coif1).
+    #[serde(skip_serializing_if = "is_default_wavelet")]
+    pub wavelet: String,
+    /// First wavelet level whose sub-bands are kept (`start_level`, default 0).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub start_level: usize,
+    /// Number of wavelet levels kept (`level`, default 1).
+    #[serde(skip_serializing_if = "is_one")]
+    pub level: usize,
+}
+
+// The filter settings are left out of the serialised settings (and so of the settings hash)
+// while they have their defaults: the hash of a configuration without filters is unchanged.
+fn is_default_wavelet(w: &String) -> bool {
+    w == "coif1"
+}
+fn is_zero(v: &usize) -> bool {
+    *v == 0
+}
+fn is_one(v: &usize) -> bool {
+    *v == 1
 }
 
 impl Default for Settings {
@@ -148,7 +169,108 @@ impl Default for Settings {
             gldm_a: 0.0,
             force2d: false,
             force2d_dimension: 0,
+            wavelet: "coif1".into(),
+            start_level: 0,
+            level: 1,
         }
+    }
+}
+
+/// The image types of PyRadiomics' `imageType` section.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum ImageTypeKind {
+    /// The preprocessed image itself (`original`).
+    Original,
+    /// Stationary wavelet sub-bands (`wavelet-LLH`, …).
+    Wavelet,
+    /// Laplacian of Gaussian (`log-sigma-…`).
+    LoG,
+    /// `square`.
+    Square,
+    /// `squareroot`.
+    SquareRoot,
+    /// `logarithm`.
+    Logarithm,
+    /// `exponential`.
+    Exponential,
+    /// Gradient magnitude (`gradient`).
+    Gradient,
+    /// Local binary pattern per slice (`lbp-2D`).
+    LBP2D,
+    /// Local binary pattern in 3D (`lbp-3D-m1`, …).
+    LBP3D,
+}
+
+impl ImageTypeKind {
+    /// Every image type, in PyRadiomics' order.
+    pub const ALL: [ImageTypeKind; 10] = [
+        Self::Original,
+        Self::Wavelet,
+        Self::LoG,
+        Self::Square,
+        Self::SquareRoot,
+        Self::Logarithm,
+        Self::Exponential,
+        Self::Gradient,
+        Self::LBP2D,
+        Self::LBP3D,
+    ];
+
+    /// The name in a parameter file (`Wavelet`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Original => "Original",
+            Self::Wavelet => "Wavelet",
+            Self::LoG => "LoG",
+            Self::Square => "Square",
+            Self::SquareRoot => "SquareRoot",
+            Self::Logarithm => "Logarithm",
+            Self::Exponential => "Exponential",
+            Self::Gradient => "Gradient",
+            Self::LBP2D => "LBP2D",
+            Self::LBP3D => "LBP3D",
+        }
+    }
+
+    /// Whether gpurad computes it yet.
+    pub fn supported(self) -> bool {
+        !matches!(self, Self::LoG | Self::Gradient | Self::LBP2D | Self::LBP3D)
+    }
+}
+
+/// One enabled image type with its custom settings (`Wavelet: {binWidth: 10}`), which
+/// override the global settings for that type's images, as PyRadiomics merges them.
+#[derive(Debug, Clone)]
+pub struct ImageType {
+    /// Which filter.
+    pub kind: ImageTypeKind,
+    /// Custom settings, in file order (already checked).
+    pub custom: Vec<(String, Value)>,
+}
+
+impl Serialize for ImageType {
+    /// `"Original"` alone, or `{"Wavelet": {"binWidth": 10}}` with custom settings.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        if self.custom.is_empty() {
+            return s.serialize_str(self.kind.name());
+        }
+        struct Custom<'a>(&'a [(String, Value)]);
+        impl Serialize for Custom<'_> {
+            fn serialize<S: serde::Serializer>(
+                &self,
+                s: S,
+            ) -> std::result::Result<S::Ok, S::Error> {
+                let mut m = s.serialize_map(Some(self.0.len()))?;
+                for (k, v) in self.0 {
+                    m.serialize_entry(k, v)?;
+                }
+                m.end()
+            }
+        }
+        let mut m = s.serialize_map(Some(1))?;
+        m.serialize_entry(self.kind.name(), &Custom(&self.custom))?;
+        m.end()
     }
 }
 
@@ -157,8 +279,8 @@ impl Default for Settings {
 pub struct Params {
     /// The `setting:` section.
     pub settings: Settings,
-    /// Enabled image types (only `Original` is available).
-    pub image_types: Vec<String>,
+    /// Enabled image types, in file order, with their custom settings.
+    pub image_types: Vec<ImageType>,
     /// Enabled feature classes, each with its enabled feature names (in output order).
     pub feature_classes: BTreeMap<String, Vec<String>>,
 }
@@ -172,7 +294,10 @@ impl Default for Params {
             .collect();
         Params {
             settings: Settings::default(),
-            image_types: vec!["Original".into()],
+            image_types: vec![ImageType {
+                kind: ImageTypeKind::Original,
+                custom: Vec::new(),
+            }],
             feature_classes,
         }
     }
@@ -280,9 +405,6 @@ const NOT_YET: &[&str] = &[
     "initValue",
     "voxelBatch",
     "sigma",
-    "start_level",
-    "level",
-    "wavelet",
     "gradientUseSpacing",
     "lbp2DRadius",
     "lbp2DSamples",
@@ -322,6 +444,9 @@ pub const KNOWN_SETTINGS: &[&str] = &[
     "gldm_a",
     "force2D",
     "force2Ddimension",
+    "wavelet",
+    "start_level",
+    "level",
 ];
 
 impl Settings {
@@ -463,6 +588,10 @@ impl Settings {
             }
             "force2D" => self.force2d = as_bool(key, v)?,
             "force2Ddimension" => self.force2d_dimension = as_count(key, v, 0, 2)?,
+            "wavelet" => self.wavelet = as_str(key, v)?.to_string(),
+            // Each level transforms the whole filtered region again: a few levels at most.
+            "start_level" => self.start_level = as_count(key, v, 0, 16)?,
+            "level" => self.level = as_count(key, v, 1, 16)?,
             k if NOT_YET.contains(&k) => {
                 return Err(Error::Settings(format!(
                     "setting '{k}' is a PyRadiomics setting that gpurad does not support yet"
@@ -578,6 +707,21 @@ impl Params {
         Ok(params)
     }
 
+    /// The settings of image type `t`: the global settings with its custom settings applied
+    /// over them.
+    pub fn settings_for(&self, t: &ImageType) -> Result<Settings> {
+        let mut s = self.settings.clone();
+        for (k, v) in &t.custom {
+            s.apply(k, v).map_err(|e| match e {
+                Error::Settings(m) => {
+                    Error::Settings(format!("image type '{}': {m}", t.kind.name()))
+                }
+                other => other,
+            })?;
+        }
+        Ok(s)
+    }
+
     /// Short stable hash of the resolved parameters (hex SHA-256 prefix), for provenance.
     pub fn hash(&self) -> String {
         let json = serde_json::to_string(self).expect("settings serialise");
@@ -586,7 +730,7 @@ impl Params {
     }
 }
 
-fn parse_image_types(v: &Value) -> Result<Vec<String>> {
+fn parse_image_types(v: &Value) -> Result<Vec<ImageType>> {
     let m = match v {
         Value::Mapping(m) => m,
         other => {
@@ -596,26 +740,66 @@ fn parse_image_types(v: &Value) -> Result<Vec<String>> {
             )))
         }
     };
-    let mut out = Vec::new();
+    let mut out: Vec<ImageType> = Vec::new();
+    let available = || {
+        ImageTypeKind::ALL
+            .iter()
+            .filter(|k| k.supported())
+            .map(|k| k.name())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     for (k, custom) in m {
         let name = k
             .as_str()
             .ok_or_else(|| Error::Settings("image type names must be strings".into()))?;
-        if name != "Original" {
+        let kind = ImageTypeKind::ALL
+            .into_iter()
+            .find(|t| t.name() == name)
+            .ok_or_else(|| {
+                Error::Settings(format!(
+                    "unknown image type '{name}' (available: {})",
+                    available()
+                ))
+            })?;
+        if !kind.supported() {
             return Err(Error::Settings(format!(
-                "image type '{name}' is not supported yet (available: Original)"
+                "image type '{name}' is not supported yet (available: {})",
+                available()
             )));
         }
-        match custom {
-            Value::Null => {}
-            Value::Mapping(cm) if cm.is_empty() => {}
-            _ => {
-                return Err(Error::Settings(
-                    "custom settings for image type 'Original' are not supported".into(),
-                ))
+        let custom = match custom {
+            Value::Null => Vec::new(),
+            Value::Mapping(cm) => {
+                let mut pairs = Vec::new();
+                let mut probe = Settings::default();
+                for (ck, cv) in cm {
+                    let ck = ck.as_str().ok_or_else(|| {
+                        Error::Settings(format!(
+                            "setting names of image type '{name}' must be strings"
+                        ))
+                    })?;
+                    probe.apply(ck, cv).map_err(|e| match e {
+                        Error::Settings(m) => Error::Settings(format!("image type '{name}': {m}")),
+                        other => other,
+                    })?;
+                    pairs.push((ck.to_string(), cv.clone()));
+                }
+                pairs
             }
+            other => {
+                return Err(Error::Settings(format!(
+                    "custom settings of image type '{name}' must be a mapping, got {}",
+                    describe(other)
+                )))
+            }
+        };
+        if out.iter().any(|t| t.kind == kind) {
+            return Err(Error::Settings(format!(
+                "image type '{name}' is given twice"
+            )));
         }
-        out.push(name.to_string());
+        out.push(ImageType { kind, custom });
     }
     if out.is_empty() {
         return Err(Error::Settings("'imageType' enables no image type".into()));

@@ -1,0 +1,95 @@
+//! Filtered images (PyRadiomics image types): the images derived from the preprocessed image
+//! before features are computed on them.
+//!
+//! As PyRadiomics, a filter sees the whole *filtered region* — the preprocessed image:
+//! after resampling, the resampled grid (the ROI box grown by `padDistance`); with `preCrop`,
+//! the ROI box grown by `padDistance`; otherwise the whole image — and its result is then
+//! cut to the final ROI's bounding box. Each image type gives one or more named images
+//! (`squareroot`, `wavelet-LLH`, …) whose features are named after them
+//! (`wavelet-LLH_glcm_Contrast`).
+
+pub mod simple;
+pub mod wavelet;
+mod wavelet_coefficients;
+
+use crate::error::{Error, Result};
+use crate::image::{crop_geometry, BoundingBox, PixelType, Volume};
+use crate::settings::{ImageTypeKind, Params, Settings};
+
+/// Names of the images `kind` gives under `settings` (features are named
+/// `<image>_<class>_<feature>`), in PyRadiomics' order.
+pub fn image_names(kind: ImageTypeKind, settings: &Settings) -> Vec<String> {
+    match kind {
+        ImageTypeKind::Original => vec!["original".into()],
+        ImageTypeKind::Wavelet => wavelet::image_names(settings),
+        ImageTypeKind::Square => vec!["square".into()],
+        ImageTypeKind::SquareRoot => vec!["squareroot".into()],
+        ImageTypeKind::Logarithm => vec!["logarithm".into()],
+        ImageTypeKind::Exponential => vec!["exponential".into()],
+        other => unreachable!("image type {} is refused when parsed", other.name()),
+    }
+}
+
+/// Whether `params` enable an image type other than the original, whose filter needs the
+/// whole filtered region rather than the ROI box.
+pub fn need_region(params: &Params) -> bool {
+    params
+        .image_types
+        .iter()
+        .any(|t| t.kind != ImageTypeKind::Original)
+}
+
+/// Checks the filter settings of every enabled image type (the wavelet's name), so that a
+/// cohort run stops before its first case rather than failing every case alike.
+pub fn check(params: &Params) -> Result<()> {
+    for t in &params.image_types {
+        let s = params.settings_for(t)?;
+        if t.kind == ImageTypeKind::Wavelet && wavelet::filters(&s.wavelet).is_none() {
+            return Err(Error::Settings(format!(
+                "setting 'wavelet': unknown wavelet '{}' (known: {})",
+                s.wavelet,
+                wavelet::names().join(", ")
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The images of `kind` (other than the original) derived from `region`, the preprocessed
+/// image, each cut to `bb` (the final ROI box, in `region`'s indices): (name, image) in
+/// [`image_names`]' order.
+pub fn derive(
+    kind: ImageTypeKind,
+    region: &Volume,
+    bb: &BoundingBox,
+    settings: &Settings,
+) -> Result<Vec<(String, Volume)>> {
+    if kind == ImageTypeKind::Wavelet {
+        return wavelet::images(region, bb, settings);
+    }
+    // The voxel-wise filters scale by max |x| over the whole region, then map each voxel.
+    let m = simple::max_abs(region.data.iter().copied());
+    let g_max = if kind == ImageTypeKind::Logarithm {
+        simple::max_abs(region.data.iter().map(|&x| simple::log_unscaled(x)))
+    } else {
+        0.0
+    };
+    let f: &dyn Fn(f64) -> f64 = match kind {
+        ImageTypeKind::Square => &|x| simple::square(x, m),
+        ImageTypeKind::SquareRoot => &|x| simple::square_root(x, m),
+        ImageTypeKind::Logarithm => &|x| simple::logarithm(x, m, g_max),
+        ImageTypeKind::Exponential => &|x| simple::exponential(x, m),
+        other => unreachable!("image type {} has no voxel-wise filter", other.name()),
+    };
+    let (geometry, data) = crate::image::crop(&region.geometry, &region.data, bb);
+    debug_assert_eq!(geometry, crop_geometry(&region.geometry, bb));
+    let name = image_names(kind, settings).remove(0);
+    Ok(vec![(
+        name,
+        Volume {
+            geometry,
+            data: data.into_iter().map(f).collect(),
+            pixel_type: PixelType::F64,
+        },
+    )])
+}
