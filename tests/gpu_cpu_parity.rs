@@ -224,6 +224,32 @@ fn device_gpu_and_cpu_give_identical_feature_rows() {
 }
 
 #[test]
+fn device_gpu_and_cpu_give_identical_rows_on_filtered_images() {
+    let Some(_) = gpu() else { return };
+    let p = Params::from_yaml(
+        "imageType:\n  Original: {}\n  Square: {}\n  Logarithm: {}\n  Wavelet: {wavelet: haar, binWidth: 10}\n",
+    )
+    .unwrap();
+    for case in ["breast1", "brain2"] {
+        let (img, mask) = pyradiomics_case(case);
+        let cpu = extract_case_on(&img, &mask, &p, DeviceChoice::Cpu).unwrap();
+        let gpu = extract_case_on(&img, &mask, &p, DeviceChoice::Gpu).unwrap();
+        let strip = |r: &[(String, Value)]| -> Vec<(String, Value)> {
+            r.iter()
+                .filter(|(k, _)| k != "diagnostics_Device")
+                .cloned()
+                .collect()
+        };
+        assert_eq!(strip(&cpu), strip(&gpu), "{case}: rows differ");
+        let wavelet = cpu
+            .iter()
+            .filter(|(k, _)| k.starts_with("wavelet-"))
+            .count();
+        assert_eq!(wavelet, 8 * 93, "{case}: 8 sub-bands of 93 features");
+    }
+}
+
+#[test]
 fn over_the_device_limit_falls_back_to_cpu_with_a_reason() {
     let Some(ctx) = gpu() else { return };
     // 4096 grey levels: the 13-direction GLCM needs 13 · 4096² · 4 bytes = 832 MiB.
