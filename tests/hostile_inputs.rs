@@ -337,6 +337,25 @@ fn random_settings_never_panic() {
         if rng.below(8) == 0 {
             yaml += "featureClass:\n  glcm:\n  firstorder:\n";
         }
+        if rng.below(4) == 0 {
+            // Filtered image types with random custom settings.
+            let types = [
+                "Square",
+                "SquareRoot",
+                "Logarithm",
+                "Exponential",
+                "Wavelet",
+            ];
+            yaml += "imageType:\n  Original: {}\n";
+            yaml += &format!(
+                "  {}: {{{}: {}}}\n",
+                rng.pick(&types),
+                rng.pick(&["wavelet", "level", "start_level", "binWidth", "force2D"]),
+                rng.pick(&[
+                    "dmey", "haar", "db38", "'x'", "0", "1", "3", "16", "17", "true", "1e308"
+                ])
+            );
+        }
         let p = match no_panic(&yaml, || Params::from_yaml(&yaml)) {
             Ok(p) => p,
             Err(e) => {

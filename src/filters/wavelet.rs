@@ -21,6 +21,10 @@ use crate::error::{Error, Result};
 use crate::image::{crop_geometry, BoundingBox, PixelType, Volume};
 use crate::settings::Settings;
 
+/// Most multiplications one wavelet image type may take (a few seconds to a minute, whatever
+/// the levels and the filter length ask for).
+const MAX_WAVELET_PRODUCTS: u128 = 100_000_000_000;
+
 /// The decomposition filters (low-pass, high-pass) of wavelet `name`.
 pub fn filters(name: &str) -> Option<(&'static [f64], &'static [f64])> {
     WAVELETS
@@ -291,6 +295,23 @@ pub fn images(
         windows.push(w);
     }
     windows.reverse();
+    // The work, bounded before it starts: per level, the products of its 2 + 4 + 8 line
+    // transforms (fewer in 2D), each at most (input grid) × (taps).
+    let work: u128 = windows
+        .iter()
+        .map(|w| {
+            let grid = crate::limits::product(&[0, 1, 2].map(|a| w[a].inputs.len() as u128));
+            let transforms = (1u128 << (transformed.len() + 1)) - 2;
+            grid.saturating_mul(transforms)
+                .saturating_mul(lo.len() as u128)
+        })
+        .fold(0, u128::saturating_add);
+    if work > MAX_WAVELET_PRODUCTS {
+        return Err(Error::Settings(format!(
+            "the wavelet transform ({}, start_level {} and level {}) would take about {work:.1e} multiplications over this region (at most {MAX_WAVELET_PRODUCTS:.0e}): use fewer levels or a shorter wavelet, or a smaller region (preCrop, resampling)",
+            settings.wavelet, settings.start_level, settings.level
+        )));
+    }
     // The first level's inputs, gathered from the region (a padded sample wraps to the start).
     let first = &windows[0];
     let dims = [0, 1, 2].map(|a| first[a].inputs.len());
