@@ -640,6 +640,23 @@ fn gpurad() -> Command {
     c
 }
 
+/// Writes `t.csv` (120 rows of [`small_table`]) into `dir` and fits it with `extra` arguments;
+/// the fit must succeed.
+fn fit_small_table(dir: &Path, extra: &[&str]) {
+    std::fs::write(dir.join("t.csv"), small_table(120)).unwrap();
+    let base = [
+        "fit",
+        "--train",
+        "t.csv",
+        "--outcome",
+        "outcome",
+        "--exclude",
+        "fold",
+    ];
+    let (code, err) = cli(&[&base[..], extra].concat(), dir);
+    assert_eq!(code, 0, "{err}");
+}
+
 /// Runs gpurad; returns (exit code, stderr).
 fn cli(args: &[&str], dir: &Path) -> (i32, String) {
     let out = gpurad().args(args).current_dir(dir).output().unwrap();
@@ -1022,24 +1039,7 @@ fn tables_with_duplicates_or_mixed_text_are_refused() {
 fn validate_with_text_in_the_outcome_names_the_cells() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    std::fs::write(d.join("t.csv"), small_table(120)).unwrap();
-    let (code, err) = cli(
-        &[
-            "fit",
-            "--train",
-            "t.csv",
-            "--outcome",
-            "outcome",
-            "--clinical",
-            "age>60",
-            "--exclude",
-            "fold",
-            "-o",
-            "m/model.json",
-        ],
-        d,
-    );
-    assert_eq!(code, 0, "{err}");
+    fit_small_table(d, &["--clinical", "age>60", "-o", "m/model.json"]);
     let text = small_table(120).replacen(",\"train\",1,1,", ",\"train\",1,\"yes\",", 1);
     std::fs::write(d.join("bad.csv"), text).unwrap();
     cli_error(
@@ -1666,22 +1666,7 @@ fn files_edited_elsewhere_are_still_read() {
 fn scores_that_overflow_are_errors_naming_the_patient() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    std::fs::write(d.join("t.csv"), small_table(120)).unwrap();
-    let (code, err) = cli(
-        &[
-            "fit",
-            "--train",
-            "t.csv",
-            "--outcome",
-            "outcome",
-            "--exclude",
-            "fold",
-            "-o",
-            "model.json",
-        ],
-        d,
-    );
-    assert_eq!(code, 0, "{err}");
+    fit_small_table(d, &["-o", "model.json"]);
     // A model whose SD of a Radscore feature is subnormal: every score overflows.
     let mut model: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(d.join("model.json")).unwrap()).unwrap();
