@@ -125,6 +125,74 @@ pub struct Settings {
     /// Number of wavelet levels kept (`level`, default 1).
     #[serde(skip_serializing_if = "is_one")]
     pub level: usize,
+    /// Gaussian widths of the `LoG` image type, in mm (`sigma`, default none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sigma: Vec<Sigma>,
+    /// Divide the `Gradient` image type's differences by the voxel spacing
+    /// (`gradientUseSpacing`, default true).
+    #[serde(skip_serializing_if = "is_true")]
+    pub gradient_use_spacing: bool,
+}
+
+/// One Gaussian width of the `LoG` image type, with the text PyRadiomics writes in the image
+/// name (Python's `str()` of the number as the parameter file gives it: `3` for an integer,
+/// `3.0` for a float, so `log-sigma-3-mm-3D` and `log-sigma-3-0-mm-3D`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Sigma {
+    /// σ in mm.
+    pub mm: f64,
+    /// Python's `str()` of the value.
+    pub text: String,
+}
+
+/// Most σ values `sigma` may list (each is a filtered image of the whole region).
+pub const MAX_SIGMAS: usize = 64;
+
+/// Python's `str()` (`repr`) of a float: the shortest digits that read back to the same
+/// value, in fixed notation with at least one decimal (`3.0`, `0.0001`) for
+/// `1e-4 ≤ |x| < 1e16`, otherwise in exponent notation with a sign and at least two exponent
+/// digits (`1e-05`, `1.5e+16`).
+pub fn python_float_str(x: f64) -> String {
+    if x.is_nan() {
+        return "nan".into();
+    }
+    if x.is_infinite() {
+        return if x > 0.0 { "inf" } else { "-inf" }.into();
+    }
+    if x == 0.0 {
+        return if x.is_sign_negative() { "-0.0" } else { "0.0" }.into();
+    }
+    // Rust's `{:e}` gives the shortest round-trip digits: `d.ddde±x`.
+    let sci = format!("{:e}", x.abs());
+    let (mantissa, exp) = sci.split_once('e').expect("{:e} has an exponent");
+    let exp: i32 = exp.parse().expect("an integer exponent");
+    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
+    let sign = if x < 0.0 { "-" } else { "" };
+    // Python's decimal point position: digits d1 d2 … with value 0.d1d2… × 10^decpt.
+    let decpt = exp + 1;
+    if (-3..=16).contains(&decpt) {
+        let n = digits.len() as i32;
+        let body = if decpt <= 0 {
+            format!("0.{}{}", "0".repeat((-decpt) as usize), digits)
+        } else if decpt >= n {
+            format!("{}{}.0", digits, "0".repeat((decpt - n) as usize))
+        } else {
+            format!(
+                "{}.{}",
+                &digits[..decpt as usize],
+                &digits[decpt as usize..]
+            )
+        };
+        format!("{sign}{body}")
+    } else {
+        let rest = if digits.len() > 1 {
+            format!("{}.{}", &digits[..1], &digits[1..])
+        } else {
+            digits.clone()
+        };
+        let esign = if exp < 0 { '-' } else { '+' };
+        format!("{sign}{rest}e{esign}{:02}", exp.abs())
+    }
 }
 
 // The filter settings are left out of the serialised settings (and so of the settings hash)
@@ -137,6 +205,9 @@ fn is_zero(v: &usize) -> bool {
 }
 fn is_one(v: &usize) -> bool {
     *v == 1
+}
+fn is_true(v: &bool) -> bool {
+    *v
 }
 
 impl Default for Settings {
@@ -172,6 +243,8 @@ impl Default for Settings {
             wavelet: "coif1".into(),
             start_level: 0,
             level: 1,
+            sigma: Vec::new(),
+            gradient_use_spacing: true,
         }
     }
 }
@@ -234,7 +307,7 @@ impl ImageTypeKind {
 
     /// Whether gpurad computes it yet.
     pub fn supported(self) -> bool {
-        !matches!(self, Self::LoG | Self::Gradient | Self::LBP2D | Self::LBP3D)
+        !matches!(self, Self::LBP2D | Self::LBP3D)
     }
 }
 
@@ -404,8 +477,6 @@ const NOT_YET: &[&str] = &[
     "maskedKernel",
     "initValue",
     "voxelBatch",
-    "sigma",
-    "gradientUseSpacing",
     "lbp2DRadius",
     "lbp2DSamples",
     "lbp2DMethod",
@@ -447,6 +518,8 @@ pub const KNOWN_SETTINGS: &[&str] = &[
     "wavelet",
     "start_level",
     "level",
+    "sigma",
+    "gradientUseSpacing",
 ];
 
 impl Settings {
@@ -592,6 +665,26 @@ impl Settings {
             // Each level transforms the whole filtered region again: a few levels at most.
             "start_level" => self.start_level = as_count(key, v, 0, 16)?,
             "level" => self.level = as_count(key, v, 1, 16)?,
+            "sigma" => {
+                let l = if nullable { &[][..] } else { as_list(key, v)? };
+                if l.len() > MAX_SIGMAS {
+                    return Err(bad(key, format!("{} values; at most {MAX_SIGMAS} are accepted", l.len())));
+                }
+                let mut sigma: Vec<Sigma> = Vec::with_capacity(l.len());
+                for x in l {
+                    let mm = as_positive(key, x)?;
+                    let text = match x {
+                        Value::Number(n) if n.is_i64() || n.is_u64() => n.to_string(),
+                        _ => python_float_str(mm),
+                    };
+                    if sigma.iter().any(|s| s.text == text) {
+                        return Err(bad(key, format!("{text} is listed twice")));
+                    }
+                    sigma.push(Sigma { mm, text });
+                }
+                self.sigma = sigma;
+            }
+            "gradientUseSpacing" => self.gradient_use_spacing = as_bool(key, v)?,
             k if NOT_YET.contains(&k) => {
                 return Err(Error::Settings(format!(
                     "setting '{k}' is a PyRadiomics setting that gpurad does not support yet"
@@ -872,6 +965,42 @@ fn parse_feature_classes(v: &Value) -> Result<BTreeMap<String, Vec<String>>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn floats_are_written_as_python_writes_them() {
+        // Expected strings are Python 3's str() of the same values.
+        for (x, want) in [
+            (3.0, "3.0"),
+            (0.5, "0.5"),
+            (2.25, "2.25"),
+            (0.1, "0.1"),
+            (0.0001, "0.0001"),
+            (0.00001, "1e-05"),
+            (0.000123, "0.000123"),
+            (0.0000123, "1.23e-05"),
+            (1e15, "1000000000000000.0"),
+            (1e16, "1e+16"),
+            (1.5e16, "1.5e+16"),
+            (123456.789, "123456.789"),
+            (1e300, "1e+300"),
+            (-2.5, "-2.5"),
+            (1.0 / 3.0, "0.3333333333333333"),
+        ] {
+            assert_eq!(python_float_str(x), want, "{x}");
+        }
+    }
+
+    #[test]
+    fn sigma_keeps_the_text_of_each_value() {
+        let p = Params::from_yaml("imageType:\n  LoG: {sigma: [1, 2.0, 0.5, 3.50]}\n").unwrap();
+        let s = p.settings_for(&p.image_types[0]).unwrap();
+        let texts: Vec<&str> = s.sigma.iter().map(|s| s.text.as_str()).collect();
+        assert_eq!(texts, ["1", "2.0", "0.5", "3.5"]);
+        for bad in ["[0]", "[-1]", "[2, 2]", "[.nan]", "3", "[a]"] {
+            let e = Params::from_yaml(&format!("setting:\n  sigma: {bad}\n"));
+            assert!(e.is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn defaults_match_pyradiomics() {

@@ -1,10 +1,11 @@
 //! Filtered image types against PyRadiomics 3.1: every feature value of every filtered image
 //! (Square, SquareRoot, Logarithm, Exponential; Wavelet with several families, levels,
-//! `start_level`, `force2D` and per-type settings) on the PyRadiomics cases and the IBSI
-//! phantom, with whole-image, normalised, pre-cropped and resampled filter regions, within
-//! 1e-6 relative. The reference values and the script that made them are in
-//! `tests/fixtures/pyradiomics/` (`expected_filters.csv`, `make_expected_filters.py`); the
-//! configurations below mirror the script's.
+//! `start_level`, `force2D` and per-type settings; LoG with float and integer σ; Gradient
+//! with and without spacing; PyRadiomics' MR example on 3 mm voxels with the original image
+//! and shape) on the PyRadiomics cases and the IBSI phantom, with whole-image, normalised,
+//! pre-cropped and resampled filter regions, within 1e-6 relative. The reference values,
+//! the parameter files and the script that made them are in `tests/fixtures/pyradiomics/`
+//! (`expected_filters.csv`, `expected_filters.params.json`, `make_expected_filters.py`).
 
 mod common;
 
@@ -20,51 +21,19 @@ use gpurad::Params;
 const TOL: f64 = 1e-6;
 
 /// The parameter file of a configuration of `make_expected_filters.py` (`phantom`: the IBSI
-/// phantom's variants).
+/// phantom's variants), as the script wrote it to `expected_filters.params.json`.
 fn params(config: &str, phantom: bool) -> Params {
-    let all = "  firstorder:\n  glcm:\n  glrlm:\n  glszm:\n  gldm:\n  ngtdm:\n";
-    let simple = "  Square: {}\n  SquareRoot: {}\n  Logarithm: {}\n  Exponential: {}\n";
-    let (setting, types, classes) = match (config, phantom) {
-        ("simple", false) => ("{}", simple.to_string(), all.to_string()),
-        ("wavelet", false) => ("{}", "  Wavelet: {}\n".into(), all.into()),
-        ("wavelet_db2_l2", false) => (
-            "{}",
-            "  Wavelet: {wavelet: db2, level: 2, binWidth: 10}\n".into(),
-            "  firstorder:\n  glcm:\n".into(),
-        ),
-        ("mr", false) => (
-            "{normalize: true, normalizeScale: 100, binWidth: 5}",
-            "  Square: {}\n  Logarithm: {}\n  Wavelet: {wavelet: haar}\n".into(),
-            "  firstorder:\n  glszm:\n".into(),
-        ),
-        ("resampled", false) => (
-            "{resampledPixelSpacing: [2, 2, 2], interpolator: sitkBSpline}",
-            "  SquareRoot: {}\n  Wavelet: {wavelet: sym3}\n".into(),
-            "  firstorder:\n  glrlm:\n".into(),
-        ),
-        ("precrop", false) => (
-            "{preCrop: true, padDistance: 3}",
-            "  Exponential: {}\n  Wavelet: {wavelet: bior1.3, start_level: 1}\n".into(),
-            "  firstorder:\n  ngtdm:\n".into(),
-        ),
-        ("force2d", false) => (
-            "{force2D: true}",
-            "  Wavelet: {wavelet: rbio2.2}\n".into(),
-            "  firstorder:\n  gldm:\n".into(),
-        ),
-        ("simple", true) => ("{binWidth: 1}", simple.to_string(), all.to_string()),
-        ("wavelet", true) => ("{binCount: 8}", "  Wavelet: {}\n".into(), all.into()),
-        ("dmey", true) => (
-            "{binCount: 8}",
-            "  Wavelet: {wavelet: dmey}\n".into(),
-            "  firstorder:\n".into(),
-        ),
-        other => panic!("no configuration {other:?}"),
-    };
-    Params::from_yaml(&format!(
-        "setting: {setting}\nimageType:\n{types}featureClass:\n{classes}"
-    ))
-    .unwrap_or_else(|e| panic!("{config}: {e}"))
+    let path = fixtures().join("pyradiomics/expected_filters.params.json");
+    let all: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let set = if phantom { "ibsi_phantom" } else { "cases" };
+    let doc = &all[set][config];
+    assert!(
+        doc.is_object(),
+        "{}: no configuration {set}/{config}",
+        path.display()
+    );
+    Params::from_yaml(&doc.to_string()).unwrap_or_else(|e| panic!("{config}: {e}"))
 }
 
 /// `(case, config) → feature → value` from the fixture.

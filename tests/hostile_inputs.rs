@@ -310,6 +310,14 @@ fn valid_values(key: &str) -> &'static [&'static str] {
         "weightingNorm" => &["manhattan", "euclidean", "infinity", "no_weighting"],
         "gldm_a" => &["0", "1e308"],
         "force2Ddimension" => &["0", "1", "2"],
+        "sigma" => &[
+            "[1.0, 2.0]",
+            "[0.1]",
+            "[1e308]",
+            "[5e-324]",
+            "[2, 2.0]",
+            "[]",
+        ],
         _ => &VALUES,
     }
 }
@@ -320,7 +328,7 @@ fn random_settings_never_panic() {
     let (image, mask) = ibsi_phantom();
     let (b_image, b_mask) = pyradiomics_case("breast1");
     let mut keys: Vec<&str> = gpurad::settings::KNOWN_SETTINGS.to_vec();
-    keys.extend(["sigma", "binwidth", "voxelSetting"]);
+    keys.extend(["binwidth", "voxelSetting"]);
     let mut rng = Rng(0x5EED_0002);
     let mut tally = Tally::default();
     for _ in 0..1500 {
@@ -345,14 +353,25 @@ fn random_settings_never_panic() {
                 "Logarithm",
                 "Exponential",
                 "Wavelet",
+                "LoG",
+                "Gradient",
             ];
             yaml += "imageType:\n  Original: {}\n";
             yaml += &format!(
                 "  {}: {{{}: {}}}\n",
                 rng.pick(&types),
-                rng.pick(&["wavelet", "level", "start_level", "binWidth", "force2D"]),
                 rng.pick(&[
-                    "dmey", "haar", "db38", "'x'", "0", "1", "3", "16", "17", "true", "1e308"
+                    "wavelet",
+                    "level",
+                    "start_level",
+                    "binWidth",
+                    "force2D",
+                    "sigma",
+                    "gradientUseSpacing"
+                ]),
+                rng.pick(&[
+                    "dmey", "haar", "db38", "'x'", "0", "1", "3", "16", "17", "true", "1e308",
+                    "[1.0]", "[0.5, 2]", "[1e308]", "[1e-300]", "[3, 3.0]", "[]"
                 ])
             );
         }

@@ -8,6 +8,9 @@
 //! (`squareroot`, `wavelet-LLH`, …) whose features are named after them
 //! (`wavelet-LLH_glcm_Contrast`).
 
+pub mod gradient;
+pub mod log;
+pub mod recursive_gaussian;
 pub mod simple;
 pub mod wavelet;
 mod wavelet_coefficients;
@@ -26,6 +29,12 @@ pub fn image_names(kind: ImageTypeKind, settings: &Settings) -> Vec<String> {
         ImageTypeKind::SquareRoot => vec!["squareroot".into()],
         ImageTypeKind::Logarithm => vec!["logarithm".into()],
         ImageTypeKind::Exponential => vec!["exponential".into()],
+        ImageTypeKind::LoG => settings
+            .sigma
+            .iter()
+            .map(|s| log::image_name(&s.text))
+            .collect(),
+        ImageTypeKind::Gradient => vec!["gradient".into()],
         other => unreachable!("image type {} is refused when parsed", other.name()),
     }
 }
@@ -44,6 +53,11 @@ pub fn need_region(params: &Params) -> bool {
 pub fn check(params: &Params) -> Result<()> {
     for t in &params.image_types {
         let s = params.settings_for(t)?;
+        if t.kind == ImageTypeKind::LoG && s.sigma.is_empty() {
+            return Err(Error::Settings(
+                "image type 'LoG' needs setting 'sigma': the Gaussian widths in mm (e.g. sigma: [1.0, 2.0, 3.0])".into(),
+            ));
+        }
         if t.kind == ImageTypeKind::Wavelet && wavelet::filters(&s.wavelet).is_none() {
             return Err(Error::Settings(format!(
                 "setting 'wavelet': unknown wavelet '{}' (known: {})",
@@ -64,8 +78,33 @@ pub fn derive(
     bb: &BoundingBox,
     settings: &Settings,
 ) -> Result<Vec<(String, Volume)>> {
-    if kind == ImageTypeKind::Wavelet {
-        return wavelet::images(region, bb, settings);
+    match kind {
+        ImageTypeKind::Wavelet => return wavelet::images(region, bb, settings),
+        ImageTypeKind::LoG => {
+            let g = &region.geometry;
+            return settings
+                .sigma
+                .iter()
+                .map(|s| {
+                    let name = log::image_name(&s.text);
+                    log::check_size(g.size, g.spacing, s.mm, &name)?;
+                    crate::limits::check(
+                        || format!("image type {name} over a region of {}×{}×{} voxels", g.size[0], g.size[1], g.size[2]),
+                        (g.len() as u128 * 8).saturating_add(log::scratch_bytes(g.size, bb)),
+                        "use preCrop or resampling (the filters then see the ROI box and padDistance), or raise --max-memory",
+                    )?;
+                    let image = log::image(region, bb, s.mm);
+                    Ok((name, image))
+                })
+                .collect();
+        }
+        ImageTypeKind::Gradient => {
+            return Ok(vec![(
+                "gradient".into(),
+                gradient::image(region, bb, settings.gradient_use_spacing),
+            )])
+        }
+        _ => {}
     }
     // The voxel-wise filters scale by max |x| over the whole region, then map each voxel.
     let m = simple::max_abs(region.data.iter().copied());
