@@ -132,6 +132,30 @@ pub struct Settings {
     /// (`gradientUseSpacing`, default true).
     #[serde(skip_serializing_if = "is_true")]
     pub gradient_use_spacing: bool,
+    /// Radius of the `LBP2D` circle in voxels (`lbp2DRadius`, default 1).
+    #[serde(skip_serializing_if = "is_unit")]
+    pub lbp2d_radius: f64,
+    /// Points on the `LBP2D` circle (`lbp2DSamples`, default 8: PyRadiomics' code, where its
+    /// documentation says 9).
+    #[serde(skip_serializing_if = "is_eight")]
+    pub lbp2d_samples: usize,
+    /// `LBP2D` pattern (`lbp2DMethod`, default uniform).
+    #[serde(skip_serializing_if = "is_uniform")]
+    pub lbp2d_method: Lbp2dMethod,
+}
+
+/// The pattern `LBP2D` computes (scikit-image's `local_binary_pattern` methods).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lbp2dMethod {
+    /// `Σ on_p · 2^p`.
+    Default,
+    /// The smallest `default` value over the pattern's rotations.
+    Ror,
+    /// Neighbours on, for patterns with at most two changes; else `P + 1`.
+    Uniform,
+    /// Variance of the neighbours' values.
+    Var,
 }
 
 /// One Gaussian width of the `LoG` image type, with the text PyRadiomics writes in the image
@@ -209,6 +233,15 @@ fn is_one(v: &usize) -> bool {
 fn is_true(v: &bool) -> bool {
     *v
 }
+fn is_unit(v: &f64) -> bool {
+    *v == 1.0
+}
+fn is_eight(v: &usize) -> bool {
+    *v == 8
+}
+fn is_uniform(m: &Lbp2dMethod) -> bool {
+    *m == Lbp2dMethod::Uniform
+}
 
 impl Default for Settings {
     fn default() -> Self {
@@ -245,6 +278,9 @@ impl Default for Settings {
             level: 1,
             sigma: Vec::new(),
             gradient_use_spacing: true,
+            lbp2d_radius: 1.0,
+            lbp2d_samples: 8,
+            lbp2d_method: Lbp2dMethod::Uniform,
         }
     }
 }
@@ -307,7 +343,7 @@ impl ImageTypeKind {
 
     /// Whether gpurad computes it yet.
     pub fn supported(self) -> bool {
-        !matches!(self, Self::LBP2D | Self::LBP3D)
+        !matches!(self, Self::LBP3D)
     }
 }
 
@@ -477,9 +513,6 @@ const NOT_YET: &[&str] = &[
     "maskedKernel",
     "initValue",
     "voxelBatch",
-    "lbp2DRadius",
-    "lbp2DSamples",
-    "lbp2DMethod",
     "lbp3DLevels",
     "lbp3DIcosphereRadius",
     "lbp3DIcosphereSubdivision",
@@ -520,6 +553,9 @@ pub const KNOWN_SETTINGS: &[&str] = &[
     "level",
     "sigma",
     "gradientUseSpacing",
+    "lbp2DRadius",
+    "lbp2DSamples",
+    "lbp2DMethod",
 ];
 
 impl Settings {
@@ -685,6 +721,24 @@ impl Settings {
                 self.sigma = sigma;
             }
             "gradientUseSpacing" => self.gradient_use_spacing = as_bool(key, v)?,
+            "lbp2DRadius" => {
+                let r = as_positive(key, v)?;
+                if r > 1000.0 {
+                    return Err(bad(key, format!("{r} voxels; at most 1000 are accepted")));
+                }
+                self.lbp2d_radius = r;
+            }
+            // Codes are sums of 2^p in 32-bit integers in scikit-image: 31 points at most.
+            "lbp2DSamples" => self.lbp2d_samples = as_count(key, v, 1, 31)?,
+            "lbp2DMethod" => {
+                self.lbp2d_method = match as_str(key, v)? {
+                    "default" => Lbp2dMethod::Default,
+                    "ror" => Lbp2dMethod::Ror,
+                    "uniform" => Lbp2dMethod::Uniform,
+                    "var" => Lbp2dMethod::Var,
+                    o => return Err(bad(key, format!("'{o}' is not one of default, ror, uniform, var"))),
+                }
+            }
             k if NOT_YET.contains(&k) => {
                 return Err(Error::Settings(format!(
                     "setting '{k}' is a PyRadiomics setting that gpurad does not support yet"

@@ -228,7 +228,7 @@ fn device_gpu_and_cpu_give_identical_rows_on_filtered_images() {
     let Some(_) = gpu() else { return };
     let p = Params::from_yaml(
         "imageType:\n  Original: {}\n  Square: {}\n  Logarithm: {}\n  Wavelet: {wavelet: haar, binWidth: 10}\n  \
-         LoG: {sigma: [1.0, 3]}\n  Gradient: {binWidth: 5}\n",
+         LoG: {sigma: [1.0, 3]}\n  Gradient: {binWidth: 5}\n  LBP2D: {binWidth: 1}\n",
     )
     .unwrap();
     for case in ["breast1", "brain2"] {
@@ -247,7 +247,12 @@ fn device_gpu_and_cpu_give_identical_rows_on_filtered_images() {
             .filter(|(k, _)| k.starts_with("wavelet-"))
             .count();
         assert_eq!(wavelet, 8 * 93, "{case}: 8 sub-bands of 93 features");
-        for prefix in ["log-sigma-1-0-mm-3D_", "log-sigma-3-mm-3D_", "gradient_"] {
+        for prefix in [
+            "log-sigma-1-0-mm-3D_",
+            "log-sigma-3-mm-3D_",
+            "gradient_",
+            "lbp-2D_",
+        ] {
             let n = cpu.iter().filter(|(k, _)| k.starts_with(prefix)).count();
             assert_eq!(n, 93, "{case}: {prefix}");
         }

@@ -355,6 +355,7 @@ fn random_settings_never_panic() {
                 "Wavelet",
                 "LoG",
                 "Gradient",
+                "LBP2D",
             ];
             yaml += "imageType:\n  Original: {}\n";
             yaml += &format!(
@@ -367,11 +368,15 @@ fn random_settings_never_panic() {
                     "binWidth",
                     "force2D",
                     "sigma",
-                    "gradientUseSpacing"
+                    "gradientUseSpacing",
+                    "lbp2DRadius",
+                    "lbp2DSamples",
+                    "lbp2DMethod"
                 ]),
                 rng.pick(&[
                     "dmey", "haar", "db38", "'x'", "0", "1", "3", "16", "17", "true", "1e308",
-                    "[1.0]", "[0.5, 2]", "[1e308]", "[1e-300]", "[3, 3.0]", "[]"
+                    "[1.0]", "[0.5, 2]", "[1e308]", "[1e-300]", "[3, 3.0]", "[]", "var", "ror",
+                    "31", "32", "1000", "0.001"
                 ])
             );
         }

@@ -9,6 +9,7 @@
 //! (`wavelet-LLH_glcm_Contrast`).
 
 pub mod gradient;
+pub mod lbp2d;
 pub mod log;
 pub mod recursive_gaussian;
 pub mod simple;
@@ -35,6 +36,7 @@ pub fn image_names(kind: ImageTypeKind, settings: &Settings) -> Vec<String> {
             .map(|s| log::image_name(&s.text))
             .collect(),
         ImageTypeKind::Gradient => vec!["gradient".into()],
+        ImageTypeKind::LBP2D => vec!["lbp-2D".into()],
         other => unreachable!("image type {} is refused when parsed", other.name()),
     }
 }
@@ -97,6 +99,9 @@ pub fn derive(
                     Ok((name, image))
                 })
                 .collect();
+        }
+        ImageTypeKind::LBP2D => {
+            return Ok(vec![("lbp-2D".into(), lbp2d::image(region, bb, settings)?)])
         }
         ImageTypeKind::Gradient => {
             return Ok(vec![(
