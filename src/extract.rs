@@ -617,7 +617,7 @@ fn stage(input: &SequenceInput<'_>, mask: &Mask, params: &Params, config: Row) -
             .as_ref()
             .expect("the filtered region is kept when filtered image types are enabled");
         // Each filtered image is discretised, then released: only its grey levels remain.
-        for (name, derived) in crate::filters::derive(t.kind, whole, bb, &settings)? {
+        for (name, derived) in crate::filters::derive(t.kind, whole, bb, &roi, &settings)? {
             images.push(
                 stage_image(name.clone(), &derived, &roi, settings.clone(), &classes).map_err(
                     |e| match e {

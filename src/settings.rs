@@ -142,6 +142,17 @@ pub struct Settings {
     /// `LBP2D` pattern (`lbp2DMethod`, default uniform).
     #[serde(skip_serializing_if = "is_uniform")]
     pub lbp2d_method: Lbp2dMethod,
+    /// Spherical-harmonic levels of the `LBP3D` image type (`lbp3DLevels`, default 2): images
+    /// `lbp-3D-m1` … `lbp-3D-m<levels>`.
+    #[serde(skip_serializing_if = "is_two")]
+    pub lbp3d_levels: usize,
+    /// Radius of the `LBP3D` icosphere in voxels (`lbp3DIcosphereRadius`, default 1).
+    #[serde(skip_serializing_if = "is_unit")]
+    pub lbp3d_icosphere_radius: f64,
+    /// Subdivisions of the `LBP3D` icosphere (`lbp3DIcosphereSubdivision`, default 1: 42
+    /// points).
+    #[serde(skip_serializing_if = "is_one")]
+    pub lbp3d_icosphere_subdivision: usize,
 }
 
 /// The pattern `LBP2D` computes (scikit-image's `local_binary_pattern` methods).
@@ -239,6 +250,10 @@ fn is_unit(v: &f64) -> bool {
 fn is_eight(v: &usize) -> bool {
     *v == 8
 }
+fn is_two(n: &usize) -> bool {
+    *n == 2
+}
+
 fn is_uniform(m: &Lbp2dMethod) -> bool {
     *m == Lbp2dMethod::Uniform
 }
@@ -281,6 +296,9 @@ impl Default for Settings {
             lbp2d_radius: 1.0,
             lbp2d_samples: 8,
             lbp2d_method: Lbp2dMethod::Uniform,
+            lbp3d_levels: 2,
+            lbp3d_icosphere_radius: 1.0,
+            lbp3d_icosphere_subdivision: 1,
         }
     }
 }
@@ -339,11 +357,6 @@ impl ImageTypeKind {
             Self::LBP2D => "LBP2D",
             Self::LBP3D => "LBP3D",
         }
-    }
-
-    /// Whether gpurad computes it yet.
-    pub fn supported(self) -> bool {
-        !matches!(self, Self::LBP3D)
     }
 }
 
@@ -513,9 +526,6 @@ const NOT_YET: &[&str] = &[
     "maskedKernel",
     "initValue",
     "voxelBatch",
-    "lbp3DLevels",
-    "lbp3DIcosphereRadius",
-    "lbp3DIcosphereSubdivision",
 ];
 
 /// Every key accepted in the `setting:` section.
@@ -556,6 +566,9 @@ pub const KNOWN_SETTINGS: &[&str] = &[
     "lbp2DRadius",
     "lbp2DSamples",
     "lbp2DMethod",
+    "lbp3DLevels",
+    "lbp3DIcosphereRadius",
+    "lbp3DIcosphereSubdivision",
 ];
 
 impl Settings {
@@ -739,6 +752,19 @@ impl Settings {
                     o => return Err(bad(key, format!("'{o}' is not one of default, ror, uniform, var"))),
                 }
             }
+            // PyRadiomics fails with fewer than 2 levels (its harmonics table is then 1-D).
+            "lbp3DLevels" => self.lbp3d_levels = as_count(key, v, 2, 30)?,
+            "lbp3DIcosphereRadius" => {
+                let r = as_positive(key, v)?;
+                if r > 1000.0 {
+                    return Err(bad(key, format!("{r} voxels; at most 1000 are accepted")));
+                }
+                self.lbp3d_icosphere_radius = r;
+            }
+            // 10·4^s + 2 points: 6 subdivisions give 40,962.
+            "lbp3DIcosphereSubdivision" => {
+                self.lbp3d_icosphere_subdivision = as_count(key, v, 0, 6)?
+            }
             k if NOT_YET.contains(&k) => {
                 return Err(Error::Settings(format!(
                     "setting '{k}' is a PyRadiomics setting that gpurad does not support yet"
@@ -891,7 +917,6 @@ fn parse_image_types(v: &Value) -> Result<Vec<ImageType>> {
     let available = || {
         ImageTypeKind::ALL
             .iter()
-            .filter(|k| k.supported())
             .map(|k| k.name())
             .collect::<Vec<_>>()
             .join(", ")
@@ -909,12 +934,6 @@ fn parse_image_types(v: &Value) -> Result<Vec<ImageType>> {
                     available()
                 ))
             })?;
-        if !kind.supported() {
-            return Err(Error::Settings(format!(
-                "image type '{name}' is not supported yet (available: {})",
-                available()
-            )));
-        }
         let custom = match custom {
             Value::Null => Vec::new(),
             Value::Mapping(cm) => {

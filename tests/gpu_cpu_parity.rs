@@ -228,7 +228,8 @@ fn device_gpu_and_cpu_give_identical_rows_on_filtered_images() {
     let Some(_) = gpu() else { return };
     let p = Params::from_yaml(
         "imageType:\n  Original: {}\n  Square: {}\n  Logarithm: {}\n  Wavelet: {wavelet: haar, binWidth: 10}\n  \
-         LoG: {sigma: [1.0, 3]}\n  Gradient: {binWidth: 5}\n  LBP2D: {binWidth: 1}\n",
+         LoG: {sigma: [1.0, 3]}\n  Gradient: {binWidth: 5}\n  LBP2D: {binWidth: 1}\n  \
+         LBP3D: {binWidth: 0.5}\n",
     )
     .unwrap();
     for case in ["breast1", "brain2"] {

@@ -318,6 +318,10 @@ fn valid_values(key: &str) -> &'static [&'static str] {
             "[2, 2.0]",
             "[]",
         ],
+        "lbp2DRadius" | "lbp3DIcosphereRadius" => &["1e-300", "0.5", "1000", "1001"],
+        "lbp2DSamples" => &["1", "31", "32"],
+        "lbp3DLevels" => &["1", "2", "30", "31"],
+        "lbp3DIcosphereSubdivision" => &["0", "3", "6", "7"],
         _ => &VALUES,
     }
 }
@@ -331,7 +335,7 @@ fn random_settings_never_panic() {
     keys.extend(["binwidth", "voxelSetting"]);
     let mut rng = Rng(0x5EED_0002);
     let mut tally = Tally::default();
-    for _ in 0..1500 {
+    for _ in 0..2000 {
         let mut yaml = String::from("setting:\n");
         for _ in 0..1 + rng.below(4) {
             let key = *rng.pick(&keys);

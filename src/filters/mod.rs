@@ -8,8 +8,11 @@
 //! (`squareroot`, `wavelet-LLH`, …) whose features are named after them
 //! (`wavelet-LLH_glcm_Contrast`).
 
+pub mod cubic_spline;
 pub mod gradient;
+pub mod icosphere;
 pub mod lbp2d;
+pub mod lbp3d;
 pub mod log;
 pub mod recursive_gaussian;
 pub mod simple;
@@ -17,7 +20,7 @@ pub mod wavelet;
 mod wavelet_coefficients;
 
 use crate::error::{Error, Result};
-use crate::image::{crop_geometry, BoundingBox, PixelType, Volume};
+use crate::image::{crop_geometry, BoundingBox, Mask, PixelType, Volume};
 use crate::settings::{ImageTypeKind, Params, Settings};
 
 /// Names of the images `kind` gives under `settings` (features are named
@@ -37,7 +40,7 @@ pub fn image_names(kind: ImageTypeKind, settings: &Settings) -> Vec<String> {
             .collect(),
         ImageTypeKind::Gradient => vec!["gradient".into()],
         ImageTypeKind::LBP2D => vec!["lbp-2D".into()],
-        other => unreachable!("image type {} is refused when parsed", other.name()),
+        ImageTypeKind::LBP3D => lbp3d::image_names(settings.lbp3d_levels),
     }
 }
 
@@ -73,14 +76,17 @@ pub fn check(params: &Params) -> Result<()> {
 
 /// The images of `kind` (other than the original) derived from `region`, the preprocessed
 /// image, each cut to `bb` (the final ROI box, in `region`'s indices): (name, image) in
-/// [`image_names`]' order.
+/// [`image_names`]' order. `roi` is the final ROI on `bb` (the filters that compute only
+/// the ROI's voxels read it).
 pub fn derive(
     kind: ImageTypeKind,
     region: &Volume,
     bb: &BoundingBox,
+    roi: &Mask,
     settings: &Settings,
 ) -> Result<Vec<(String, Volume)>> {
     match kind {
+        ImageTypeKind::LBP3D => return lbp3d::images(region, bb, roi, settings),
         ImageTypeKind::Wavelet => return wavelet::images(region, bb, settings),
         ImageTypeKind::LoG => {
             let g = &region.geometry;
