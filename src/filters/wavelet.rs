@@ -14,7 +14,9 @@
 //!
 //! The convolution adds its products in the order of PyWavelets' periodisation convolution
 //! (`downsampling_convolution_periodization` with step 1), so that values equal PyRadiomics'
-//! to the last bit, which matters where they fall on a bin edge.
+//! to the last bit, which matters where they fall on a bin edge. As PyWavelets, a float32
+//! image is transformed in single precision (float32 filters, products and sums) into float32
+//! sub-bands; every other pixel type in double.
 
 use super::wavelet_coefficients::WAVELETS;
 use crate::error::{Error, Result};
@@ -73,18 +75,63 @@ fn taps_at(n: usize, f: usize, o: usize) -> Vec<(usize, usize)> {
     out
 }
 
+/// The arithmetic of a transform: double, or single precision on values held as doubles.
+trait Arith: Copy + Send + Sync {
+    /// `acc + h·v`, each operation rounded in this precision.
+    fn madd(acc: f64, h: Self, v: f64) -> f64;
+    /// A filter coefficient in this precision.
+    fn of(c: f64) -> Self;
+}
+
+impl Arith for f64 {
+    #[inline]
+    fn madd(acc: f64, h: f64, v: f64) -> f64 {
+        acc + h * v
+    }
+    fn of(c: f64) -> f64 {
+        c
+    }
+}
+
+impl Arith for f32 {
+    #[inline]
+    fn madd(acc: f64, h: f32, v: f64) -> f64 {
+        (acc as f32 + h * v as f32) as f64
+    }
+    fn of(c: f64) -> f32 {
+        c as f32
+    }
+}
+
+/// A filter as PyWavelets holds it in single precision: each coefficient rounded to float32,
+/// except the coiflets', which PyWavelets tabulates divided by √2 and multiplies by
+/// `float32(√2)` in float32 (`coif_float[i] * sqrt2_float`): `f32(c/√2) · f32(√2)`.
+fn single_precision(wavelet: &str, filter: &[f64]) -> Vec<f32> {
+    let s2 = std::f64::consts::SQRT_2;
+    filter
+        .iter()
+        .map(|&c| {
+            if wavelet.starts_with("coif") {
+                f32::of(c / s2) * s2 as f32
+            } else {
+                f32::of(c)
+            }
+        })
+        .collect()
+}
+
 /// Convolves every line of `data` (grid `dims`, x fastest) along `axis`: output sample `o` of
 /// a line is the sum, in order, of `filter[j] · line[k]` over the pairs `(j, k)` of
 /// `taps[o]` (`k` an index into the line). The output grid is `dims` with `taps.len()`
 /// samples along `axis`. Lines along y and z are processed a whole row or plane at a time
 /// (the same additions for every element, in the same order, so that the loops vectorise),
 /// in parallel.
-fn transform_axis(
+fn transform_axis<A: Arith>(
     data: &[f64],
     dims: [usize; 3],
     axis: usize,
     taps: &[Vec<(usize, usize)>],
-    filter: &[f64],
+    filter: &[A],
 ) -> (Vec<f64>, [usize; 3]) {
     use rayon::prelude::*;
     let m = taps.len();
@@ -100,7 +147,7 @@ fn transform_axis(
                 for (o, t) in o_line.iter_mut().zip(taps) {
                     let mut sum = 0.0;
                     for &(j, k) in t {
-                        sum += filter[j] * line[k];
+                        sum = A::madd(sum, filter[j], line[k]);
                     }
                     *o = sum;
                 }
@@ -114,7 +161,7 @@ fn transform_axis(
                     for &(j, k) in t {
                         let h = filter[j];
                         for (acc, &v) in o_row.iter_mut().zip(&plane[k * sx..(k + 1) * sx]) {
-                            *acc += h * v;
+                            *acc = A::madd(*acc, h, v);
                         }
                     }
                 }
@@ -135,7 +182,7 @@ fn transform_axis(
                             let h = filter[j];
                             let src = &data[k * plane + b..k * plane + b + len];
                             for (a, &v) in acc.iter_mut().zip(src) {
-                                *a += h * v;
+                                *a = A::madd(*a, h, v);
                             }
                         }
                     }
@@ -338,6 +385,14 @@ pub fn images(
         }
     }
     let geometry = crop_geometry(&region.geometry, bb);
+    let single = region.pixel_type == PixelType::F32;
+    let lo32 = single_precision(&settings.wavelet, lo);
+    let hi32 = single_precision(&settings.wavelet, hi);
+    let pixel_type = if single {
+        PixelType::F32
+    } else {
+        PixelType::F64
+    };
     let mut names = image_names(settings).into_iter();
     let mut out = Vec::new();
     for (level, w) in windows.iter().enumerate() {
@@ -358,14 +413,8 @@ pub fn images(
         };
         let next = windows.get(level + 1);
         let mut approximation = Vec::new();
-        let plan = Plan {
-            windows: w,
-            axes: &transformed,
-            lo,
-            hi,
-        };
         let in_dims = [0, 1, 2].map(|a| w[a].inputs.len());
-        plan.bands(data, in_dims, 0, 0, &mut |code, band| {
+        let mut visit = |code: usize, band: Vec<f64>| {
             if code == 0 {
                 if let Some(n) = next {
                     // The next level's inputs, picked from this level's outputs.
@@ -377,7 +426,24 @@ pub fn images(
                 let name = names.next().expect("a name per band");
                 out.push((name, crop(&band)));
             }
-        });
+        };
+        if single {
+            let plan = Plan {
+                windows: w,
+                axes: &transformed,
+                lo: &lo32,
+                hi: &hi32,
+            };
+            plan.bands(data, in_dims, 0, 0, &mut visit);
+        } else {
+            let plan = Plan {
+                windows: w,
+                axes: &transformed,
+                lo,
+                hi,
+            };
+            plan.bands(data, in_dims, 0, 0, &mut visit);
+        }
         data = approximation;
         if next.is_none() {
             let name = names.next().expect("the approximation's name");
@@ -392,7 +458,7 @@ pub fn images(
                 Volume {
                     geometry: geometry.clone(),
                     data,
-                    pixel_type: PixelType::F64,
+                    pixel_type,
                 },
             )
         })
@@ -419,15 +485,16 @@ fn pick(band: &[f64], w: &[Window; 3], next: &[Window; 3]) -> Vec<f64> {
     v
 }
 
-/// What one level's transform needs: its windows, the transformed axes in order, the filters.
-struct Plan<'a> {
+/// What one level's transform needs: its windows, the transformed axes in order, the filters
+/// (in the transform's precision).
+struct Plan<'a, A> {
     windows: &'a [Window; 3],
     axes: &'a [usize],
-    lo: &'a [f64],
-    hi: &'a [f64],
+    lo: &'a [A],
+    hi: &'a [A],
 }
 
-impl Plan<'_> {
+impl<A: Arith> Plan<'_, A> {
     /// Transforms `input` (grid `dims`) along the axes from `depth` on, depth first, calling
     /// `visit` with each finished sub-band (on the level's output grid) and its code (bit set
     /// = high-pass, the first axis highest), in increasing code order: PyWavelets' order

@@ -110,6 +110,18 @@ pub fn ibsi_phantom() -> (PathBuf, PathBuf) {
     )
 }
 
+/// The IBSI-1 CT phantom (external data): image and mask, or `None` (recorded with
+/// [`skipped`]) when the external data is missing.
+pub fn ibsi_ct_phantom() -> Option<(PathBuf, PathBuf)> {
+    let d = shared_data_path().join("ibsi/ct_radiomics_phantom");
+    if d.join("image.nii.gz").is_file() {
+        Some((d.join("image.nii.gz"), d.join("mask.nii.gz")))
+    } else {
+        skipped("the IBSI CT phantom");
+        None
+    }
+}
+
 /// The IBSI-1 reference values of the digital phantom (bundled).
 pub fn ibsi_reference_values() -> PathBuf {
     fixtures().join("ibsi/reference_values.csv")
