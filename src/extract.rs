@@ -106,6 +106,40 @@ fn scan_image(opened: &nifti::Opened, mask: &Mask) -> Scan {
     s
 }
 
+/// The whole image's (mean, minimum, maximum) and SD as ITK computes them, in one pass over
+/// the file (exact integer sums where the file stores unscaled integers, else compensated
+/// sums of the decoded values in file order). Non-finite voxels inside the ROI are an error;
+/// elsewhere too when `whole_reads` names what reads the whole image.
+fn whole_image_stats(
+    opened: &nifti::Opened,
+    full_mask: &Mask,
+    image_path: &Path,
+    whole_reads: Option<&str>,
+) -> Result<((f64, f64, f64), f64)> {
+    if let Some(m) = opened.exact_moments() {
+        return Ok(((m.mean(), m.min as f64, m.max as f64), m.sd()));
+    }
+    let scan = scan_image(opened, full_mask);
+    let bad = match (scan.first_non_finite, scan.first_anywhere, whole_reads) {
+        (Some(first), _, _) => Some((scan.non_finite, first, checks::INSIDE_ROI.to_string())),
+        (None, Some(first), Some(why)) => {
+            Some((scan.non_finite_anywhere, first, checks::outside_roi(why)))
+        }
+        _ => None,
+    };
+    if let Some((count, first, region)) = bad {
+        return Err(crate::error::Error::NonFinite {
+            image: image_path.to_path_buf(),
+            count,
+            first: full_mask.geometry.coords(first),
+            region,
+        });
+    }
+    let n = scan.n as f64;
+    let (s1, s2) = (scan.sum.value(), scan.sum_sq.value());
+    Ok(((s1 / n, scan.lo, scan.hi), normalize::itk_sd(s1, s2, n)))
+}
+
 /// Mean, minimum and maximum of an image's values (diagnostics).
 fn image_stats(values: impl Iterator<Item = f64>) -> (f64, f64, f64) {
     let (lo, hi, sum, n) = values.fold(
@@ -293,37 +327,62 @@ fn prepare_prefixed(
     let mut image;
     let mask;
     if let Some(spacing) = s.resampled_pixel_spacing {
-        // Resampling interpolates around the ROI: the whole image is decoded.
-        crate::limits::check(
-            || {
-                format!(
-                    "decoding '{}' for resampling ({} voxels as 8-byte values)",
-                    image_path.display(),
-                    opened.len()
-                )
-            },
-            opened.len() as u128 * 8,
-            "crop the image to the region around the ROI, or raise --max-memory",
-        )?;
-        image = opened.into_volume()?;
+        // Resampling reads the image around the ROI: only the box it reads is decoded (for
+        // B-splines with the margin that makes its coefficients those of the whole image,
+        // see `resample::read_box`). The whole-image statistics (diagnostics, normalisation)
+        // come from one pass over the file.
         let reads = if s.normalize {
             "normalize (the whole image's mean and SD) and resampling (interpolation)"
         } else {
             "resampling (interpolation)"
         };
-        checks::check_finite(&image, full_mask, image_path, Some(reads))?;
-        diagnostics_for(&mut row, "original", &image, full_mask, &bb0);
+        let (stats, sd) = whole_image_stats(&opened, full_mask, image_path, Some(reads))?;
+        diagnostics_with(
+            &mut row,
+            "original",
+            &opened.geometry,
+            stats,
+            full_mask,
+            &bb0,
+        );
+        let read = resample::read_box(
+            &opened.geometry,
+            &bb0,
+            spacing,
+            s.interpolator,
+            s.pad_distance,
+        );
+        let e = read.extent();
+        crate::limits::check(
+            || {
+                format!(
+                    "decoding '{}' around the ROI for resampling ({}×{}×{} voxels as 8-byte values)",
+                    image_path.display(),
+                    e[0],
+                    e[1],
+                    e[2]
+                )
+            },
+            crate::limits::product(&e.map(|v| v as u128)).saturating_mul(8),
+            "raise --max-memory",
+        )?;
+        let full_geometry = opened.geometry.clone();
+        let mut part = opened.crop(&read)?;
+        drop(opened);
         if s.normalize {
-            normalize::normalize(&mut image, s.normalize_scale, s.remove_outliers);
+            normalize::normalize_with(&mut part, stats.0, sd, s.normalize_scale, s.remove_outliers);
         }
         (image, mask) = resample::resample_pair(
-            &image,
+            &part,
+            &full_geometry,
+            &read,
             full_mask,
             spacing,
             s.interpolator,
             s.pad_distance,
             &bb0,
         )?;
+        drop(part);
         let bb = checks::check_roi(
             &mask,
             s.label,
@@ -346,38 +405,14 @@ fn prepare_prefixed(
         // on a decoded image, giving the same numbers. (`preCrop` then changes nothing.)
         // Unscaled integer voxels (always finite) give exact sums in one pass over the file's
         // bytes; other data are decoded and summed with compensation.
-        let (stats, sd) = match opened.exact_moments() {
-            Some(m) => ((m.mean(), m.min as f64, m.max as f64), m.sd()),
-            None => {
-                let scan = scan_image(&opened, full_mask);
-                let bad = match (scan.first_non_finite, scan.first_anywhere) {
-                    (Some(first), _) => {
-                        Some((scan.non_finite, first, checks::INSIDE_ROI.to_string()))
-                    }
-                    (None, Some(first)) if s.normalize || filtered => Some((
-                        scan.non_finite_anywhere,
-                        first,
-                        checks::outside_roi(if filtered {
-                            "the filters of the enabled image types (the whole image)"
-                        } else {
-                            "normalize (the whole image's mean and SD)"
-                        }),
-                    )),
-                    _ => None,
-                };
-                if let Some((count, first, region)) = bad {
-                    return Err(crate::error::Error::NonFinite {
-                        image: image_path.to_path_buf(),
-                        count,
-                        first: full_mask.geometry.coords(first),
-                        region,
-                    });
-                }
-                let n = scan.n as f64;
-                let (s1, s2) = (scan.sum.value(), scan.sum_sq.value());
-                ((s1 / n, scan.lo, scan.hi), normalize::itk_sd(s1, s2, n))
-            }
+        let reads = if filtered {
+            Some("the filters of the enabled image types (the whole image)")
+        } else if s.normalize {
+            Some("normalize (the whole image's mean and SD)")
+        } else {
+            None
         };
+        let (stats, sd) = whole_image_stats(&opened, full_mask, image_path, reads)?;
         diagnostics_with(
             &mut row,
             "original",

@@ -108,37 +108,130 @@ fn allclose(a: &[f64; 3], b: &[f64; 3]) -> bool {
         .all(|(x, y)| (x - y).abs() <= 1e-8 + 1e-5 * y.abs())
 }
 
-/// Resamples image and mask onto the PyRadiomics output grid. `spacing` entries of 0 keep the
-/// original spacing of that axis, as do axes along which the ROI is one voxel thick. When the
-/// spacing is unchanged, the pair is only cropped.
+/// The spacing of the resampled grid: `spacing`, except that entries of 0 keep the
+/// original spacing of that axis, as do axes along which the ROI is one voxel thick.
+fn target_spacing(g: &Geometry, bb: &BoundingBox, spacing: [f64; 3]) -> [f64; 3] {
+    let ext = bb.extent();
+    [0, 1, 2].map(|a| {
+        if spacing[a] == 0.0 || ext[a] == 1 {
+            g.spacing[a]
+        } else {
+            spacing[a]
+        }
+    })
+}
+
+/// Voxels beyond what a B-spline resampling reads whose values still enter its
+/// coefficients. The prefilter's recursions weigh a voxel `k` voxels away by `|z|^k`,
+/// `z = √3 − 2` (|z| ≈ 0.268), its gain and the geometric sums of both passes by less than
+/// 16 in all: cutting the image 40 voxels beyond the read box changes a coefficient there by
+/// at most 16 · 0.268⁴⁰ ≈ 2e-22 times the largest |value| of the line, far below double
+/// precision (1.1e-16): the coefficients, and the resampled values, are those of the whole
+/// image. Where the box reaches the image's faces nothing is cut and the mirror boundary is
+/// the image's own.
+pub const BSPLINE_MARGIN: usize = 40;
+
+/// The box of `g`'s voxels that resampling the ROI box `bb` (ROI grown by `pad` output
+/// voxels) to `spacing` reads: the input voxels around the output grid's points that the
+/// interpolator weighs (for B-splines grown by [`BSPLINE_MARGIN`]), clamped to the image.
+/// Without a change of spacing, the box the image is cropped to.
+pub fn read_box(
+    g: &Geometry,
+    bb: &BoundingBox,
+    spacing: [f64; 3],
+    interpolator: Interpolator,
+    pad: usize,
+) -> BoundingBox {
+    let new_spacing = target_spacing(g, bb, spacing);
+    if allclose(&g.spacing, &new_spacing) {
+        return crate::image::padded_box(bb, pad, g.size);
+    }
+    let out = output_grid(g, bb, new_spacing, pad);
+    if out.size.contains(&0) {
+        return *bb;
+    }
+    let (m_out, minv_in) = (index_matrix(&out), inverse_index_matrix(g));
+    let mut lo = [f64::INFINITY; 3];
+    let mut hi = [f64::NEG_INFINITY; 3];
+    // The scanlines run from x = 0 towards x = size (exclusive): those ends bound them.
+    for corner in 0..8 {
+        let idx = [
+            if corner & 1 == 0 {
+                0.0
+            } else {
+                out.size[0] as f64
+            },
+            if corner & 2 == 0 {
+                0.0
+            } else {
+                (out.size[1] - 1) as f64
+            },
+            if corner & 4 == 0 {
+                0.0
+            } else {
+                (out.size[2] - 1) as f64
+            },
+        ];
+        let c = point_to_cindex(g, &minv_in, index_to_point(&out, &m_out, idx));
+        for a in 0..3 {
+            lo[a] = lo[a].min(c[a]);
+            hi[a] = hi[a].max(c[a]);
+        }
+    }
+    // Cubic support: floor(c) − 1 … floor(c) + 2, one more for rounding; linear and nearest
+    // read within it.
+    let margin = match interpolator {
+        Interpolator::BSpline => BSPLINE_MARGIN as f64,
+        _ => 0.0,
+    };
+    let clamp = |v: f64, n: usize| v.max(0.0).min((n - 1) as f64) as usize;
+    BoundingBox {
+        lo: [0, 1, 2].map(|a| clamp(lo[a].floor() - 2.0 - margin, g.size[a])),
+        hi: [0, 1, 2].map(|a| clamp(hi[a].floor() + 3.0 + margin, g.size[a])),
+    }
+}
+
+/// Resamples image and mask onto the PyRadiomics output grid. `part` holds the image's
+/// voxels in `read` (from [`read_box`]; the whole image works too) of the image grid `g`;
+/// `mask` is on `g`. `spacing` entries of 0 keep the original spacing of that axis, as do
+/// axes along which the ROI is one voxel thick. When the spacing is unchanged, the pair is
+/// only cropped.
 ///
 /// The output grid's size is checked against the memory budget ([`crate::limits`]) before
 /// anything is allocated: an absurdly fine spacing is an error naming the setting, as is a
 /// spacing so coarse that the grid has no voxel.
+#[allow(clippy::too_many_arguments)]
 pub fn resample_pair(
-    image: &Volume,
+    part: &Volume,
+    g: &Geometry,
+    read: &BoundingBox,
     mask: &Mask,
     spacing: [f64; 3],
     interpolator: Interpolator,
     pad: usize,
     bb: &BoundingBox,
 ) -> crate::error::Result<(Volume, Mask)> {
-    let g = &image.geometry;
-    // A spacing of 0, or an axis along which the ROI is one voxel thick, keeps the original.
-    let ext = bb.extent();
-    let new_spacing = [0, 1, 2].map(|a| {
-        if spacing[a] == 0.0 || ext[a] == 1 {
-            g.spacing[a]
-        } else {
-            spacing[a]
-        }
-    });
+    debug_assert_eq!(part.geometry.size, read.extent());
+    let new_spacing = target_spacing(g, bb, spacing);
     if allclose(&g.spacing, &new_spacing) {
-        return Ok(crate::image::crop_to_roi(image, mask, bb, pad));
+        let cut = crate::image::padded_box(bb, pad, g.size);
+        let local = BoundingBox {
+            lo: [0, 1, 2].map(|a| cut.lo[a] - read.lo[a]),
+            hi: [0, 1, 2].map(|a| cut.hi[a] - read.lo[a]),
+        };
+        let (_, data) = crate::image::crop(&part.geometry, &part.data, &local);
+        return Ok((
+            Volume {
+                geometry: crate::image::crop_geometry(g, &cut),
+                data,
+                pixel_type: part.pixel_type,
+            },
+            crate::image::crop_mask(mask, bb, pad),
+        ));
     }
     let out = output_grid(g, bb, new_spacing, pad);
-    check_grid(&out, spacing, image.geometry.len(), interpolator)?;
-    let sampler = Sampler::new(image, interpolator);
+    check_grid(&out, spacing, part.geometry.len(), interpolator)?;
+    let sampler = Sampler::new(part, read.lo, g.size, interpolator);
     let (m_out, minv_in) = (index_matrix(&out), inverse_index_matrix(g));
     let n0 = out.size[0];
     let mut data = Vec::with_capacity(out.len());
@@ -161,7 +254,7 @@ pub fn resample_pair(
                 let c = [0, 1, 2].map(|d| start[d] + alpha * (end[d] - start[d]));
                 let inside = (0..3).all(|a| c[a] >= -0.5 && c[a] < g.size[a] as f64 - 0.5);
                 if inside {
-                    data.push(image.pixel_type.cast(sampler.eval(c)));
+                    data.push(part.pixel_type.cast(sampler.eval(c)));
                     let n = nearest_index(g, c);
                     mdata.push(mask.data[g.index(n[0], n[1], n[2])]);
                 } else {
@@ -175,7 +268,7 @@ pub fn resample_pair(
         Volume {
             geometry: out.clone(),
             data,
-            pixel_type: image.pixel_type,
+            pixel_type: part.pixel_type,
         },
         Mask {
             geometry: out,
@@ -187,8 +280,8 @@ pub fn resample_pair(
 /// Checks that the resampled grid `out` has voxels and fits the memory budget with what
 /// resampling and the steps after it allocate: the image (f64) and mask (1 byte) on `out`,
 /// their cropped copies and the work on the ROI box (about 32 bytes a voxel: the grid is
-/// the ROI box grown by `padDistance`), and for B-splines the coefficients of the whole
-/// input image (`input_voxels` f64).
+/// the ROI box grown by `padDistance`), and for B-splines the coefficients of the part of
+/// the input read (`input_voxels` f64).
 fn check_grid(
     out: &Geometry,
     spacing: [f64; 3],
@@ -222,47 +315,68 @@ fn check_grid(
 /// Nearest voxel of an inside-buffer continuous index, ties rounded up (ITK
 /// `RoundHalfIntegerUp`, computed as `rint(2x + 0.5) >> 1` as on x86-64).
 fn nearest_index(g: &Geometry, c: [f64; 3]) -> [usize; 3] {
+    nearest_index_in(g.size, c)
+}
+
+fn nearest_index_in(size: [usize; 3], c: [f64; 3]) -> [usize; 3] {
     [0, 1, 2].map(|a| {
         let i = ((2.0 * c[a] + 0.5).round_ties_even() as i64) >> 1;
-        i.clamp(0, g.size[a] as i64 - 1) as usize
+        i.clamp(0, size[a] as i64 - 1) as usize
     })
 }
 
-/// Evaluates the image at continuous indices with one interpolator.
-enum Sampler<'a> {
-    Nearest(&'a Volume),
-    Linear(&'a Volume),
-    /// B-spline coefficients of the whole image (as ITK, so results agree to the last bit).
-    BSpline {
-        coef: Vec<f64>,
-        size: [usize; 3],
-    },
+/// Evaluates the image at continuous indices (of the whole image) with one interpolator,
+/// from the part of the image that holds the voxels it reads.
+struct Sampler<'a> {
+    /// The voxels of the box starting at `lo`.
+    part: &'a Volume,
+    lo: [usize; 3],
+    /// The whole image's size (boundary conditions are the whole image's).
+    size: [usize; 3],
+    kind: Kind,
+}
+
+enum Kind {
+    Nearest,
+    Linear,
+    /// B-spline coefficients of the part (those of the whole image there, as ITK computes
+    /// them, so results agree to the last bit: see [`BSPLINE_MARGIN`]).
+    BSpline(Vec<f64>),
 }
 
 impl<'a> Sampler<'a> {
-    fn new(image: &'a Volume, interpolator: Interpolator) -> Self {
-        match interpolator {
-            Interpolator::NearestNeighbor => Sampler::Nearest(image),
-            Interpolator::Linear => Sampler::Linear(image),
+    fn new(part: &'a Volume, lo: [usize; 3], size: [usize; 3], interpolator: Interpolator) -> Self {
+        let kind = match interpolator {
+            Interpolator::NearestNeighbor => Kind::Nearest,
+            Interpolator::Linear => Kind::Linear,
             Interpolator::BSpline => {
-                let mut coef = image.data.clone();
-                bspline_coefficients(&mut coef, image.geometry.size);
-                Sampler::BSpline {
-                    coef,
-                    size: image.geometry.size,
-                }
+                let mut coef = part.data.clone();
+                bspline_coefficients(&mut coef, part.geometry.size);
+                Kind::BSpline(coef)
             }
+        };
+        Sampler {
+            part,
+            lo,
+            size,
+            kind,
         }
     }
 
+    /// The value at whole-image voxel `i` (inside the part).
+    fn at(&self, data: &[f64], i: [usize; 3]) -> f64 {
+        let s = self.part.geometry.size;
+        data[(i[0] - self.lo[0]) + s[0] * ((i[1] - self.lo[1]) + s[1] * (i[2] - self.lo[2]))]
+    }
+
     fn eval(&self, c: [f64; 3]) -> f64 {
-        match self {
-            Sampler::Nearest(v) => {
-                let n = nearest_index(&v.geometry, c);
-                v.data[v.geometry.index(n[0], n[1], n[2])]
+        match &self.kind {
+            Kind::Nearest => {
+                let n = nearest_index_in(self.size, c);
+                self.at(&self.part.data, n)
             }
-            Sampler::Linear(v) => linear(v, c),
-            Sampler::BSpline { coef, size } => bspline_eval(coef, *size, c),
+            Kind::Linear => linear(self.size, |i| self.at(&self.part.data, i), c),
+            Kind::BSpline(coef) => bspline_eval(self.size, |i| self.at(coef, i), c),
         }
     }
 }
@@ -270,8 +384,7 @@ impl<'a> Sampler<'a> {
 /// Trilinear interpolation as ITK's `LinearInterpolateImageFunction`: lerps along x, then y,
 /// then z; an axis is skipped where the point lies on or before its first voxel or past its
 /// last, which extends edge values.
-fn linear(v: &Volume, c: [f64; 3]) -> f64 {
-    let s = v.geometry.size;
+fn linear(s: [usize; 3], value: impl Fn([usize; 3]) -> f64, c: [f64; 3]) -> f64 {
     let mut b = [0usize; 3];
     let mut t = [0.0f64; 3];
     let mut used = [false; 3];
@@ -281,8 +394,7 @@ fn linear(v: &Volume, c: [f64; 3]) -> f64 {
         used[a] = t[a] > 0.0 && base < s[a] as i64 - 1;
         b[a] = base as usize;
     }
-    let px =
-        |dx: usize, dy: usize, dz: usize| v.data[v.geometry.index(b[0] + dx, b[1] + dy, b[2] + dz)];
+    let px = |dx: usize, dy: usize, dz: usize| value([b[0] + dx, b[1] + dy, b[2] + dz]);
     let lerp = |a: f64, b: f64, t: f64| a + (b - a) * t;
     let line = |dy: usize, dz: usize| {
         let a = px(0, dy, dz);
@@ -396,10 +508,10 @@ fn mirror(i: isize, n: usize) -> usize {
     j as usize
 }
 
-/// Evaluates the cubic B-spline with coefficients `coef` (x fastest, `size`) at `c`, with
-/// ITK's operation order (support from `floor(f32(c)) − 1`, weights of Unser's cubic, taps
-/// summed x fastest).
-fn bspline_eval(coef: &[f64], size: [usize; 3], c: [f64; 3]) -> f64 {
+/// Evaluates the cubic B-spline with coefficients `coef` (by voxel of an image of `size`)
+/// at `c`, with ITK's operation order (support from `floor(f32(c)) − 1`, weights of Unser's
+/// cubic, taps summed x fastest).
+fn bspline_eval(size: [usize; 3], coef: impl Fn([usize; 3]) -> f64, c: [f64; 3]) -> f64 {
     let mut idx = [[0usize; 4]; 3];
     let mut w = [[0.0f64; 4]; 3];
     for a in 0..3 {
@@ -417,13 +529,12 @@ fn bspline_eval(coef: &[f64], size: [usize; 3], c: [f64; 3]) -> f64 {
     let mut sum = 0.0;
     for kz in 0..4 {
         for ky in 0..4 {
-            let row = size[0] * (idx[1][ky] + size[1] * idx[2][kz]);
             for kx in 0..4 {
                 let mut wp = 1.0;
                 wp *= w[0][kx];
                 wp *= w[1][ky];
                 wp *= w[2][kz];
-                sum += wp * coef[row + idx[0][kx]];
+                sum += wp * coef([idx[0][kx], idx[1][ky], idx[2][kz]]);
             }
         }
     }
@@ -452,7 +563,11 @@ mod tests {
         for z in 0..4 {
             for y in 0..5 {
                 for x in 0..7 {
-                    let v = bspline_eval(&coef, size, [x as f64, y as f64, z as f64]);
+                    let v = bspline_eval(
+                        size,
+                        |i| coef[i[0] + 7 * (i[1] + 5 * i[2])],
+                        [x as f64, y as f64, z as f64],
+                    );
                     let e = data[x + 7 * (y + 5 * z)];
                     assert!((v - e).abs() < 1e-9, "{v} vs {e} at {x},{y},{z}");
                 }
@@ -469,7 +584,63 @@ mod tests {
                 2.0 * c[0] as f64 + 3.0 * c[1] as f64 - c[2] as f64
             })
             .collect();
-        let v = Volume::new(g, data);
-        assert!((linear(&v, [1.25, 0.5, 0.75]) - (2.5 + 1.5 - 0.75)).abs() < 1e-12);
+        let v = Volume::new(g.clone(), data);
+        let at = |i: [usize; 3]| v.data[g.index(i[0], i[1], i[2])];
+        assert!((linear(g.size, at, [1.25, 0.5, 0.75]) - (2.5 + 1.5 - 0.75)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn resampling_from_the_read_box_equals_resampling_the_whole_image() {
+        // A long x axis, so that the B-spline read box is cut inside the image there.
+        let mut g = Geometry::with_spacing([160, 23, 9], [0.7, 0.9, 3.0]);
+        g.origin = [-3.0, 12.5, 40.0];
+        let data: Vec<f64> = (0..g.len())
+            .map(|i| {
+                let c = g.coords(i);
+                let (x, y, z) = (c[0] as f64, c[1] as f64, c[2] as f64);
+                1000.0 * (x / 7.0).sin() + 30.0 * y - 100.0 * z + ((i * 7919) % 613) as f64
+            })
+            .collect();
+        let whole = Volume::new(g.clone(), data);
+        let mut mask = Mask {
+            geometry: g.clone(),
+            data: vec![false; g.len()],
+        };
+        for x in 70..78 {
+            for y in 8..14 {
+                for z in 3..6 {
+                    mask.data[g.index(x, y, z)] = true;
+                }
+            }
+        }
+        let bb = mask.bounding_box().unwrap();
+        let all = BoundingBox {
+            lo: [0; 3],
+            hi: [159, 22, 8],
+        };
+        for interpolator in [
+            Interpolator::BSpline,
+            Interpolator::Linear,
+            Interpolator::NearestNeighbor,
+        ] {
+            for spacing in [[1.0, 1.0, 1.0], [0.0, 0.0, 1.5], [0.7, 0.9, 3.0]] {
+                let read = read_box(&g, &bb, spacing, interpolator, 2);
+                if interpolator == Interpolator::BSpline && spacing[0] != 0.7 {
+                    assert!(read.lo[0] > 0 && read.hi[0] < 159, "{read:?}");
+                }
+                let (_, part) = crate::image::crop(&g, &whole.data, &read);
+                let part = Volume::new(crate::image::crop_geometry(&g, &read), part);
+                let a =
+                    resample_pair(&whole, &g, &all, &mask, spacing, interpolator, 2, &bb).unwrap();
+                let b =
+                    resample_pair(&part, &g, &read, &mask, spacing, interpolator, 2, &bb).unwrap();
+                assert_eq!(a.0.geometry, b.0.geometry);
+                assert_eq!(a.1.data, b.1.data);
+                // The cut changes coefficients by far less than an ulp: the same bits.
+                for (p, q) in a.0.data.iter().zip(&b.0.data) {
+                    assert!(p == q, "{interpolator:?} {spacing:?}: {p} vs {q}");
+                }
+            }
+        }
     }
 }
