@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
-"""Wall time per case, all 107 PyRadiomics default features: gpurad (CPU, one thread) versus
-PyRadiomics 3 (one thread), measured in one run on the same machine.
+"""Wall time per case: gpurad (CPU, one thread) versus PyRadiomics 3 (one thread), measured in
+one run on the same machine; by default all 107 PyRadiomics default features at default
+settings, with --params a PyRadiomics parameter file given to both (e.g.
+benches/params/mr_style.yaml, benches/params/mr_3mm.yaml).
 
 Run with the PyRadiomics environment, from the repository root, after
 `cargo build --release`:
 
     .venv-ref/bin/python benches/compare_pyradiomics.py [OUT_DIR] [--reps 5] [--gpurad PATH]
+        [--params FILE]
 
 What is timed, per case and repetition (the two tools alternate, and which one goes first
 alternates between repetitions, to spread machine noise over both; medians are reported):
@@ -16,8 +19,8 @@ alternates between repetitions, to spread machine noise over both; medians are r
   the same command on a missing image (it fails right after start-up, before reading
   anything); gpurad_inproc_s = gpurad_s - gpurad_startup_s estimates the in-process time.
 * PyRadiomics: `RadiomicsFeatureExtractor()` (default settings: Original image, all default
-  features, binWidth 25), `extractor.execute(image, mask)` timed inside Python (file reading
-  included, interpreter start and imports not).
+  features, binWidth 25; or `RadiomicsFeatureExtractor(FILE)`), `extractor.execute(image,
+  mask)` timed inside Python (file reading included, interpreter start and imports not).
 
 Both run on one thread: OMP/OpenBLAS/MKL/ITK thread counts are set to 1 before numpy and
 SimpleITK are imported. Before timing, one untimed run of each tool per case warms the file
@@ -72,9 +75,12 @@ def gpurad_env():
     return env
 
 
+PARAMS = []
+
+
 def run_gpurad(exe, image, mask, out_csv, env):
     cmd = [str(exe), "extract", "--image", str(image), "--mask", str(mask),
-           "--device", "cpu", "-o", str(out_csv)]
+           "--device", "cpu", "-o", str(out_csv)] + PARAMS
     t = time.perf_counter()
     r = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     dt = time.perf_counter() - t
@@ -98,12 +104,12 @@ def run_pyradiomics(extractor, image, mask):
 
 
 def compare(gp_csv, py_res):
-    """(number of features in common, largest relative difference) over original_* features."""
+    """(number of features in common, largest relative difference) over the features."""
     with open(gp_csv, newline="") as f:
         row = next(csv.DictReader(f))
     worst, n = 0.0, 0
     for k, v in py_res.items():
-        if not k.startswith("original_") or k not in row:
+        if k.startswith("diagnostics_") or k not in row:
             continue
         a, b = float(row[k]), float(np.asarray(v))
         n += 1
@@ -118,7 +124,10 @@ def main():
     ap.add_argument("out_dir", nargs="?", default="/tmp")
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--gpurad", default=str(REPO / "target" / "release" / "gpurad"))
+    ap.add_argument("--params", default=None, help="PyRadiomics parameter file for both tools")
     args = ap.parse_args()
+    if args.params:
+        PARAMS.extend(["--params", str(Path(args.params).resolve())])
     out_dir = Path(args.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     exe = Path(args.gpurad)
@@ -127,7 +136,8 @@ def main():
 
     radiomics.setVerbosity(logging.ERROR)
     sitk.ProcessObject.SetGlobalDefaultNumberOfThreads(1)
-    extractor = featureextractor.RadiomicsFeatureExtractor()
+    extractor = (featureextractor.RadiomicsFeatureExtractor(str(Path(args.params).resolve()))
+                 if args.params else featureextractor.RadiomicsFeatureExtractor())
     env = gpurad_env()
     tmp = Path(tempfile.mkdtemp(prefix="gpurad-cmp-", dir=out_dir))
     out_csv = tmp / "row.csv"
@@ -135,6 +145,7 @@ def main():
     print(f"gpurad: {exe} ({gp_version}), RAYON_NUM_THREADS=1, --device cpu")
     print(f"PyRadiomics {radiomics.__version__}, SimpleITK {sitk.Version.VersionString()}, "
           f"numpy {np.__version__}, Python {sys.version.split()[0]}; one thread")
+    print(f"parameters: {args.params or 'PyRadiomics defaults'}")
     print(f"{args.reps} alternating repetitions per case; medians\n")
 
     # Start-up cost of the gpurad process, alone.

@@ -16,13 +16,17 @@ use crate::study::pipeline::{run_study, StudyOptions, StudyResult};
 use crate::synth::{synthesize, SynthOptions};
 
 /// Extraction settings of the demo (written beside the cohort as `params.yaml`): the
-/// original image, all default features, MR-style intensity handling — each image
+/// original image, its Laplacian of Gaussian at 2 and 3 mm and its 8 wavelet sub-bands (as
+/// PyRadiomics' MR example), all default features, MR-style intensity handling — each image
 /// normalised (z-score × 100, as PyRadiomics `normalize`) and the ROI discretised into 32
-/// bins (fixed bin count, robust to the scanner's arbitrary intensity scale).
+/// bins (fixed bin count, robust to the scanner's arbitrary intensity scale and to the
+/// filters' ranges).
 pub const DEMO_PARAMS: &str = "\
 # gpurad demo: PyRadiomics-style parameter file for MR images
 imageType:
   Original: {}
+  LoG: {sigma: [2.0, 3.0]}
+  Wavelet: {}
 featureClass:
   shape:
   firstorder:

@@ -239,8 +239,57 @@ fn radscore_section(model: &Model) -> String {
         );
     }
     h += "</tbody></table>";
+    h += &image_type_table(model);
     h += &format!("<pre>{}</pre>", escape(&model.radscore.formula));
     h
+}
+
+/// The image a feature column was computed on (`original`, `wavelet-LLH`,
+/// `log-sigma-3-0-mm-3D`, …): the name part before the feature class, after any sequence
+/// prefix (`T2WI_wavelet-LLH_glcm_Contrast` → `wavelet-LLH`). `None` for a column that is
+/// not a radiomics feature name.
+pub fn image_type_of(feature: &str) -> Option<&str> {
+    let parts: Vec<&str> = feature.split('_').collect();
+    let class = parts
+        .iter()
+        .rposition(|p| crate::features::registry::class(p).is_some())?;
+    (class >= 1 && class + 1 < parts.len()).then(|| parts[class - 1])
+}
+
+/// How many features of each image type entered the LASSO and how many the Radscore kept.
+fn image_type_table(model: &Model) -> String {
+    let mut rows: Vec<(&str, usize, usize)> = Vec::new();
+    for f in &model.features {
+        let t = image_type_of(f).unwrap_or("other");
+        let i = match rows.iter().position(|r| r.0 == t) {
+            Some(i) => i,
+            None => {
+                rows.push((t, 0, 0));
+                rows.len() - 1
+            }
+        };
+        rows[i].1 += 1;
+        if model.radscore.coefficients.contains_key(f) {
+            rows[i].2 += 1;
+        }
+    }
+    if rows.len() < 2 {
+        return String::new();
+    }
+    let kept: Vec<&str> = rows.iter().filter(|r| r.2 > 0).map(|r| r.0).collect();
+    let mut h = format!(
+        "<p>Image types in the Radscore: <b>{}</b>.</p>",
+        escape(&kept.join(", "))
+    );
+    h += "<table><thead><tr><th class=\"l\">Image type</th><th>Features after filtering</th>\
+          <th>In the Radscore</th></tr></thead><tbody>";
+    for (t, n, k) in rows {
+        h += &format!(
+            "<tr><td class=\"l\"><code>{}</code></td><td>{n}</td><td>{k}</td></tr>",
+            escape(t)
+        );
+    }
+    h + "</tbody></table>"
 }
 
 fn short(x: f64) -> String {
@@ -368,6 +417,21 @@ pub fn study_report(r: &StudyReport<'_>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn image_types_are_read_from_feature_names() {
+        assert_eq!(image_type_of("original_glcm_Contrast"), Some("original"));
+        assert_eq!(
+            image_type_of("T2WI_wavelet-LLH_firstorder_Mean"),
+            Some("wavelet-LLH")
+        );
+        assert_eq!(
+            image_type_of("FS_T2_log-sigma-3-0-mm-3D_ngtdm_Busyness"),
+            Some("log-sigma-3-0-mm-3D")
+        );
+        assert_eq!(image_type_of("age"), None);
+        assert_eq!(image_type_of("glcm_Contrast"), None);
+    }
 
     #[test]
     fn escapes_markup() {
