@@ -234,6 +234,8 @@ pub fn resample_pair(
     let sampler = Sampler::new(part, read.lo, g.size, interpolator);
     let (m_out, minv_in) = (index_matrix(&out), inverse_index_matrix(g));
     let n0 = out.size[0];
+    let mut points = Vec::with_capacity(n0);
+    let mut line = vec![0.0; n0];
     let mut data = Vec::with_capacity(out.len());
     let mut mdata = Vec::with_capacity(out.len());
     for z in 0..out.size[2] {
@@ -249,19 +251,25 @@ pub fn resample_pair(
                 &minv_in,
                 index_to_point(&out, &m_out, [n0 as f64, y as f64, z as f64]),
             );
+            points.clear();
             for x in 0..n0 {
                 let alpha = x as f64 / n0 as f64;
                 let c = [0, 1, 2].map(|d| start[d] + alpha * (end[d] - start[d]));
                 let inside = (0..3).all(|a| c[a] >= -0.5 && c[a] < g.size[a] as f64 - 0.5);
                 if inside {
-                    data.push(part.pixel_type.cast(sampler.eval(c)));
+                    points.push((x, c));
                     let n = nearest_index(g, c);
                     mdata.push(mask.data[g.index(n[0], n[1], n[2])]);
                 } else {
-                    data.push(0.0);
                     mdata.push(false);
                 }
             }
+            line.fill(0.0);
+            sampler.eval_points(&points, &mut line);
+            for &(x, _) in &points {
+                line[x] = part.pixel_type.cast(line[x]);
+            }
+            data.extend_from_slice(&line);
         }
     }
     Ok((
@@ -369,6 +377,32 @@ impl<'a> Sampler<'a> {
         data[(i[0] - self.lo[0]) + s[0] * ((i[1] - self.lo[1]) + s[1] * (i[2] - self.lo[2]))]
     }
 
+    /// Evaluates at every point of `points`, writing `out[x]` for each `(x, point)`.
+    fn eval_points(&self, points: &[(usize, [f64; 3])], out: &mut [f64]) {
+        if let Kind::BSpline(coef) = &self.kind {
+            let part = Part {
+                data: coef,
+                lo: self.lo,
+                size: self.part.geometry.size,
+            };
+            let mut chunks = points.chunks_exact(4);
+            for q in &mut chunks {
+                let c = [q[0].1, q[1].1, q[2].1, q[3].1];
+                let v = bspline_eval4(self.size, part, &c);
+                for (p, v) in q.iter().zip(v) {
+                    out[p.0] = v;
+                }
+            }
+            for &(x, c) in chunks.remainder() {
+                out[x] = bspline_eval(self.size, part, c);
+            }
+            return;
+        }
+        for &(x, c) in points {
+            out[x] = self.eval(c);
+        }
+    }
+
     fn eval(&self, c: [f64; 3]) -> f64 {
         match &self.kind {
             Kind::Nearest => {
@@ -376,7 +410,15 @@ impl<'a> Sampler<'a> {
                 self.at(&self.part.data, n)
             }
             Kind::Linear => linear(self.size, |i| self.at(&self.part.data, i), c),
-            Kind::BSpline(coef) => bspline_eval(self.size, |i| self.at(coef, i), c),
+            Kind::BSpline(coef) => bspline_eval(
+                self.size,
+                Part {
+                    data: coef,
+                    lo: self.lo,
+                    size: self.part.geometry.size,
+                },
+                c,
+            ),
         }
     }
 }
@@ -427,29 +469,89 @@ const POLE: f64 = -0.267_949_192_431_122_7;
 /// (Unser, Aldroubi & Eden 1993; mirror boundaries, causal initialisation truncated at 1e-10
 /// as ITK's `BSplineDecompositionImageFilter`).
 pub fn bspline_coefficients(data: &mut [f64], size: [usize; 3]) {
-    let mut line = Vec::new();
     for axis in 0..3 {
         let n = size[axis];
         if n == 1 {
             continue;
         }
-        let stride = match axis {
-            0 => 1,
-            1 => size[0],
-            _ => size[0] * size[1],
-        };
-        let others: Vec<usize> = (0..data.len()).filter(|&i| (i / stride) % n == 0).collect();
-        for &base in &others {
-            line.clear();
-            line.extend((0..n).map(|k| data[base + k * stride]));
-            decompose_line(&mut line);
-            for (k, &v) in line.iter().enumerate() {
-                data[base + k * stride] = v;
-            }
+        // The image as blocks of n × `inner` values: sample k of lane j at k·inner + j.
+        let inner: usize = size[..axis].iter().product();
+        for block in data.chunks_exact_mut(n * inner) {
+            decompose_lanes(block, n, inner);
         }
     }
 }
 
+/// Converts `lanes` interleaved lines of `n` samples (sample `k` of line `j` at
+/// `k·lanes + j`) to B-spline coefficients, each line exactly as [`decompose_line`] would
+/// (the same operations in the same order), a row of lanes at a time.
+fn decompose_lanes(c: &mut [f64], n: usize, lanes: usize) {
+    if lanes == 1 {
+        decompose_line(c);
+        return;
+    }
+    let z = POLE;
+    let gain = (1.0 - z) * (1.0 - 1.0 / z);
+    for v in c.iter_mut() {
+        *v *= gain;
+    }
+    let (first, rest) = c.split_at_mut(lanes);
+    // Causal initialisation.
+    let horizon = ((1e-10f64).ln() / z.abs().ln()).ceil() as usize;
+    if horizon < n {
+        let mut zn = z;
+        for k in 1..horizon {
+            let row = &rest[(k - 1) * lanes..k * lanes];
+            for (s, v) in first.iter_mut().zip(row) {
+                *s += zn * v;
+            }
+            zn *= z;
+        }
+    } else {
+        let iz = 1.0 / z;
+        let mut zn = z;
+        let mut z2n = z.powi(n as i32 - 1);
+        let last = &rest[(n - 2) * lanes..(n - 1) * lanes];
+        for (s, v) in first.iter_mut().zip(last) {
+            *s += z2n * v;
+        }
+        z2n = z2n * z2n * iz;
+        for k in 1..n - 1 {
+            let row = &rest[(k - 1) * lanes..k * lanes];
+            for (s, v) in first.iter_mut().zip(row) {
+                *s += (zn + z2n) * v;
+            }
+            zn *= z;
+            z2n *= iz;
+        }
+        let d = 1.0 - zn * zn;
+        for s in first.iter_mut() {
+            *s /= d;
+        }
+    }
+    for k in 1..n {
+        let (done, todo) = c.split_at_mut(k * lanes);
+        let prev = &done[(k - 1) * lanes..];
+        for (v, p) in todo[..lanes].iter_mut().zip(prev) {
+            *v += z * p;
+        }
+    }
+    // Anti-causal initialisation and recursion.
+    let (head, last) = c.split_at_mut((n - 1) * lanes);
+    let before = &head[(n - 2) * lanes..];
+    for (v, p) in last.iter_mut().zip(before) {
+        *v = (z / (z * z - 1.0)) * (z * p + *v);
+    }
+    for k in (0..n - 1).rev() {
+        let (lo, hi) = c.split_at_mut((k + 1) * lanes);
+        let next = &hi[..lanes];
+        for (v, q) in lo[k * lanes..].iter_mut().zip(next) {
+            *v = z * (q - *v);
+        }
+    }
+}
+
+/// Converts one contiguous line of samples to B-spline coefficients in place.
 fn decompose_line(c: &mut [f64]) {
     let n = c.len();
     let z = POLE;
@@ -493,6 +595,9 @@ fn decompose_line(c: &mut [f64]) {
 
 /// Mirror an index into `[0, n)` (ITK's `ApplyMirrorBoundaryConditions`).
 fn mirror(i: isize, n: usize) -> usize {
+    if i >= 0 && (i as usize) < n {
+        return i as usize;
+    }
     if n == 1 {
         return 0;
     }
@@ -511,13 +616,60 @@ fn mirror(i: isize, n: usize) -> usize {
 /// Evaluates the cubic B-spline with coefficients `coef` (by voxel of an image of `size`)
 /// at `c`, with ITK's operation order (support from `floor(f32(c)) − 1`, weights of Unser's
 /// cubic, taps summed x fastest).
-fn bspline_eval(size: [usize; 3], coef: impl Fn([usize; 3]) -> f64, c: [f64; 3]) -> f64 {
-    let mut idx = [[0usize; 4]; 3];
+fn bspline_eval(size: [usize; 3], part: Part<'_>, c: [f64; 3]) -> f64 {
+    bspline_taps(size, part, c).sum(part.data)
+}
+
+/// [`bspline_eval`] at four points, their sums interleaved (each still added in ITK's
+/// order, so each equals [`bspline_eval`]'s bit for bit).
+fn bspline_eval4(size: [usize; 3], part: Part<'_>, c: &[[f64; 3]; 4]) -> [f64; 4] {
+    let t = c.map(|c| bspline_taps(size, part, c));
+    let mut sum = [0.0; 4];
+    for kz in 0..4 {
+        for ky in 0..4 {
+            let rows = [0, 1, 2, 3].map(|p| t[p].off[1][ky] + t[p].off[2][kz]);
+            for kx in 0..4 {
+                for p in 0..4 {
+                    sum[p] += t[p].wxy[ky][kx] * t[p].wz[kz] * part.data[rows[p] + t[p].off[0][kx]];
+                }
+            }
+        }
+    }
+    sum
+}
+
+/// The 64 taps of a cubic B-spline evaluation: per axis the four coefficients' offsets
+/// into the part, and the weights (`wxy[ky][kx] = (1·w_x)·w_y`, then `·w_z`).
+struct Taps {
+    off: [[usize; 4]; 3],
+    wxy: [[f64; 4]; 4],
+    wz: [f64; 4],
+}
+
+impl Taps {
+    /// `Σ ((1·w_x)·w_y)·w_z · coefficient`, x fastest, as ITK adds them.
+    fn sum(&self, data: &[f64]) -> f64 {
+        let mut sum = 0.0;
+        for kz in 0..4 {
+            for ky in 0..4 {
+                let row = self.off[1][ky] + self.off[2][kz];
+                for kx in 0..4 {
+                    sum += self.wxy[ky][kx] * self.wz[kz] * data[row + self.off[0][kx]];
+                }
+            }
+        }
+        sum
+    }
+}
+
+fn bspline_taps(size: [usize; 3], part: Part<'_>, c: [f64; 3]) -> Taps {
+    let mut off = [[0usize; 4]; 3];
     let mut w = [[0.0f64; 4]; 3];
+    let stride = [1, part.size[0], part.size[0] * part.size[1]];
     for a in 0..3 {
-        let base = (c[a] as f32).floor() as isize - 1;
-        for (k, i) in idx[a].iter_mut().enumerate() {
-            *i = mirror(base + k as isize, size[a]);
+        let base = floor_f32(c[a] as f32) - 1;
+        for (k, o) in off[a].iter_mut().enumerate() {
+            *o = (mirror(base + k as isize, size[a]) - part.lo[a]) * stride[a];
         }
         let t = c[a] - (base + 1) as f64;
         let w3 = (1.0 / 6.0) * t * t * t;
@@ -526,24 +678,64 @@ fn bspline_eval(size: [usize; 3], coef: impl Fn([usize; 3]) -> f64, c: [f64; 3])
         let w1 = 1.0 - w0 - w2 - w3;
         w[a] = [w0, w1, w2, w3];
     }
-    let mut sum = 0.0;
-    for kz in 0..4 {
-        for ky in 0..4 {
-            for kx in 0..4 {
-                let mut wp = 1.0;
-                wp *= w[0][kx];
-                wp *= w[1][ky];
-                wp *= w[2][kz];
-                sum += wp * coef([idx[0][kx], idx[1][ky], idx[2][kz]]);
-            }
+    let mut wxy = [[0.0f64; 4]; 4];
+    for ky in 0..4 {
+        for kx in 0..4 {
+            wxy[ky][kx] = 1.0 * w[0][kx] * w[1][ky];
         }
     }
-    sum
+    Taps { off, wxy, wz: w[2] }
+}
+
+/// `floor(x)` of a float32 within ±2³¹ (a continuous index), without a libm call.
+fn floor_f32(x: f32) -> isize {
+    let t = x as i32;
+    (if (t as f32) > x { t - 1 } else { t }) as isize
+}
+
+/// Coefficients (x fastest) of the box of an image starting at `lo`, of extent `size`.
+#[derive(Clone, Copy)]
+struct Part<'a> {
+    data: &'a [f64],
+    lo: [usize; 3],
+    size: [usize; 3],
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn four_points_at_once_equal_one_at_a_time() {
+        let size = [9, 6, 5];
+        let data: Vec<f64> = (0..270)
+            .map(|i| ((i * 37) % 23) as f64 * 1.7 - 4.0)
+            .collect();
+        let mut coef = data;
+        bspline_coefficients(&mut coef, size);
+        let part = Part {
+            data: &coef,
+            lo: [0; 3],
+            size,
+        };
+        let c = [
+            [0.2, 5.4, 0.0],
+            [8.3, 0.1, 3.9],
+            [4.5, 2.5, 2.5],
+            [-0.4, 5.4, 4.4],
+        ];
+        let four = bspline_eval4(size, part, &c);
+        for (p, v) in c.iter().zip(four) {
+            assert_eq!(v.to_bits(), bspline_eval(size, part, *p).to_bits());
+        }
+    }
+
+    #[test]
+    fn floor_of_f32() {
+        for x in [-2.5f32, -2.0, -0.5, -0.0, 0.0, 0.3, 1.0, 7.99, 1e6 + 0.5] {
+            assert_eq!(floor_f32(x), x.floor() as isize, "{x}");
+        }
+    }
 
     #[test]
     fn mirror_indices() {
@@ -563,13 +755,34 @@ mod tests {
         for z in 0..4 {
             for y in 0..5 {
                 for x in 0..7 {
-                    let v = bspline_eval(
+                    let part = Part {
+                        data: &coef,
+                        lo: [0; 3],
                         size,
-                        |i| coef[i[0] + 7 * (i[1] + 5 * i[2])],
-                        [x as f64, y as f64, z as f64],
-                    );
+                    };
+                    let v = bspline_eval(size, part, [x as f64, y as f64, z as f64]);
                     let e = data[x + 7 * (y + 5 * z)];
                     assert!((v - e).abs() < 1e-9, "{v} vs {e} at {x},{y},{z}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn lanes_give_each_line_s_coefficients_bit_for_bit() {
+        // Long lines (truncated causal sum) and short ones (the full mirror sum).
+        for n in [3usize, 7, 19, 40] {
+            let lanes = 5;
+            let c: Vec<f64> = (0..n * lanes)
+                .map(|i| ((i * 7919) % 613) as f64 * 0.37 - 50.0)
+                .collect();
+            let mut together = c.clone();
+            decompose_lanes(&mut together, n, lanes);
+            for j in 0..lanes {
+                let mut line: Vec<f64> = (0..n).map(|k| c[k * lanes + j]).collect();
+                decompose_line(&mut line);
+                for k in 0..n {
+                    assert_eq!(line[k].to_bits(), together[k * lanes + j].to_bits());
                 }
             }
         }
