@@ -16,28 +16,7 @@ use crate::preprocess::normalize::{self, CompensatedSum};
 use crate::preprocess::{resample, resegment};
 use crate::settings::{Params, Settings};
 
-/// A value in an output row.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Value {
-    /// A feature or numeric diagnostic.
-    Number(f64),
-    /// Text (versions, hashes, tuples).
-    Text(String),
-}
-
-impl std::fmt::Display for Value {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            // Shortest representation that reads back to the same f64.
-            Value::Number(x) if x.is_nan() => write!(f, "nan"),
-            Value::Number(x) => write!(f, "{x:?}"),
-            Value::Text(s) => f.write_str(s),
-        }
-    }
-}
-
-/// Ordered `(column, value)` pairs of one case.
-pub type Row = Vec<(String, Value)>;
+pub use crate::row::{Row, Value};
 
 /// gpurad's version, written to every row.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

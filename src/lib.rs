@@ -22,6 +22,7 @@ pub mod model;
 pub mod preprocess;
 pub mod report;
 mod rng;
+pub mod row;
 pub mod settings;
 pub mod study;
 pub mod synth;

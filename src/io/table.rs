@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use crate::extract::{Row, Value};
+use crate::row::{Row, Value};
 
 /// Union of the columns of `rows`, in first-seen order.
 pub fn columns(rows: &[Row]) -> Vec<String> {

@@ -12,8 +12,18 @@ use std::path::Path;
 
 use crate::cohort;
 use crate::study::fit::{LogisticSummary, Model};
-use crate::study::pipeline::Timings;
 use crate::study::validate::CohortMetrics;
+
+/// Wall-clock seconds of each stage.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Timings {
+    /// Feature extraction.
+    pub extract: f64,
+    /// Model fitting.
+    pub fit: f64,
+    /// Validation, figures and report.
+    pub validate: f64,
+}
 
 /// Everything the report shows.
 pub struct StudyReport<'a> {

@@ -11,6 +11,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+pub use crate::report::html::Timings;
+
 use super::clinical::Clinical;
 use super::dataset::Dataset;
 use super::fit::{fit, FilterSpec, FitOptions, LambdaRule, Model};
@@ -50,17 +52,6 @@ pub struct StudyOptions {
     pub extraction: cohort::Options,
     /// Title of the report.
     pub title: String,
-}
-
-/// Wall-clock seconds of each stage.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Timings {
-    /// Feature extraction.
-    pub extract: f64,
-    /// Model fitting.
-    pub fit: f64,
-    /// Validation, figures and report.
-    pub validate: f64,
 }
 
 /// What a study run produced.
