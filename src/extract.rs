@@ -303,6 +303,26 @@ fn prepare_prefixed(
     )?;
     let opened = nifti::open(image_path)?;
     let filtered = crate::filters::need_region(params);
+    // The whole image's statistics (diagnostics, normalisation) in one pass over the file;
+    // non-finite voxels outside the ROI are an error where a step reads them.
+    let reads = match (s.resampled_pixel_spacing, s.normalize, filtered) {
+        (Some(_), true, _) => {
+            Some("normalize (the whole image's mean and SD) and resampling (interpolation)")
+        }
+        (Some(_), false, _) => Some("resampling (interpolation)"),
+        (None, _, true) => Some("the filters of the enabled image types (the whole image)"),
+        (None, true, false) => Some("normalize (the whole image's mean and SD)"),
+        (None, false, false) => None,
+    };
+    let (stats, sd) = whole_image_stats(&opened, full_mask, image_path, reads)?;
+    diagnostics_with(
+        &mut row,
+        "original",
+        &opened.geometry,
+        stats,
+        full_mask,
+        &bb0,
+    );
     let mut image;
     let mask;
     if let Some(spacing) = s.resampled_pixel_spacing {
@@ -310,20 +330,6 @@ fn prepare_prefixed(
         // B-splines with the margin that makes its coefficients those of the whole image,
         // see `resample::read_box`). The whole-image statistics (diagnostics, normalisation)
         // come from one pass over the file.
-        let reads = if s.normalize {
-            "normalize (the whole image's mean and SD) and resampling (interpolation)"
-        } else {
-            "resampling (interpolation)"
-        };
-        let (stats, sd) = whole_image_stats(&opened, full_mask, image_path, Some(reads))?;
-        diagnostics_with(
-            &mut row,
-            "original",
-            &opened.geometry,
-            stats,
-            full_mask,
-            &bb0,
-        );
         let read = resample::read_box(
             &opened.geometry,
             &bb0,
@@ -384,22 +390,6 @@ fn prepare_prefixed(
         // on a decoded image, giving the same numbers. (`preCrop` then changes nothing.)
         // Unscaled integer voxels (always finite) give exact sums in one pass over the file's
         // bytes; other data are decoded and summed with compensation.
-        let reads = if filtered {
-            Some("the filters of the enabled image types (the whole image)")
-        } else if s.normalize {
-            Some("normalize (the whole image's mean and SD)")
-        } else {
-            None
-        };
-        let (stats, sd) = whole_image_stats(&opened, full_mask, image_path, reads)?;
-        diagnostics_with(
-            &mut row,
-            "original",
-            &opened.geometry,
-            stats,
-            full_mask,
-            &bb0,
-        );
         if filtered {
             // PyRadiomics filters the whole image, or with preCrop the ROI box grown by
             // padDistance: that region is decoded.

@@ -302,6 +302,28 @@ pub fn roi_values(image: &Volume, mask: &Mask) -> Vec<f64> {
         .collect()
 }
 
+/// An index mirrored into `[0, n)` without repeating the edge sample (period `2n − 2`; 0 for
+/// `n = 1`): the boundary of ITK's `ApplyMirrorBoundaryConditions` and of SciPy's `mirror`
+/// mode.
+pub fn mirror_index(i: isize, n: usize) -> usize {
+    if i >= 0 && (i as usize) < n {
+        return i as usize;
+    }
+    if n == 1 {
+        return 0;
+    }
+    let p = 2 * (n as isize - 1);
+    let mut j = if i < 0 {
+        -i - p * ((-i) / p)
+    } else {
+        i - p * (i / p)
+    };
+    if j > n as isize - 1 {
+        j = p - j;
+    }
+    j as usize
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,7 +18,7 @@
 //! positions the requested box reads are kept: all z lines (the y pass reads them at every
 //! y), the y lines of the box's z range, the x lines of its y and z ranges.
 
-use crate::image::{BoundingBox, Volume};
+use crate::image::{mirror_index, BoundingBox, Volume};
 
 /// SciPy's pole of the cubic B-spline prefilter, `√3 − 2` (its constant, rounded once).
 const POLE: f64 = -0.2679491924311227;
@@ -63,31 +63,6 @@ fn weights(x: f64) -> [f64; 4] {
     let w0 = z * z * z / 6.0;
     let w3 = 1.0 - w0 - w1 - w2;
     [w0, w1, w2, w3]
-}
-
-/// An index beyond `[0, n)` mirrored back into it (SciPy's `map_coordinate`, mirror mode).
-fn mirror(i: i64, n: i64) -> i64 {
-    if n <= 1 {
-        return 0;
-    }
-    let sz2 = 2 * n - 2;
-    if i < 0 {
-        let j = sz2 * (-i / sz2) + i;
-        if j <= 1 - n {
-            j + sz2
-        } else {
-            -j
-        }
-    } else if i > n - 1 {
-        let j = i - sz2 * (i / sz2);
-        if j >= n {
-            sz2 - j
-        } else {
-            j
-        }
-    } else {
-        i
-    }
 }
 
 /// The B-spline coefficients of an image over the part of it one box of points can read.
@@ -190,7 +165,7 @@ impl Coefficients {
             }
             let start = p[a].floor() as i64 - 1;
             for (l, slot) in idx[a].iter_mut().enumerate() {
-                let i = mirror(start + l as i64, n as i64) as usize;
+                let i = mirror_index(start as isize + l as isize, n);
                 *slot = i - self.lo[a];
             }
             w[a] = weights(p[a]);
@@ -216,9 +191,9 @@ mod tests {
     #[test]
     fn mirror_matches_scipy() {
         // scipy.ndimage's mirror mode for n = 5: ... 2 1 | 0 1 2 3 4 | 3 2 ...
-        let got: Vec<i64> = (-6..11).map(|i| mirror(i, 5)).collect();
+        let got: Vec<usize> = (-6..11).map(|i| mirror_index(i, 5)).collect();
         assert_eq!(got, vec![2, 3, 4, 3, 2, 1, 0, 1, 2, 3, 4, 3, 2, 1, 0, 1, 2]);
-        assert_eq!(mirror(-1, 1), 0);
+        assert_eq!(mirror_index(-1, 1), 0);
     }
 
     #[test]

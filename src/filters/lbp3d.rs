@@ -259,12 +259,15 @@ pub fn images(
     let size = g.size;
     let lo = bb.lo;
     let pixel_type = region.pixel_type;
-    // Per ROI voxel: the level values, then the kurtosis.
-    let values: Vec<Vec<f64>> = voxels
-        .par_iter()
-        .map_init(
-            || (Vec::new(), Vec::new()),
-            |(sampled, scratch), &i| {
+    // Per ROI voxel: the level values, then the kurtosis (levels + 1 values a voxel).
+    let per = levels + 1;
+    let mut values = vec![0.0; voxels.len() * per];
+    values
+        .par_chunks_mut(per)
+        .zip(voxels.par_iter())
+        .for_each_init(
+            || (Vec::new(), Vec::new(), vec![(0.0, 0.0); levels * levels]),
+            |(sampled, scratch, c), (out, &i)| {
                 let (x, y, z) = (
                     lo[0] + i % e[0],
                     lo[1] + (i / e[0]) % e[1],
@@ -278,7 +281,7 @@ pub fn images(
                 }));
                 let k = kurtosis(sampled, scratch);
                 // c_nm = Σ_v f_v·Y_nm(v), in vertex order.
-                let mut c = vec![(0.0, 0.0); levels * levels];
+                c.fill((0.0, 0.0));
                 for (s, y) in sampled.iter().zip(&table) {
                     let f = if *s >= centre { 1.0 } else { 0.0 };
                     for (ck, yk) in c.iter_mut().zip(y) {
@@ -286,8 +289,7 @@ pub fn images(
                         *ck = (ck.0 + t.0, ck.1 + t.1);
                     }
                 }
-                let mut out = Vec::with_capacity(levels + 1);
-                for n in 0..levels {
+                for (n, level) in out[..levels].iter_mut().enumerate() {
                     let cols = n * n..(n + 1) * (n + 1);
                     let mut sum = (0.0, 0.0);
                     for y in &table {
@@ -304,19 +306,17 @@ pub fn images(
                         let sq = mul(gv, gv);
                         sum = (sum.0 + sq.0, sum.1 + sq.1);
                     }
-                    out.push(csqrt_re(sum.0, sum.1));
+                    *level = csqrt_re(sum.0, sum.1);
                 }
-                out.push(k);
-                out
+                out[levels] = k;
             },
-        )
-        .collect();
+        );
     let names = image_names(levels);
     let geometry = crop_geometry(g, bb);
     let mut images = Vec::with_capacity(names.len());
     for (l, name) in names.into_iter().enumerate() {
         let mut data = vec![0.0; e[0] * e[1] * e[2]];
-        for (&i, v) in voxels.iter().zip(&values) {
+        for (&i, v) in voxels.iter().zip(values.chunks_exact(per)) {
             data[i] = v[l];
         }
         images.push((

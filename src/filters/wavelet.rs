@@ -79,8 +79,6 @@ fn taps_at(n: usize, f: usize, o: usize) -> Vec<(usize, usize)> {
 trait Arith: Copy + Send + Sync {
     /// `acc + h·v`, each operation rounded in this precision.
     fn madd(acc: f64, h: Self, v: f64) -> f64;
-    /// A filter coefficient in this precision.
-    fn of(c: f64) -> Self;
 }
 
 impl Arith for f64 {
@@ -88,18 +86,12 @@ impl Arith for f64 {
     fn madd(acc: f64, h: f64, v: f64) -> f64 {
         acc + h * v
     }
-    fn of(c: f64) -> f64 {
-        c
-    }
 }
 
 impl Arith for f32 {
     #[inline]
     fn madd(acc: f64, h: f32, v: f64) -> f64 {
         (acc as f32 + h * v as f32) as f64
-    }
-    fn of(c: f64) -> f32 {
-        c as f32
     }
 }
 
@@ -112,9 +104,9 @@ fn single_precision(wavelet: &str, filter: &[f64]) -> Vec<f32> {
         .iter()
         .map(|&c| {
             if wavelet.starts_with("coif") {
-                f32::of(c / s2) * s2 as f32
+                (c / s2) as f32 * s2 as f32
             } else {
-                f32::of(c)
+                c as f32
             }
         })
         .collect()

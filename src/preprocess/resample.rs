@@ -9,7 +9,7 @@
 //! the mask always with nearest neighbour. Points outside the input get 0, and results are
 //! converted back to the input's storage type, as SimpleITK does.
 
-use crate::image::{BoundingBox, Geometry, Mask, Volume};
+use crate::image::{mirror_index, BoundingBox, Geometry, Mask, Volume};
 use crate::settings::Interpolator;
 
 /// `D · diag(s)`: maps index offsets to physical offsets (ITK `m_IndexToPhysicalPoint`).
@@ -593,26 +593,6 @@ fn decompose_line(c: &mut [f64]) {
     }
 }
 
-/// Mirror an index into `[0, n)` (ITK's `ApplyMirrorBoundaryConditions`).
-fn mirror(i: isize, n: usize) -> usize {
-    if i >= 0 && (i as usize) < n {
-        return i as usize;
-    }
-    if n == 1 {
-        return 0;
-    }
-    let p = 2 * (n as isize - 1);
-    let mut j = if i < 0 {
-        -i - p * ((-i) / p)
-    } else {
-        i - p * (i / p)
-    };
-    if j > n as isize - 1 {
-        j = p - j;
-    }
-    j as usize
-}
-
 /// Evaluates the cubic B-spline with coefficients `coef` (by voxel of an image of `size`)
 /// at `c`, with ITK's operation order (support from `floor(f32(c)) − 1`, weights of Unser's
 /// cubic, taps summed x fastest).
@@ -669,7 +649,7 @@ fn bspline_taps(size: [usize; 3], part: Part<'_>, c: [f64; 3]) -> Taps {
     for a in 0..3 {
         let base = floor_f32(c[a] as f32) - 1;
         for (k, o) in off[a].iter_mut().enumerate() {
-            *o = (mirror(base + k as isize, size[a]) - part.lo[a]) * stride[a];
+            *o = (mirror_index(base + k as isize, size[a]) - part.lo[a]) * stride[a];
         }
         let t = c[a] - (base + 1) as f64;
         let w3 = (1.0 / 6.0) * t * t * t;
@@ -739,11 +719,11 @@ mod tests {
 
     #[test]
     fn mirror_indices() {
-        assert_eq!(mirror(-1, 5), 1);
-        assert_eq!(mirror(-2, 5), 2);
-        assert_eq!(mirror(5, 5), 3);
-        assert_eq!(mirror(6, 5), 2);
-        assert_eq!(mirror(3, 1), 0);
+        assert_eq!(mirror_index(-1, 5), 1);
+        assert_eq!(mirror_index(-2, 5), 2);
+        assert_eq!(mirror_index(5, 5), 3);
+        assert_eq!(mirror_index(6, 5), 2);
+        assert_eq!(mirror_index(3, 1), 0);
     }
 
     #[test]
