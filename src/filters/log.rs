@@ -103,7 +103,7 @@ impl Span {
 }
 
 /// Lines filtered together (along x, lines of neighbouring rows share instructions).
-const BUNDLE: usize = 8;
+const BUNDLE: usize = super::recursive_gaussian::LANES;
 
 /// Filters `input` (values on `from`, x fastest) along `axis` with `filter` and returns the
 /// float32-rounded results on `to` (x fastest). `from` must hold whole lines along `axis`
