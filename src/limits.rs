@@ -110,8 +110,14 @@ fn cgroup_limit() -> Option<u64> {
 }
 
 /// The default budget: half of the memory this process may have — the physical memory, or a
-/// resource or control-group limit where lower (8 GiB where none can be read).
+/// resource or control-group limit where lower (8 GiB where none can be read). Read from the
+/// system once per process: every size check consults it, thousands of times per case.
 pub fn default_max_memory() -> u64 {
+    static DEFAULT: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *DEFAULT.get_or_init(read_default_max_memory)
+}
+
+fn read_default_max_memory() -> u64 {
     let available = [physical_memory(), resource_limit(), cgroup_limit()]
         .into_iter()
         .flatten()
