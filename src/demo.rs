@@ -95,7 +95,9 @@ pub fn run_demo(o: &DemoOptions) -> Result<StudyResult> {
     let params_path = data.join("params.yaml");
     crate::io::output::write(&params_path, DEMO_PARAMS)?;
     let params = Params::from_yaml(DEMO_PARAMS)?;
-    let clinical = ["age>60", "alp>120"]
+    // The candidates a study of spinal metastases screens: age and ALP, continuous and at
+    // their usual clinical cut-offs.
+    let clinical_candidates = ["age>60", "alp>120", "age", "alp"]
         .iter()
         .map(|c| Clinical::parse(c))
         .collect::<Result<Vec<_>>>()?;
@@ -103,7 +105,9 @@ pub fn run_demo(o: &DemoOptions) -> Result<StudyResult> {
         manifest,
         out: o.out.join("study"),
         outcome: "metastatic".into(),
-        clinical,
+        clinical: Vec::new(),
+        clinical_candidates,
+        enter_p: 0.05,
         cohort_column: "cohort".into(),
         train_value: "train".into(),
         filters: vec![FilterSpec::NearZeroVariance, FilterSpec::Spearman(0.9)],

@@ -148,6 +148,12 @@ enum Command {
         /// Clinical predictors, comma-separated (a column, or a threshold such as age>60).
         #[arg(long, value_delimiter = ',')]
         clinical: Vec<String>,
+        /// Candidate clinical predictors, comma-separated (see `fit --clinical-candidates`).
+        #[arg(long, value_delimiter = ',')]
+        clinical_candidates: Vec<String>,
+        /// Entry level of the candidates' univariable screen.
+        #[arg(long, default_value_t = 0.05)]
+        enter_p: f64,
         /// Cohort column; its --train-value rows train the model, the others validate it.
         #[arg(long, default_value = "cohort")]
         cohort_col: String,
@@ -240,6 +246,16 @@ enum Command {
         /// alp>120 (strict), which becomes a 0/1 indicator.
         #[arg(long, value_delimiter = ',')]
         clinical: Vec<String>,
+        /// Candidate clinical predictors, comma-separated (same forms as --clinical): each is
+        /// tested in a univariable logistic model; those with p < --enter-p enter a
+        /// multivariable model with the Radscore (and --clinical), reduced by backward
+        /// elimination on AIC as R's step(); the survivors join the combined model.
+        /// model.json's clinical_selection holds both tables and the steps.
+        #[arg(long, value_delimiter = ',')]
+        clinical_candidates: Vec<String>,
+        /// Entry level of the candidates' univariable screen.
+        #[arg(long, default_value_t = 0.05)]
+        enter_p: f64,
         /// Columns never used as features, comma-separated.
         #[arg(long, value_delimiter = ',')]
         exclude: Vec<String>,
@@ -576,6 +592,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             manifest,
             outcome,
             clinical,
+            clinical_candidates,
+            enter_p,
             cohort_col,
             train_value,
             filter,
@@ -596,6 +614,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     .iter()
                     .map(|c| Clinical::parse(c))
                     .collect::<Result<_, _>>()?,
+                clinical_candidates: clinical_candidates
+                    .iter()
+                    .map(|c| Clinical::parse(c))
+                    .collect::<Result<_, _>>()?,
+                enter_p,
                 cohort_column: cohort_col,
                 train_value,
                 filters: filter,
@@ -699,6 +722,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             outcome,
             id,
             clinical,
+            clinical_candidates,
+            enter_p,
             exclude,
             cohort_col,
             train_value,
@@ -731,6 +756,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     .iter()
                     .map(|c| Clinical::parse(c))
                     .collect::<Result<_, _>>()?,
+                clinical_candidates: clinical_candidates
+                    .iter()
+                    .map(|c| Clinical::parse(c))
+                    .collect::<Result<_, _>>()?,
+                enter_p,
                 exclude,
                 cohort,
                 train_value,

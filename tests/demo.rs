@@ -1,6 +1,6 @@
 //! The built-in study end to end through the binary: `gpurad demo` writes a synthetic cohort,
-//! extracts it, fits and validates the nomogram and writes a report that parses as XML and
-//! holds every table and figure; a second run reuses the cohort and every extracted row.
+//! extracts it, selects the clinical factors, fits and validates the nomogram and writes a
+//! report that parses as XML and holds every table and figure; a second run reuses the cohort and every extracted row.
 
 use std::process::Command;
 
@@ -10,7 +10,7 @@ fn demo(dir: &std::path::Path) -> (String, String) {
         .args([
             "demo",
             "--patients",
-            "80",
+            "200",
             "--progress",
             "log",
             "--device",
@@ -30,7 +30,7 @@ fn demo_writes_a_readable_report_and_reruns_from_its_results() {
     let dir = tempfile::tempdir().unwrap();
     let (stdout, stderr) = demo(dir.path());
     assert!(
-        stderr.contains("writing a synthetic cohort of 80 patients"),
+        stderr.contains("writing a synthetic cohort of 200 patients"),
         "{stderr}"
     );
     for line in [
@@ -44,7 +44,7 @@ fn demo_writes_a_readable_report_and_reruns_from_its_results() {
     assert!(manifest.starts_with(
         "ID,Image_T1WI,Image_T2WI,Image_FST2WI,Mask,age,alp,metastatic,cohort,centre\n"
     ));
-    assert_eq!(manifest.lines().count(), 81);
+    assert_eq!(manifest.lines().count(), 201);
 
     let study = dir.path().join("study");
     let features = std::fs::read_to_string(study.join("features.csv")).unwrap();
@@ -124,6 +124,9 @@ fn demo_writes_a_readable_report_and_reruns_from_its_results() {
         "Selected feature",
         "Combined (nomogram) model",
         "Radscore = ",
+        "Clinical-factor selection",
+        "Univariable OR (95% CI)",
+        "Clinical predictors of the combined model:",
     ] {
         assert!(text.contains(s), "report lacks '{s}'");
     }
@@ -134,7 +137,7 @@ fn demo_writes_a_readable_report_and_reruns_from_its_results() {
         stderr2.contains("reusing the synthetic cohort"),
         "{stderr2}"
     );
-    assert!(stderr2.contains("80 reused"), "{stderr2}");
+    assert!(stderr2.contains("200 reused"), "{stderr2}");
     assert_eq!(stdout, stdout2, "same results on the rerun");
 
     // An outcome corrected in the manifest after the run: `study` reuses every extracted row
@@ -180,7 +183,7 @@ fn demo_writes_a_readable_report_and_reruns_from_its_results() {
         .unwrap();
     let stderr3 = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr3}");
-    assert!(stderr3.contains("80 reused"), "{stderr3}");
+    assert!(stderr3.contains("200 reused"), "{stderr3}");
     let mut r = csv::Reader::from_path(study.join("features.csv")).unwrap();
     let h = r.headers().unwrap().clone();
     let (id_col, y_col) = (

@@ -422,6 +422,8 @@ fn fit_options(foldid: bool) -> FitOptions {
         outcome: "outcome".into(),
         id: None,
         clinical: vec![gpurad::study::clinical::Clinical::parse("age>60").unwrap()],
+        clinical_candidates: Vec::new(),
+        enter_p: 0.05,
         // Without fold ids the fold column (empty in validation rows) is not a feature.
         exclude: if foldid {
             Vec::new()

@@ -5,6 +5,7 @@
 //! * [`error`]: the [`StatsError`] shared with [`crate::evaluate`].
 //! * [`input`]: validation of outcomes, predictions and predictors.
 //! * [`distributions`]: normal and chi-square tails used for p-values and CIs.
+//! * [`stepwise`]: backward elimination of predictors by AIC (R's `step`).
 
 pub mod distributions;
 pub mod error;
@@ -15,6 +16,7 @@ pub mod lasso;
 pub mod logistic;
 pub mod nomogram;
 pub mod standardize;
+pub mod stepwise;
 
 pub use error::{StatsError, StatsResult};
 pub use logistic::{fit_logistic, Coefficient, LogisticFit, LogisticOptions};

@@ -92,6 +92,22 @@ fn num(v: &serde_json::Value, digits: usize) -> String {
         .map_or_else(|| "–".to_string(), |x| format!("{x:.digits$}"))
 }
 
+/// A proportion with its exact interval below it (`0.850` / `(0.721–0.934)`), as metrics.json
+/// holds them under `key` and `key_ci`.
+fn proportion(m: &serde_json::Value, key: &str) -> String {
+    let ci = &m[format!("{key}_ci")];
+    if ci.is_array() {
+        format!(
+            "{}<br/><span class=\"note\">({}–{})</span>",
+            num(&m[key], 3),
+            num(&ci[0], 3),
+            num(&ci[1], 3)
+        )
+    } else {
+        num(&m[key], 3)
+    }
+}
+
 fn p_value(p: f64) -> String {
     if p.is_nan() {
         "–".into()
@@ -131,11 +147,11 @@ fn performance_table(metrics: &[CohortMetrics], train_value: &str) -> String {
                 num(&m["auc"], 3),
                 num(&m["auc_ci"][0], 3),
                 num(&m["auc_ci"][1], 3),
-                num(&m["sensitivity"], 3),
-                num(&m["specificity"], 3),
-                num(&m["ppv"], 3),
-                num(&m["npv"], 3),
-                num(&m["accuracy"], 3),
+                proportion(m, "sensitivity"),
+                proportion(m, "specificity"),
+                proportion(m, "ppv"),
+                proportion(m, "npv"),
+                proportion(m, "accuracy"),
                 m["hosmer_lemeshow"]["p"]
                     .as_f64()
                     .map_or("–".into(), p_value),
@@ -145,7 +161,8 @@ fn performance_table(metrics: &[CohortMetrics], train_value: &str) -> String {
     }
     h += "</tbody></table>";
     h += "<p class=\"note\">AUC with DeLong 95% confidence interval; sensitivity, specificity, PPV, \
-          NPV and accuracy at each model's Youden-optimal threshold on the training cohort; \
+          NPV and accuracy (Clopper–Pearson exact 95% interval below each) at each model's \
+          Youden-optimal threshold on the training cohort; \
           Hosmer–Lemeshow test with 10 groups; calibration slope of the logit of the predicted \
           probability.</p>";
     let mut rows = String::new();
@@ -192,6 +209,74 @@ fn logistic_table(name: &str, s: &LogisticSummary) -> String {
     h += &format!(
         "</tbody></table><p class=\"note\">Youden threshold on the training cohort: {:.3}</p>",
         s.threshold
+    );
+    h
+}
+
+/// The univariable and multivariable table of the clinical-factor selection: one row per
+/// term, its univariable OR (95% CI) and p, and its OR and p in the final multivariable
+/// model (blank for a term that did not enter or was eliminated); the steps below.
+fn selection_section(sel: &crate::study::selection::ClinicalSelection) -> String {
+    let or = |r: &crate::study::selection::TermRow| {
+        format!("{:.3} ({:.3}–{:.3})", r.or, r.or_ci[0], r.or_ci[1])
+    };
+    let mut h = String::from(
+        "<h2>Clinical-factor selection</h2><table><thead><tr><th class=\"l\">Term</th>\
+         <th>Univariable OR (95% CI)</th><th>p</th><th>Multivariable OR (95% CI)</th><th>p</th>\
+         </tr></thead><tbody>",
+    );
+    for u in &sel.univariable {
+        let m = sel.multivariable.iter().find(|m| m.term == u.term);
+        h += &format!(
+            "<tr><td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&u.term),
+            or(u),
+            p_value(u.p),
+            m.map_or(String::new(), or),
+            m.map_or(String::new(), |m| p_value(m.p)),
+        );
+    }
+    for f in &sel.univariable_failed {
+        h += &format!(
+            "<tr><td class=\"l\">{}</td><td colspan=\"4\" class=\"l\">not estimable: {}</td></tr>",
+            escape(&f.term),
+            escape(&f.error)
+        );
+    }
+    h += "</tbody></table>";
+    let list = |v: &[String]| {
+        if v.is_empty() {
+            "none".to_string()
+        } else {
+            v.iter().map(|t| escape(t)).collect::<Vec<_>>().join(", ")
+        }
+    };
+    let steps = if sel.steps.is_empty() {
+        "no term was removed".to_string()
+    } else {
+        sel.steps
+            .iter()
+            .map(|s| {
+                format!(
+                    "{} removed (AIC {:.2} → {:.2})",
+                    escape(&s.removed),
+                    s.aic_before,
+                    s.aic_after
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    h += &format!(
+        "<p class=\"note\">Logistic regression on the training cohort, Wald 95% intervals. \
+         Candidates with univariable p &lt; {} entered the multivariable model with the \
+         Radscore: {}. Backward elimination on AIC (R's <code>step</code>, the Radscore kept): \
+         {}. Final AIC {:.2}. Clinical predictors of the combined model: {}.</p>",
+        sel.enter_p,
+        list(&sel.entered),
+        steps,
+        sel.aic,
+        list(&sel.selected)
     );
     h
 }
@@ -382,6 +467,9 @@ pub fn study_report(r: &StudyReport<'_>) -> String {
     }
     h += "</div>\n<h2>Radscore</h2>\n";
     h += &radscore_section(r.model);
+    if let Some(sel) = &r.model.clinical_selection {
+        h += &selection_section(sel);
+    }
     h += "<h2>Logistic models</h2>\n";
     if let Some(c) = &r.model.models.combined {
         h += &logistic_table("Combined (nomogram)", c);

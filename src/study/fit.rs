@@ -31,6 +31,12 @@ pub struct FitOptions {
     pub id: Option<String>,
     /// Clinical predictors.
     pub clinical: Vec<Clinical>,
+    /// Candidate clinical predictors, selected into the combined model by univariable entry
+    /// (p < `enter_p`) and backward elimination on AIC ([`super::selection`]); `clinical`
+    /// are then always kept.
+    pub clinical_candidates: Vec<Clinical>,
+    /// Entry level of the univariable screen (default 0.05).
+    pub enter_p: f64,
     /// Columns never used as features.
     pub exclude: Vec<String>,
     /// Cohort column; when present only rows with `train_value` are used.
@@ -470,6 +476,9 @@ pub struct Model {
     pub models: Models,
     /// Nomogram of the combined model (of the Radscore model without clinical predictors).
     pub nomogram: NomogramSummary,
+    /// How the clinical predictors were selected (with `--clinical-candidates`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clinical_selection: Option<super::selection::ClinicalSelection>,
 }
 
 /// A nomogram as stored in the model file (rms conventions, [`crate::model::nomogram`]).
@@ -631,7 +640,13 @@ pub fn fit(ds: &Dataset, o: &FitOptions) -> Result<Model> {
         }
     }
     let mut names = std::collections::HashSet::new();
-    for c in &o.clinical {
+    if !(o.enter_p > 0.0 && o.enter_p <= 1.0) {
+        return Err(Error::Settings(format!(
+            "--enter-p must be in (0, 1], not {}",
+            o.enter_p
+        )));
+    }
+    for c in o.clinical.iter().chain(&o.clinical_candidates) {
         if !names.insert(c.name.as_str()) {
             return Err(Error::Settings(format!(
                 "clinical predictor '{}' is given twice",
@@ -653,7 +668,12 @@ pub fn fit(ds: &Dataset, o: &FitOptions) -> Result<Model> {
     reserved.extend(id.as_deref());
     reserved.extend(o.cohort.as_deref());
     reserved.extend(o.foldid.as_deref());
-    reserved.extend(o.clinical.iter().map(|c| c.column.as_str()));
+    reserved.extend(
+        o.clinical
+            .iter()
+            .chain(&o.clinical_candidates)
+            .map(|c| c.column.as_str()),
+    );
     reserved.extend(o.exclude.iter().map(String::as_str));
     for c in &o.exclude {
         ds.column(c)?;
@@ -695,7 +715,7 @@ pub fn fit(ds: &Dataset, o: &FitOptions) -> Result<Model> {
     }
     let mut needed = feature_cols.clone();
     needed.push(ds.column(&o.outcome)?);
-    for c in &o.clinical {
+    for c in o.clinical.iter().chain(&o.clinical_candidates) {
         needed.push(ds.column(&c.column)?);
     }
     if let Some(f) = &o.foldid {
@@ -861,18 +881,36 @@ pub fn fit(ds: &Dataset, o: &FitOptions) -> Result<Model> {
             total_points_range: (0.0, 0.0),
             risk_ticks: vec![],
         },
+        clinical_selection: None,
     };
     let rad = radscore_of(&model, &z);
-    let clinical_values: Vec<Vec<f64>> = o
+    let values_of = |c: &Clinical| -> Result<Vec<f64>> {
+        Ok(ds
+            .numeric(&c.column, &rows)?
+            .into_iter()
+            .map(|v| c.value(v))
+            .collect())
+    };
+    if !o.clinical_candidates.is_empty() {
+        let with_values = |list: &[Clinical]| -> Result<Vec<(Clinical, Vec<f64>)>> {
+            list.iter()
+                .map(|c| Ok((c.clone(), values_of(c)?)))
+                .collect()
+        };
+        let (selection, chosen) = super::selection::select(
+            &y,
+            &rad,
+            &with_values(&o.clinical)?,
+            &with_values(&o.clinical_candidates)?,
+            o.enter_p,
+        )?;
+        model.clinical = chosen;
+        model.clinical_selection = Some(selection);
+    }
+    let clinical_values: Vec<Vec<f64>> = model
         .clinical
         .iter()
-        .map(|c| {
-            Ok(ds
-                .numeric(&c.column, &rows)?
-                .into_iter()
-                .map(|v| c.value(v))
-                .collect())
-        })
+        .map(values_of)
         .collect::<Result<_>>()?;
     let logit = |preds: Vec<(&str, &[f64])>, what: &str| -> Result<LogisticSummary> {
         let f = fit_logistic(&y, &preds, None, &LogisticOptions::default())
@@ -886,8 +924,8 @@ pub fn fit(ds: &Dataset, o: &FitOptions) -> Result<Model> {
         ))
     };
     model.models.radscore = logit(vec![("Radscore", &rad)], "Radscore model")?;
-    if !o.clinical.is_empty() {
-        let clin: Vec<(&str, &[f64])> = o
+    if !model.clinical.is_empty() {
+        let clin: Vec<(&str, &[f64])> = model
             .clinical
             .iter()
             .zip(&clinical_values)

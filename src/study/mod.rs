@@ -1,6 +1,7 @@
 //! The study pipeline on a feature table: fit the Radscore and the logistic models on the
 //! training cohort ([`fit`]), validate them on every cohort and predict new patients
-//! ([`validate`]). Clinical predictors are columns or threshold expressions ([`clinical`]);
+//! ([`validate`]). Clinical predictors are columns or threshold expressions ([`clinical`]),
+//! given or selected from candidates ([`selection`]);
 //! the table is any CSV with one row per patient ([`dataset`]).
 
 pub mod clinical;
@@ -9,4 +10,5 @@ pub mod figures;
 pub mod fit;
 pub mod outputs;
 pub mod pipeline;
+pub mod selection;
 pub mod validate;

@@ -34,6 +34,10 @@ pub struct StudyOptions {
     pub outcome: String,
     /// Clinical predictors (`age>60`, …).
     pub clinical: Vec<Clinical>,
+    /// Candidate clinical predictors, selected by univariable entry and backward AIC.
+    pub clinical_candidates: Vec<Clinical>,
+    /// Entry level of the candidates' univariable screen.
+    pub enter_p: f64,
     /// Cohort column of the manifest (`train` / other values).
     pub cohort_column: String,
     /// The training cohort's label.
@@ -132,6 +136,8 @@ pub fn run_study(o: &StudyOptions) -> Result<StudyResult> {
         outcome: o.outcome.clone(),
         id: id_col.map(|_| "ID".to_string()),
         clinical: o.clinical.clone(),
+        clinical_candidates: o.clinical_candidates.clone(),
+        enter_p: o.enter_p,
         // The manifest's own columns (paths, clinical and other patient data) are never
         // radiomics features.
         exclude: m
@@ -141,7 +147,11 @@ pub fn run_study(o: &StudyOptions) -> Result<StudyResult> {
                 **c != o.outcome
                     && **c != o.cohort_column
                     && c.trim() != "ID"
-                    && !o.clinical.iter().any(|k| k.column == **c)
+                    && !o
+                        .clinical
+                        .iter()
+                        .chain(&o.clinical_candidates)
+                        .any(|k| k.column == **c)
             })
             .cloned()
             .collect(),

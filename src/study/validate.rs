@@ -1,8 +1,9 @@
 //! `gpurad validate` and `gpurad predict`: a fitted [`Model`] applied to a feature table.
 //!
 //! Per cohort (the values of the cohort column, or all patients): for each model AUC with its
-//! DeLong 95% CI (pROC), the training Youden threshold applied → sensitivity, specificity, PPV,
-//! NPV, accuracy; Hosmer–Lemeshow (g = 10, as `ResourceSelection::hoslem.test`); calibration
+//! DeLong 95% CI (pROC), the training Youden threshold applied → the confusion counts and
+//! sensitivity, specificity, PPV, NPV, accuracy with Clopper–Pearson 95% intervals (R
+//! `binom.test`); Hosmer–Lemeshow (g = 10, as `ResourceSelection::hoslem.test`); calibration
 //! intercept and slope; DeLong paired tests combined vs clinical and combined vs Radscore;
 //! decision curves at thresholds 0.01…0.99.
 
@@ -72,6 +73,26 @@ pub struct ModelMetrics {
     pub npv: f64,
     /// Accuracy.
     pub accuracy: f64,
+    /// Events called positive at the threshold.
+    pub tp: usize,
+    /// Non-events called positive.
+    pub fp: usize,
+    /// Non-events called negative.
+    pub tn: usize,
+    /// Events called negative.
+    #[serde(rename = "fn")]
+    pub fn_: usize,
+    /// Clopper–Pearson 95% interval of the sensitivity (R `binom.test`); `null` without
+    /// events.
+    pub sensitivity_ci: Option<[f64; 2]>,
+    /// Clopper–Pearson 95% interval of the specificity; `null` without non-events.
+    pub specificity_ci: Option<[f64; 2]>,
+    /// Clopper–Pearson 95% interval of the PPV; `null` when nobody is called positive.
+    pub ppv_ci: Option<[f64; 2]>,
+    /// Clopper–Pearson 95% interval of the NPV; `null` when nobody is called negative.
+    pub npv_ci: Option<[f64; 2]>,
+    /// Clopper–Pearson 95% interval of the accuracy.
+    pub accuracy_ci: Option<[f64; 2]>,
     /// Hosmer–Lemeshow test; `null` when it is undefined for these predictions (e.g. a group
     /// with no expected events), with the reason in `hosmer_lemeshow_error`.
     pub hosmer_lemeshow: Option<HlSummary>,
@@ -279,6 +300,11 @@ fn nomogram_points(model: &Model, m: &LogisticSummary, cols: &[&[f64]]) -> Vec<f
         .collect()
 }
 
+/// The Clopper–Pearson 95% interval of `x` of `n` (`None` when `n` is 0).
+fn exact(x: usize, n: usize) -> Option<[f64; 2]> {
+    crate::evaluate::proportion::clopper_pearson(x, n, 0.95).ok()
+}
+
 /// Metrics of every model for the patients of one cohort.
 pub fn cohort_metrics(model: &Model, p: &Predictions, label: &str) -> Result<CohortMetrics> {
     let y = p.outcome.as_ref().ok_or_else(|| {
@@ -303,6 +329,15 @@ pub fn cohort_metrics(model: &Model, p: &Predictions, label: &str) -> Result<Coh
             ppv: cm.ppv(),
             npv: cm.npv(),
             accuracy: cm.accuracy(),
+            tp: cm.tp,
+            fp: cm.fp,
+            tn: cm.tn,
+            fn_: cm.fn_,
+            sensitivity_ci: exact(cm.tp, cm.tp + cm.fn_),
+            specificity_ci: exact(cm.tn, cm.tn + cm.fp),
+            ppv_ci: exact(cm.tp, cm.tp + cm.fp),
+            npv_ci: exact(cm.tn, cm.tn + cm.fn_),
+            accuracy_ci: exact(cm.tp + cm.tn, cm.tp + cm.fp + cm.tn + cm.fn_),
             hosmer_lemeshow: hl.as_ref().ok().map(|h| HlSummary {
                 statistic: h.statistic,
                 df: h.df,
