@@ -108,6 +108,7 @@ pub fn run_demo(o: &DemoOptions) -> Result<StudyResult> {
         clinical: Vec::new(),
         clinical_candidates,
         enter_p: 0.05,
+        firth: false,
         cohort_column: "cohort".into(),
         train_value: "train".into(),
         filters: vec![FilterSpec::NearZeroVariance, FilterSpec::Spearman(0.9)],

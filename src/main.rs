@@ -154,6 +154,11 @@ enum Command {
         /// Entry level of the candidates' univariable screen.
         #[arg(long, default_value_t = 0.05)]
         enter_p: f64,
+        /// Fit every logistic model by Firth's penalised likelihood (R's logistf: profile
+        /// penalised-likelihood CIs, penalised likelihood-ratio p-values). Without it, Firth
+        /// is used only where maximum likelihood meets separation, with a note.
+        #[arg(long)]
+        firth: bool,
         /// Cohort column; its --train-value rows train the model, the others validate it.
         #[arg(long, default_value = "cohort")]
         cohort_col: String,
@@ -256,6 +261,11 @@ enum Command {
         /// Entry level of the candidates' univariable screen.
         #[arg(long, default_value_t = 0.05)]
         enter_p: f64,
+        /// Fit every logistic model by Firth's penalised likelihood (R's logistf: profile
+        /// penalised-likelihood CIs, penalised likelihood-ratio p-values). Without it, Firth
+        /// is used only where maximum likelihood meets separation, with a note.
+        #[arg(long)]
+        firth: bool,
         /// Columns never used as features, comma-separated.
         #[arg(long, value_delimiter = ',')]
         exclude: Vec<String>,
@@ -594,6 +604,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             clinical,
             clinical_candidates,
             enter_p,
+            firth,
             cohort_col,
             train_value,
             filter,
@@ -619,6 +630,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     .map(|c| Clinical::parse(c))
                     .collect::<Result<_, _>>()?,
                 enter_p,
+                firth,
                 cohort_column: cohort_col,
                 train_value,
                 filters: filter,
@@ -724,6 +736,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             clinical,
             clinical_candidates,
             enter_p,
+            firth,
             exclude,
             cohort_col,
             train_value,
@@ -761,6 +774,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     .map(|c| Clinical::parse(c))
                     .collect::<Result<_, _>>()?,
                 enter_p,
+                firth,
                 exclude,
                 cohort,
                 train_value,

@@ -210,3 +210,46 @@ fn demo_writes_a_readable_report_and_reruns_from_its_results() {
         "the model is refitted on the corrected outcome"
     );
 }
+
+/// 40 synthetic patients (20 for training): the Radscore separates the training outcomes, so
+/// maximum likelihood has no estimates. The study still ends with a report: the models are
+/// fitted by Firth's penalised likelihood with a note saying why, and the low events per
+/// variable are flagged.
+#[test]
+fn a_separated_small_study_ends_with_a_report_fitted_by_firth() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_gpurad"))
+        .env("XDG_RUNTIME_DIR", std::env::temp_dir())
+        .args([
+            "demo",
+            "--patients",
+            "40",
+            "--progress",
+            "quiet",
+            "--device",
+            "cpu",
+            "-o",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let study = dir.path().join("study");
+    let model: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(study.join("model.json")).unwrap()).unwrap();
+    let radscore = &model["models"]["radscore"];
+    assert_eq!(radscore["method"], "firth", "{radscore}");
+    assert!(
+        radscore["note"].as_str().unwrap().contains("separation"),
+        "{radscore}"
+    );
+    assert!(radscore["coefficients"][1].as_f64().unwrap().is_finite());
+    assert!(model["warnings"][0]
+        .as_str()
+        .unwrap()
+        .contains("events per variable"));
+    let html = std::fs::read_to_string(study.join("report.html")).unwrap();
+    assert!(html.contains("Firth's penalised likelihood"));
+    assert!(html.contains("events per variable"));
+}

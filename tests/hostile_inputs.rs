@@ -439,6 +439,7 @@ fn fit_options(foldid: bool) -> FitOptions {
         drop_incomplete: false,
         filters: Vec::new(),
         repeats: Vec::new(),
+        firth: false,
     }
 }
 

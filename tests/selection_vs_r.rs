@@ -88,7 +88,7 @@ fn cohort() -> (Vec<f64>, Vec<f64>, Valued) {
 fn univariable_entry_and_backward_elimination_equal_r_step() {
     let (y, rad, candidates) = cohort();
     for enter in ["0.05", "0.5"] {
-        let (s, chosen) = select(&y, &rad, &[], &candidates, num(enter)).unwrap();
+        let (s, chosen) = select(&y, &rad, &[], &candidates, num(enter), false).unwrap();
         assert!(s.univariable_failed.is_empty());
         check_rows(&s.univariable, "univariable.csv");
         let keys = read_csv(&format!("selection_{enter}.csv"));
@@ -136,7 +136,7 @@ fn a_fixed_predictor_is_kept_and_tabled_first() {
     // `bmi` is noise: fixed, it stays in the combined model all the same.
     let (fixed, rest): (Vec<_>, Vec<_>) =
         candidates.into_iter().partition(|(c, _)| c.name == "bmi");
-    let (s, chosen) = select(&y, &rad, &fixed, &rest, 0.05).unwrap();
+    let (s, chosen) = select(&y, &rad, &fixed, &rest, 0.05, false).unwrap();
     assert_eq!(chosen[0].name, "bmi");
     assert_eq!(s.univariable[1].term, "bmi");
     assert_eq!(s.multivariable[1].term, "bmi");

@@ -5,11 +5,13 @@
 //! * [`error`]: the [`StatsError`] shared with [`crate::evaluate`].
 //! * [`input`]: validation of outcomes, predictions and predictors.
 //! * [`distributions`]: normal and chi-square tails used for p-values and CIs.
+//! * [`firth`]: Firth's penalised logistic regression (R's `logistf`), for separated data.
 //! * [`stepwise`]: backward elimination of predictors by AIC (R's `step`).
 
 pub mod distributions;
 pub mod error;
 pub mod filter;
+pub mod firth;
 pub mod icc;
 pub mod input;
 pub mod lasso;

@@ -33,19 +33,67 @@ pub struct Step {
 
 /// The result of [`backward_aic`].
 #[derive(Debug, Clone)]
-pub struct Elimination {
-    /// Indices (into the given predictors) of the terms kept, in their order.
+pub struct Elimination<T> {
+    /// Indices (into the given terms) of the terms kept, in their order.
     pub kept: Vec<usize>,
     /// The steps taken, in order.
     pub steps: Vec<Step>,
     /// AIC of the final model.
     pub aic: f64,
     /// The final model.
-    pub fit: LogisticFit,
+    pub fit: T,
 }
 
-/// Backward elimination by AIC of the logistic model of `y` on `predictors` (one column per
-/// term); the terms whose `forced` entry is true are never dropped (R's `lower` scope).
+/// Backward elimination by AIC over the terms named `names`; `fit(terms)` fits the model of
+/// the given term indices and returns its AIC and the fit. Terms whose `forced` entry is
+/// true are never dropped (R's `lower` scope).
+///
+/// # Errors
+/// Those of `fit` for the full model or any model tried.
+pub fn backward<T, E>(
+    names: &[&str],
+    forced: &[bool],
+    fit: impl Fn(&[usize]) -> Result<(f64, T), E>,
+) -> Result<Elimination<T>, E> {
+    assert_eq!(names.len(), forced.len(), "one flag per term");
+    let mut kept: Vec<usize> = (0..names.len()).collect();
+    let (mut current, mut model) = fit(&kept)?;
+    let mut steps = Vec::new();
+    loop {
+        // (AIC, position in `kept`, fit) of the best row so far; `<none>` first.
+        let mut best: Option<(f64, usize, T)> = None;
+        let mut best_aic = current;
+        for (pos, &t) in kept.iter().enumerate() {
+            if forced[t] {
+                continue;
+            }
+            let without: Vec<usize> = kept.iter().copied().filter(|&k| k != t).collect();
+            let (a, f) = fit(&without)?;
+            if a < best_aic {
+                best_aic = a;
+                best = Some((a, pos, f));
+            }
+        }
+        let Some((a, pos, f)) = best else { break };
+        steps.push(Step {
+            removed: names[kept[pos]].to_string(),
+            aic_before: current,
+            aic_after: a,
+        });
+        kept.remove(pos);
+        model = f;
+        current = a;
+    }
+    Ok(Elimination {
+        kept,
+        steps,
+        aic: current,
+        fit: model,
+    })
+}
+
+/// [`backward`] with maximum-likelihood logistic models of `y` on `predictors` (one column
+/// per term), AIC `deviance + 2k`.
 ///
 /// # Errors
 /// Those of [`fit_logistic`] for the full model or any model tried (e.g. separation).
@@ -54,46 +102,11 @@ pub fn backward_aic(
     predictors: &[(&str, &[f64])],
     forced: &[bool],
     options: &LogisticOptions,
-) -> StatsResult<Elimination> {
-    assert_eq!(predictors.len(), forced.len(), "one flag per predictor");
-    let fit_of = |terms: &[usize]| {
+) -> StatsResult<Elimination<LogisticFit>> {
+    let names: Vec<&str> = predictors.iter().map(|p| p.0).collect();
+    backward(&names, forced, |terms| {
         let cols: Vec<(&str, &[f64])> = terms.iter().map(|&t| predictors[t]).collect();
-        fit_logistic(y, &cols, None, options)
-    };
-    let mut kept: Vec<usize> = (0..predictors.len()).collect();
-    let mut fit = fit_of(&kept)?;
-    let mut current = aic(&fit);
-    let mut steps = Vec::new();
-    loop {
-        // (AIC, position in `kept`, fit) of the best row so far; `<none>` first.
-        let mut best: Option<(f64, usize, LogisticFit)> = None;
-        let mut best_aic = current;
-        for (pos, &t) in kept.iter().enumerate() {
-            if forced[t] {
-                continue;
-            }
-            let without: Vec<usize> = kept.iter().copied().filter(|&k| k != t).collect();
-            let f = fit_of(&without)?;
-            let a = aic(&f);
-            if a < best_aic {
-                best_aic = a;
-                best = Some((a, pos, f));
-            }
-        }
-        let Some((a, pos, f)) = best else { break };
-        steps.push(Step {
-            removed: predictors[kept[pos]].0.to_string(),
-            aic_before: current,
-            aic_after: a,
-        });
-        kept.remove(pos);
-        fit = f;
-        current = a;
-    }
-    Ok(Elimination {
-        kept,
-        steps,
-        aic: current,
-        fit,
+        let f = fit_logistic(y, &cols, None, options)?;
+        Ok((aic(&f), f))
     })
 }

@@ -206,8 +206,19 @@ fn logistic_table(name: &str, s: &LogisticSummary) -> String {
             p_value(s.p[i])
         );
     }
+    let method = if s.method == "firth" {
+        format!(
+            " Fitted by Firth's penalised likelihood (R <code>logistf</code>): profile \
+             penalised-likelihood 95% intervals, penalised likelihood-ratio p-values.{}",
+            s.note
+                .as_ref()
+                .map_or(String::new(), |n| format!(" {}", escape(n)))
+        )
+    } else {
+        String::new()
+    };
     h += &format!(
-        "</tbody></table><p class=\"note\">Youden threshold on the training cohort: {:.3}</p>",
+        "</tbody></table><p class=\"note\">Youden threshold on the training cohort: {:.3}.{method}</p>",
         s.threshold
     );
     h
@@ -278,6 +289,15 @@ fn selection_section(sel: &crate::study::selection::ClinicalSelection) -> String
         sel.aic,
         list(&sel.selected)
     );
+    if sel.method == "firth" {
+        h += &format!(
+            "<p class=\"note\">Multivariable models fitted by Firth's penalised likelihood \
+             (AIC = −2 × penalised log-likelihood + 2k).{}</p>",
+            sel.note
+                .as_ref()
+                .map_or(String::new(), |n| format!(" {}", escape(n)))
+        );
+    }
     h
 }
 
@@ -469,6 +489,12 @@ pub fn study_report(r: &StudyReport<'_>) -> String {
     h += &radscore_section(r.model);
     if let Some(sel) = &r.model.clinical_selection {
         h += &selection_section(sel);
+    }
+    for w in &r.model.warnings {
+        h += &format!(
+            "<p class=\"note\"><strong>Warning:</strong> {}</p>",
+            escape(w)
+        );
     }
     h += "<h2>Logistic models</h2>\n";
     if let Some(c) = &r.model.models.combined {

@@ -19,6 +19,7 @@ use super::clinical::Clinical;
 use super::dataset::{cell_preview, rows_list, ColumnKind, Dataset};
 use crate::error::{Error, Result};
 use crate::evaluate::threshold::youden;
+use crate::model::firth::{fit_firth, FirthFit};
 use crate::model::lasso::{cross_validate, fold_ids, LassoOptions};
 use crate::model::logistic::{fit_logistic, LogisticFit, LogisticOptions};
 
@@ -58,6 +59,9 @@ pub struct FitOptions {
     /// Repeated extractions of some training patients (same ID and feature columns), for
     /// the `icc:` filter.
     pub repeats: Vec<Dataset>,
+    /// Fit every logistic model by Firth's penalised likelihood (else only where maximum
+    /// likelihood meets separation).
+    pub firth: bool,
 }
 
 /// One feature-filtering step of `gpurad fit --filter` ([`crate::model::filter`]), applied to
@@ -350,6 +354,18 @@ pub struct LogisticSummary {
     pub or_ci: Vec<[f64; 2]>,
     /// Youden-optimal threshold on the training patients (positive when p ≥ threshold).
     pub threshold: f64,
+    /// How it was fitted: `glm` (maximum likelihood, Wald inference) or `firth` (Firth's
+    /// penalised likelihood as R's `logistf`: `p` from the penalised likelihood-ratio test,
+    /// `or_ci` from the profile penalised likelihood, `z` = coefficient / SE for reference).
+    #[serde(default = "glm_method")]
+    pub method: String,
+    /// Why Firth's method was used, when it was not asked for (separation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+fn glm_method() -> String {
+    "glm".into()
 }
 
 impl LogisticSummary {
@@ -364,6 +380,24 @@ impl LogisticSummary {
             or: c.iter().map(|c| c.odds_ratio).collect(),
             or_ci: c.iter().map(|c| [c.ci_low, c.ci_high]).collect(),
             threshold,
+            method: glm_method(),
+            note: None,
+        }
+    }
+
+    fn from_firth(f: &FirthFit, threshold: f64, note: Option<String>) -> Self {
+        let c = &f.coefficients;
+        LogisticSummary {
+            terms: c.iter().map(|c| c.term.clone()).collect(),
+            coefficients: c.iter().map(|c| c.estimate).collect(),
+            se: c.iter().map(|c| c.std_error).collect(),
+            z: c.iter().map(|c| c.estimate / c.std_error).collect(),
+            p: c.iter().map(|c| c.p_value).collect(),
+            or: c.iter().map(|c| c.estimate.exp()).collect(),
+            or_ci: c.iter().map(|c| [c.ci[0].exp(), c.ci[1].exp()]).collect(),
+            threshold,
+            method: "firth".into(),
+            note,
         }
     }
 
@@ -476,6 +510,9 @@ pub struct Model {
     pub models: Models,
     /// Nomogram of the combined model (of the Radscore model without clinical predictors).
     pub nomogram: NomogramSummary,
+    /// Warnings about the fit a reader of the model should see (events per variable).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     /// How the clinical predictors were selected (with `--clinical-candidates`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clinical_selection: Option<super::selection::ClinicalSelection>,
@@ -871,6 +908,8 @@ pub fn fit(ds: &Dataset, o: &FitOptions) -> Result<Model> {
                 or: vec![],
                 or_ci: vec![],
                 threshold: 0.0,
+                method: glm_method(),
+                note: None,
             },
         },
         nomogram: NomogramSummary {
@@ -882,7 +921,23 @@ pub fn fit(ds: &Dataset, o: &FitOptions) -> Result<Model> {
             risk_ticks: vec![],
         },
         clinical_selection: None,
+        warnings: Vec::new(),
     };
+    // Events per variable (Peduzzi et al. 1996): fewer than 10 of the rarer outcome per
+    // Radscore feature makes the Radscore's coefficients unstable.
+    let kept = model.radscore.coefficients.len();
+    let rarer = model
+        .training
+        .events
+        .min(model.training.n - model.training.events);
+    if (rarer as f64) < 10.0 * kept as f64 {
+        let w = format!(
+            "the Radscore keeps {kept} feature(s) for {rarer} patients of the rarer outcome: {:.1} events per variable, below the 10 usually required (Peduzzi et al. 1996); its coefficients may not replicate",
+            rarer as f64 / kept as f64
+        );
+        crate::note!("warning: {w}");
+        model.warnings.push(w);
+    }
     let rad = radscore_of(&model, &z);
     let values_of = |c: &Clinical| -> Result<Vec<f64>> {
         Ok(ds
@@ -903,6 +958,7 @@ pub fn fit(ds: &Dataset, o: &FitOptions) -> Result<Model> {
             &with_values(&o.clinical)?,
             &with_values(&o.clinical_candidates)?,
             o.enter_p,
+            o.firth,
         )?;
         model.clinical = chosen;
         model.clinical_selection = Some(selection);
@@ -912,16 +968,32 @@ pub fn fit(ds: &Dataset, o: &FitOptions) -> Result<Model> {
         .iter()
         .map(values_of)
         .collect::<Result<_>>()?;
+    let firth = o.firth;
     let logit = |preds: Vec<(&str, &[f64])>, what: &str| -> Result<LogisticSummary> {
-        let f = fit_logistic(&y, &preds, None, &LogisticOptions::default())
-            .map_err(|e| stats(e, what))?;
-        let best = youden(&y, &f.fitted).map_err(|e| stats(e, what))?;
         // pROC's thresholds include ±∞ (everyone or no one positive), which JSON cannot
         // hold: for probabilities they act as 0 and 1 (but for a probability of exactly 1).
-        Ok(LogisticSummary::from_fit(
-            &f,
-            best[0].threshold.clamp(0.0, 1.0),
-        ))
+        let threshold = |fitted: &[f64]| -> Result<f64> {
+            let best = youden(&y, fitted).map_err(|e| stats(e, what))?;
+            Ok(best[0].threshold.clamp(0.0, 1.0))
+        };
+        let by_firth = |note: Option<String>| -> Result<LogisticSummary> {
+            let f = fit_firth(&y, &preds).map_err(|e| stats(e, &format!("{what} (Firth)")))?;
+            Ok(LogisticSummary::from_firth(&f, threshold(&f.fitted)?, note))
+        };
+        if firth {
+            return by_firth(None);
+        }
+        match fit_logistic(&y, &preds, None, &LogisticOptions::default()) {
+            Ok(f) => Ok(LogisticSummary::from_fit(&f, threshold(&f.fitted)?)),
+            Err(e @ crate::model::StatsError::Separation { .. }) => {
+                let note = format!(
+                    "maximum likelihood has no finite estimates ({e}); fitted by Firth's penalised likelihood instead"
+                );
+                crate::note!("{what}: {note}");
+                by_firth(Some(note))
+            }
+            Err(e) => Err(stats(e, what)),
+        }
     };
     model.models.radscore = logit(vec![("Radscore", &rad)], "Radscore model")?;
     if !model.clinical.is_empty() {

@@ -38,6 +38,8 @@ pub struct StudyOptions {
     pub clinical_candidates: Vec<Clinical>,
     /// Entry level of the candidates' univariable screen.
     pub enter_p: f64,
+    /// Fit every logistic model by Firth's penalised likelihood.
+    pub firth: bool,
     /// Cohort column of the manifest (`train` / other values).
     pub cohort_column: String,
     /// The training cohort's label.
@@ -164,6 +166,7 @@ pub fn run_study(o: &StudyOptions) -> Result<StudyResult> {
         drop_incomplete: false,
         filters: o.filters.clone(),
         repeats: Vec::new(),
+        firth: o.firth,
     };
     let model = fit(&ds, &fit_options)?;
     let model_path = o.out.join("model.json");

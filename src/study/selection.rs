@@ -10,8 +10,10 @@ use serde::{Deserialize, Serialize};
 
 use super::clinical::Clinical;
 use crate::error::{Error, Result};
+use crate::model::firth::{fit_firth, FirthFit};
 use crate::model::logistic::{fit_logistic, LogisticFit, LogisticOptions};
-use crate::model::stepwise::{backward_aic, Step};
+use crate::model::stepwise::{backward, backward_aic, Elimination, Step};
+use crate::model::StatsError;
 
 /// One row of a univariable or multivariable table (a model's coefficient of one term).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -26,8 +28,17 @@ pub struct TermRow {
     pub or: f64,
     /// Wald 95% interval of the odds ratio.
     pub or_ci: [f64; 2],
-    /// Two-sided Wald p-value.
+    /// Two-sided p-value: Wald (`glm`) or penalised likelihood ratio (`firth`).
     pub p: f64,
+    /// `glm` (maximum likelihood, Wald interval) or `firth` (penalised likelihood, profile
+    /// interval): Firth's method where maximum likelihood meets separation, or everywhere
+    /// with `--firth`.
+    #[serde(default = "glm_method")]
+    pub method: String,
+}
+
+fn glm_method() -> String {
+    "glm".into()
 }
 
 /// A term whose univariable model could not be fitted, and why.
@@ -61,6 +72,13 @@ pub struct ClinicalSelection {
     /// Clinical predictors of the combined model (fixed ones first, then the selected
     /// candidates in the order given).
     pub selected: Vec<String>,
+    /// How the multivariable models were fitted: `glm` (AIC = deviance + 2k) or `firth`
+    /// (AIC = −2ℓ* + 2k with Firth's penalised log-likelihood ℓ*).
+    #[serde(default = "glm_method")]
+    pub method: String,
+    /// Why Firth's method was used, when it was not asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// The rows of a fitted model's terms (intercept left out).
@@ -75,8 +93,66 @@ fn rows_of(fit: &LogisticFit) -> Vec<TermRow> {
             or: c.odds_ratio,
             or_ci: [c.ci_low, c.ci_high],
             p: c.p_value,
+            method: glm_method(),
         })
         .collect()
+}
+
+/// The rows of a Firth model's terms (intercept left out).
+fn firth_rows(fit: &FirthFit) -> Vec<TermRow> {
+    fit.coefficients
+        .iter()
+        .skip(1)
+        .map(|c| TermRow {
+            term: c.term.clone(),
+            coef: c.estimate,
+            se: c.std_error,
+            or: c.estimate.exp(),
+            or_ci: [c.ci[0].exp(), c.ci[1].exp()],
+            p: c.p_value,
+            method: "firth".into(),
+        })
+        .collect()
+}
+
+/// The univariable row of one term: maximum likelihood, or Firth's method when asked or
+/// when maximum likelihood meets separation.
+fn univariable_row(
+    y: &[f64],
+    name: &str,
+    values: &[f64],
+    firth: bool,
+) -> std::result::Result<TermRow, String> {
+    let cols = [(name, values)];
+    if !firth {
+        match fit_logistic(y, &cols, None, &LogisticOptions::default()) {
+            Ok(f) => return Ok(rows_of(&f).remove(0)),
+            Err(StatsError::Separation { .. }) => {}
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    fit_firth(y, &cols)
+        .map(|f| firth_rows(&f).remove(0))
+        .map_err(|e| e.to_string())
+}
+
+/// The multivariable model and its backward elimination by Firth's penalised likelihood.
+fn eliminate_firth(
+    y: &[f64],
+    predictors: &[(&str, &[f64])],
+    forced: &[bool],
+) -> crate::model::StatsResult<(FirthFit, Elimination<FirthFit>)> {
+    let names: Vec<&str> = predictors.iter().map(|p| p.0).collect();
+    let fit = |terms: &[usize]| {
+        let cols: Vec<(&str, &[f64])> = terms.iter().map(|&t| predictors[t]).collect();
+        let f = fit_firth(y, &cols)?;
+        Ok((
+            -2.0 * f.penalized_loglik + 2.0 * f.coefficients.len() as f64,
+            f,
+        ))
+    };
+    let full = fit(&(0..predictors.len()).collect::<Vec<_>>())?.1;
+    Ok((full, backward(&names, forced, fit)?))
 }
 
 /// Selects the clinical predictors of the combined model. `fixed` and `candidates` pair each
@@ -92,6 +168,7 @@ pub fn select(
     fixed: &[(Clinical, Vec<f64>)],
     candidates: &[(Clinical, Vec<f64>)],
     enter_p: f64,
+    firth: bool,
 ) -> Result<(ClinicalSelection, Vec<Clinical>)> {
     let options = LogisticOptions::default();
     let mut univariable = Vec::new();
@@ -110,9 +187,8 @@ pub fn select(
                 .map(|(k, (c, v))| (c.name.as_str(), v.as_slice(), Some(k))),
         );
     for (name, values, candidate) in all {
-        match fit_logistic(y, &[(name, values)], None, &options) {
-            Ok(f) => {
-                let row = rows_of(&f).remove(0);
+        match univariable_row(y, name, values, firth) {
+            Ok(row) => {
                 if let Some(k) = candidate {
                     if row.p < enter_p {
                         entered.push(k);
@@ -120,9 +196,9 @@ pub fn select(
                 }
                 univariable.push(row);
             }
-            Err(e) => univariable_failed.push(FailedTerm {
+            Err(error) => univariable_failed.push(FailedTerm {
                 term: name.to_string(),
-                error: e.to_string(),
+                error,
             }),
         }
     }
@@ -138,12 +214,36 @@ pub fn select(
     let stats = |stage: &str, e: crate::model::StatsError| {
         Error::Compute(format!("clinical-factor selection, {stage}: {e}"))
     };
-    let full = fit_logistic(y, &predictors, None, &options)
-        .map_err(|e| stats("multivariable model", e))?;
-    let elim = backward_aic(y, &predictors, &forced, &options)
-        .map_err(|e| stats("backward elimination", e))?;
-    let kept_candidates: Vec<usize> = elim
-        .kept
+    // Maximum likelihood unless asked otherwise or separated; then Firth throughout.
+    let ml = if firth {
+        None
+    } else {
+        match fit_logistic(y, &predictors, None, &options)
+            .and_then(|full| Ok((full, backward_aic(y, &predictors, &forced, &options)?)))
+        {
+            Ok(r) => Some(r),
+            Err(StatsError::Separation { .. }) => None,
+            Err(e) => return Err(stats("multivariable model", e)),
+        }
+    };
+    let note = (!firth && ml.is_none()).then(|| {
+        "maximum likelihood meets separation in the multivariable models: they and their AIC use Firth's penalised likelihood".to_string()
+    });
+    let (full_rows, kept, steps, aic, final_rows) = match ml {
+        Some((full, e)) => (rows_of(&full), e.kept, e.steps, e.aic, rows_of(&e.fit)),
+        None => {
+            let (full, e) = eliminate_firth(y, &predictors, &forced)
+                .map_err(|e| stats("multivariable model (Firth)", e))?;
+            (
+                firth_rows(&full),
+                e.kept,
+                e.steps,
+                e.aic,
+                firth_rows(&e.fit),
+            )
+        }
+    };
+    let kept_candidates: Vec<usize> = kept
         .iter()
         .filter(|&&i| i >= n_forced)
         .map(|&i| entered[i - n_forced])
@@ -158,11 +258,18 @@ pub fn select(
             .iter()
             .map(|&k| candidates[k].0.name.clone())
             .collect(),
-        multivariable_full: rows_of(&full),
-        steps: elim.steps,
-        multivariable: rows_of(&elim.fit),
-        aic: elim.aic,
+        multivariable_full: full_rows,
+        steps,
+        multivariable: final_rows,
+        aic,
         selected: clinical.iter().map(|c| c.name.clone()).collect(),
+        method: if note.is_some() || firth {
+            "firth"
+        } else {
+            "glm"
+        }
+        .into(),
+        note,
     };
     Ok((selection, clinical))
 }
