@@ -192,6 +192,30 @@ enum Command {
         #[arg(short, long, default_value = "study")]
         output: PathBuf,
     },
+    /// Baseline characteristics ("Table 1"): per stratum (e.g. cohort) and by group (e.g. the
+    /// outcome), n, mean (SD), median [Q1, Q3], counts and %, with Welch t, Wilcoxon,
+    /// chi-square and Fisher p-values as R computes them. Writes JSON, and CSV beside it.
+    Table1 {
+        /// The table (CSV, one row per patient), e.g. a manifest or feature table.
+        #[arg(long)]
+        data: PathBuf,
+        /// The column whose two values are compared (e.g. the 0/1 outcome).
+        #[arg(long)]
+        group_col: String,
+        /// Strata column (e.g. cohort): one table per value.
+        #[arg(long)]
+        strata_col: Option<String>,
+        /// Variables, comma-separated (default: every other column but ID).
+        #[arg(long, value_delimiter = ',')]
+        vars: Vec<String>,
+        /// Variables to treat as categorical (text columns and whole numbers with at most 5
+        /// values are categorical anyway).
+        #[arg(long, value_delimiter = ',')]
+        categorical: Vec<String>,
+        /// JSON output; the CSV goes beside it (same name, .csv).
+        #[arg(short, long, default_value = "table1.json")]
+        output: PathBuf,
+    },
     /// Join the outputs of `extract --manifest --shard K/N` runs into one table in manifest
     /// order; an ID in two shards, an ID not in the manifest or a case in no shard is an error.
     Merge {
@@ -643,6 +667,35 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             check_device(run.device)?;
             run_study(&options)
+        }
+        Command::Table1 {
+            data,
+            group_col,
+            strata_col,
+            vars,
+            categorical,
+            output,
+        } => {
+            let csv_path = output.with_extension("csv");
+            output::refuse_overwrite(&output, "-o", [("table", data.as_path())])?;
+            output::refuse_overwrite(&csv_path, "-o (CSV)", [("table", data.as_path())])?;
+            let ds = Dataset::read(&data)?;
+            let t = gpurad::study::table1::table1(
+                &ds,
+                &gpurad::study::table1::Table1Options {
+                    group: group_col,
+                    strata: strata_col,
+                    vars,
+                    categorical,
+                },
+            )?;
+            let json = serde_json::to_string_pretty(&t).expect("Table 1 serialises");
+            output::write(&output, json.as_bytes())?;
+            let csv = gpurad::study::table1::to_csv(&t);
+            output::write(&csv_path, csv.as_bytes())?;
+            print!("{csv}");
+            eprintln!("written {} and {}", output.display(), csv_path.display());
+            Ok(ExitCode::SUCCESS)
         }
         Command::Merge {
             manifest,

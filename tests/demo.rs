@@ -63,6 +63,8 @@ fn demo_writes_a_readable_report_and_reruns_from_its_results() {
     }
     for f in [
         "model.json",
+        "table1.json",
+        "table1.csv",
         "validation/metrics.json",
         "validation/predictions.csv",
     ] {
@@ -108,8 +110,16 @@ fn demo_writes_a_readable_report_and_reruns_from_its_results() {
         .filter(|n| n.attribute("class") == Some("series"))
         .count();
     assert!(series >= 6, "figures draw data series ({series})");
-    let first_table = doc.descendants().find(|n| n.has_tag_name("table")).unwrap();
-    let rows = first_table
+    // The performance table follows its heading (Table 1's tables come before it).
+    let heading = doc
+        .descendants()
+        .find(|n| n.has_tag_name("h2") && n.text() == Some("Performance"))
+        .expect("a Performance heading");
+    let performance = heading
+        .next_siblings()
+        .find(|n| n.has_tag_name("table"))
+        .unwrap();
+    let rows = performance
         .descendants()
         .filter(|n| n.has_tag_name("tr"))
         .count();
@@ -126,6 +136,8 @@ fn demo_writes_a_readable_report_and_reruns_from_its_results() {
         "Radscore = ",
         "Clinical-factor selection",
         "Univariable OR (95% CI)",
+        "Baseline characteristics",
+        "age, median [Q1, Q3]",
         "Clinical predictors of the combined model:",
     ] {
         assert!(text.contains(s), "report lacks '{s}'");

@@ -12,6 +12,7 @@ pub mod distributions;
 pub mod error;
 pub mod filter;
 pub mod firth;
+pub mod group_tests;
 pub mod icc;
 pub mod input;
 pub mod lasso;

@@ -47,6 +47,8 @@ pub struct StudyReport<'a> {
     pub figures: &'a [(String, String)],
     /// Label of the training cohort.
     pub train_value: &'a str,
+    /// Baseline characteristics of the clinical variables, if any.
+    pub table1: Option<&'a crate::study::table1::Table1>,
 }
 
 /// Escapes text for HTML/XML content and attribute values.
@@ -301,6 +303,91 @@ fn selection_section(sel: &crate::study::selection::ClinicalSelection) -> String
     h
 }
 
+/// Table 1: one table per cohort, each variable's summary overall and by outcome, and the
+/// p-values of the two-group tests.
+fn table1_section(t: &crate::study::table1::Table1) -> String {
+    use crate::study::table1::{fmt_p, Continuous, Variable};
+    let v = |x: f64| {
+        if x.abs() >= 10.0 {
+            format!("{x:.1}")
+        } else {
+            format!("{x:.2}")
+        }
+    };
+    let mut h = String::from("<h2>Baseline characteristics</h2>\n");
+    for st in &t.strata_tables {
+        h += &format!(
+            "<h3>{}</h3><table><thead><tr><th class=\"l\">Variable</th><th>All (n = {})</th>\
+             <th>{} = {} (n = {})</th><th>{} = {} (n = {})</th><th>p</th><th class=\"l\">Test</th>\
+             </tr></thead><tbody>",
+            escape(&st.stratum),
+            st.n,
+            escape(&t.group),
+            escape(&st.groups[0].value),
+            st.groups[0].n,
+            escape(&t.group),
+            escape(&st.groups[1].value),
+            st.groups[1].n
+        );
+        for var in &st.variables {
+            match var {
+                Variable::Continuous {
+                    name,
+                    overall,
+                    by_group,
+                    welch_t_p,
+                    wilcoxon_p,
+                    wilcoxon_exact,
+                    ..
+                } => {
+                    let ms = |c: &Continuous| format!("{} ({})", v(c.mean), v(c.sd));
+                    let mq = |c: &Continuous| format!("{} [{}, {}]", v(c.median), v(c.q1), v(c.q3));
+                    h += &format!(
+                        "<tr><td class=\"l\">{}, mean (SD)</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"l\">Welch t</td></tr>",
+                        escape(name), ms(overall), ms(&by_group[0]), ms(&by_group[1]), escape(&fmt_p(*welch_t_p))
+                    );
+                    h += &format!(
+                        "<tr><td class=\"l\">{}, median [Q1, Q3]</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"l\">Wilcoxon{}</td></tr>",
+                        escape(name), mq(overall), mq(&by_group[0]), mq(&by_group[1]), escape(&fmt_p(*wilcoxon_p)),
+                        if *wilcoxon_exact == Some(true) { " (exact)" } else { "" }
+                    );
+                }
+                Variable::Categorical {
+                    name,
+                    levels,
+                    chi_square_p,
+                    fisher_p,
+                    ..
+                } => {
+                    for (k, l) in levels.iter().enumerate() {
+                        let c = |n: usize, pct: f64| format!("{n} ({pct:.1}%)");
+                        let (p, test) = match k {
+                            0 => (fmt_p(*chi_square_p), "χ²"),
+                            1 => (fmt_p(*fisher_p), "Fisher"),
+                            _ => (String::new(), ""),
+                        };
+                        h += &format!(
+                            "<tr><td class=\"l\">{} = {}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"l\">{test}</td></tr>",
+                            escape(name), escape(&l.level),
+                            c(l.overall.n, l.overall.percent),
+                            c(l.by_group[0].n, l.by_group[0].percent),
+                            c(l.by_group[1].n, l.by_group[1].percent),
+                            escape(&p)
+                        );
+                    }
+                }
+            }
+        }
+        h += "</tbody></table>";
+    }
+    h += "<p class=\"note\">Continuous variables: mean (SD) with Welch's t test and median \
+          [Q1, Q3] with the Wilcoxon rank-sum test (exact for fewer than 50 patients per group \
+          without ties); categorical variables: n (%) with Pearson's χ² test (Yates-corrected \
+          on 2×2 tables) and Fisher's exact test. As R's t.test, wilcox.test, chisq.test and \
+          fisher.test.</p>";
+    h
+}
+
 fn radscore_section(model: &Model) -> String {
     let mut h = format!(
         "<p>{} patients ({} events) in the training cohort; {} candidate features \
@@ -455,6 +542,9 @@ pub fn study_report(r: &StudyReport<'_>) -> String {
         escape(&r.manifest.display().to_string()),
         crate::extract::VERSION
     );
+    if let Some(t) = r.table1 {
+        h += &table1_section(t);
+    }
     h += "<h2>Performance</h2>\n";
     h += &performance_table(r.metrics, r.train_value);
     h += "<h2>Figures</h2>\n<div class=\"figures\">\n";

@@ -11,4 +11,5 @@ pub mod fit;
 pub mod outputs;
 pub mod pipeline;
 pub mod selection;
+pub mod table1;
 pub mod validate;

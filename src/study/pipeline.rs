@@ -169,6 +169,32 @@ pub fn run_study(o: &StudyOptions) -> Result<StudyResult> {
         firth: o.firth,
     };
     let model = fit(&ds, &fit_options)?;
+    // Table 1 of the clinical columns, by outcome within each cohort.
+    let mut vars: Vec<String> = Vec::new();
+    for c in o.clinical.iter().chain(&o.clinical_candidates) {
+        if !vars.contains(&c.column) {
+            vars.push(c.column.clone());
+        }
+    }
+    let baseline = if vars.is_empty() {
+        None
+    } else {
+        let t = super::table1::table1(
+            &ds,
+            &super::table1::Table1Options {
+                group: o.outcome.clone(),
+                strata: Some(o.cohort_column.clone()),
+                vars,
+                categorical: Vec::new(),
+            },
+        )?;
+        crate::io::output::write(
+            &o.out.join("table1.json"),
+            serde_json::to_string_pretty(&t).expect("Table 1 serialises") + "\n",
+        )?;
+        crate::io::output::write(&o.out.join("table1.csv"), super::table1::to_csv(&t))?;
+        Some(t)
+    };
     let model_path = o.out.join("model.json");
     crate::io::output::write(
         &model_path,
@@ -215,6 +241,7 @@ pub fn run_study(o: &StudyOptions) -> Result<StudyResult> {
         timings: &timings,
         figures: &figures,
         train_value: &o.train_value,
+        table1: baseline.as_ref(),
     });
     let report = o.out.join("report.html");
     crate::io::output::write(&report, html)?;
