@@ -1,6 +1,8 @@
 //! Decision curves (Vickers & Elkin 2006): net benefit against threshold probability for
 //! the models and the treat-all and treat-none strategies, with the y-axis clipped to a
-//! readable range (from −0.05 to a little above the largest net benefit).
+//! readable range: from −0.05, or lower where a model's curve goes lower (down to minus the
+//! largest net benefit, so the useful part stays readable), to a little above the largest
+//! net benefit. Treat-all, which falls fast, is clipped.
 
 use super::svg::{
     draw_legend, fmt_coord, fmt_number, labelled_ticks, legend_position, legend_size,
@@ -11,7 +13,8 @@ use super::{finite, in_range, invalid, ReportResult};
 use crate::evaluate::decision_curve::NetBenefit;
 
 const FIGURE: &str = "decision curve";
-/// Lower end of the y-axis: net benefits below are clipped (treat-all drops fast).
+/// Highest lower end of the y-axis: net benefits below are clipped (treat-all drops fast)
+/// unless a model's curve goes lower.
 pub const Y_FLOOR: f64 = -0.05;
 
 /// Net benefit of one model at every threshold of [`DecisionCurvePlot::thresholds`].
@@ -85,21 +88,23 @@ fn round_to(v: f64, step: f64, up: bool) -> f64 {
     k * step
 }
 
-/// y ticks over the frame's range, always labelling the clipping floor [`Y_FLOOR`] when it
-/// is at least 16 px from the next tick.
+/// y ticks over the frame's range, always labelling the clipping floor (`frame.y_min`) when
+/// it is at least 16 px from the next tick.
 fn y_ticks(frame: &Frame) -> Vec<(f64, String)> {
+    let floor = frame.y_min;
     let mut ticks = labelled_ticks(frame.y_min, frame.y_max, 8);
     let floor_missing = ticks
         .first()
-        .is_some_and(|t| (t.0 - Y_FLOOR).abs() > 1e-9 && frame.py(Y_FLOOR) - frame.py(t.0) >= 16.0);
+        .is_some_and(|t| (t.0 - floor).abs() > 1e-9 && frame.py(floor) - frame.py(t.0) >= 16.0);
     if floor_missing {
-        ticks.insert(0, (Y_FLOOR, fmt_number(Y_FLOOR, 2)));
+        ticks.insert(0, (floor, fmt_number(floor, 2)));
     }
     ticks
 }
 
 /// Decision curves of `plot`: x = threshold probability, y = net benefit from
-/// [`Y_FLOOR`] to the largest net benefit plus a 10 % margin; one `<path class="series">`
+/// [`Y_FLOOR`] (or lower, as far as the models' curves go, at most minus the largest net
+/// benefit) to the largest net benefit plus a 10 % margin; one `<path class="series">`
 /// per model, then treat-all (grey) and treat-none (black, y = 0), so there are
 /// `models.len() + 2` series; curves are clipped to the plot area.
 ///
@@ -152,7 +157,19 @@ pub fn decision_curve_svg(plot: &DecisionCurvePlot) -> ReportResult<String> {
             )?);
         }
     }
-    let y_max = y_top + ((y_top - Y_FLOOR) * 0.1).max(0.01);
+    // The models' curves stay in view down to minus the largest net benefit.
+    let model_min = plot
+        .models
+        .iter()
+        .flat_map(|m| m.net_benefit.iter().copied())
+        .fold(f64::INFINITY, f64::min);
+    let y_floor = if model_min < Y_FLOOR {
+        let limit = -y_top.max(-Y_FLOOR);
+        (model_min - 0.05 * (y_top - model_min)).max(limit)
+    } else {
+        Y_FLOOR
+    };
+    let y_max = y_top + ((y_top - y_floor) * 0.1).max(0.01);
     let (mut x_min, mut x_max) = (
         round_to(t[0], 0.1, false),
         round_to(t[t.len() - 1], 0.1, true),
@@ -168,7 +185,7 @@ pub fn decision_curve_svg(plot: &DecisionCurvePlot) -> ReportResult<String> {
         bottom: HEIGHT - 60.0,
         x_min,
         x_max,
-        y_min: Y_FLOOR,
+        y_min: y_floor,
         y_max,
     };
     let mut svg = plot_canvas(

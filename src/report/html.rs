@@ -138,7 +138,10 @@ fn performance_table(metrics: &[CohortMetrics], train_value: &str) -> String {
                 "<tr{class}><td class=\"l\">{}</td><td class=\"l\">{}</td><td>{} ({})</td>\
                  <td>{} ({}–{})</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
                  <td>{}</td><td>{}</td></tr>",
-                if i == 0 {
+                if i == 0 && c.cohort.to_lowercase().starts_with(&role[..5]) {
+                    // `train (training)` says nothing twice.
+                    escape(&c.cohort)
+                } else if i == 0 {
                     format!("{} <span class=\"note\">({role})</span>", escape(&c.cohort))
                 } else {
                     String::new()

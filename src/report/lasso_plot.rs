@@ -1,6 +1,7 @@
 //! LASSO figures as in R's `plot.glmnet(xvar = "lambda")` and `plot.cv.glmnet`: the
 //! coefficient path against log(λ) with the chosen λ marked, and the cross-validated
-//! deviance (mean ± SD) against log(λ) with λ.min and λ.1se marked.
+//! deviance (mean ± its standard error, R's `cvsd`) against log(λ) with λ.min and λ.1se
+//! marked.
 
 use super::svg::{
     draw_legend, fmt_number, labelled_ticks, legend_position, legend_size, no_data_figure,
@@ -61,7 +62,7 @@ pub struct LassoCvPlot {
     pub sd: Vec<f64>,
     /// λ with the smallest mean deviance.
     pub lambda_min: f64,
-    /// Largest λ within one SD of the minimum.
+    /// Largest λ within one standard error of the minimum.
     pub lambda_1se: f64,
 }
 
@@ -312,7 +313,7 @@ pub fn lasso_path_svg(plot: &LassoPathPlot) -> ReportResult<String> {
 }
 
 /// Cross-validation curve: mean deviance at each log(λ) as dots joined by one
-/// `<path class="series">`, ± SD bars (`class="errorbar"`, one per λ), and dashed
+/// `<path class="series">`, ± SE bars (`class="errorbar"`, one per λ), and dashed
 /// `class="vline"` lines at λ.min and λ.1se (values in the legend).
 ///
 /// No λ values gives a "no data" figure.
@@ -422,7 +423,7 @@ pub fn lasso_cv_svg(plot: &LassoCvPlot) -> ReportResult<String> {
     let entries = [
         LegendEntry {
             marker: Marker::Point,
-            ..LegendEntry::line("Mean deviance \u{00b1} SD", color, None)
+            ..LegendEntry::line("Mean deviance \u{00b1} SE", color, None)
         },
         LegendEntry::line(
             format!("λ.min = {}", fmt_significant(plot.lambda_min)),

@@ -84,11 +84,13 @@ pub fn summary_table(metrics: &[CohortMetrics]) -> String {
             );
         }
         for (k, v) in &c.delong {
-            out += &format!(
-                "{:<12} DeLong {k}: p = {:.4}\n",
-                c.cohort,
-                v["p"].as_f64().unwrap_or(f64::NAN)
-            );
+            let p = v["p"].as_f64().unwrap_or(f64::NAN);
+            let p = if p < 1e-4 {
+                "< 0.0001".to_string()
+            } else {
+                format!("= {p:.4}")
+            };
+            out += &format!("{:<12} DeLong {k}: p {p}\n", c.cohort);
         }
     }
     out
