@@ -109,6 +109,9 @@ pub fn run_demo(o: &DemoOptions) -> Result<StudyResult> {
         clinical_candidates,
         enter_p: 0.05,
         firth: false,
+        // The two synthetic centres' scanners differ: ComBat aligns the validation centre
+        // to the training one, and the report compares validation with and without it.
+        harmonize_batch: Some("centre".into()),
         cohort_column: "cohort".into(),
         train_value: "train".into(),
         filters: vec![FilterSpec::NearZeroVariance, FilterSpec::Spearman(0.9)],

@@ -151,6 +151,14 @@ enum Command {
         /// Candidate clinical predictors, comma-separated (see `fit --clinical-candidates`).
         #[arg(long, value_delimiter = ',')]
         clinical_candidates: Vec<String>,
+        /// Harmonise the radiomics features across scanners or centres before fitting:
+        /// `combat` (R's sva::ComBat, the training cohort's batch as the reference); needs
+        /// --batch-col. The report compares validation with and without it.
+        #[arg(long, value_parser = ["combat"])]
+        harmonize: Option<String>,
+        /// The batch column for --harmonize (e.g. centre).
+        #[arg(long)]
+        batch_col: Option<String>,
         /// Entry level of the candidates' univariable screen.
         #[arg(long, default_value_t = 0.05)]
         enter_p: f64,
@@ -190,6 +198,40 @@ enum Command {
         title: String,
         /// Output folder.
         #[arg(short, long, default_value = "study")]
+        output: PathBuf,
+    },
+    /// ComBat harmonisation (as R's sva::ComBat) of a feature table's radiomics columns
+    /// across the batches of one column (scanner, centre), other columns untouched; saves the
+    /// fitted adjustment beside the output (OUT.combat.json) so later patients of a seen
+    /// batch are harmonised the same way (--apply).
+    Harmonize {
+        /// Feature table (CSV, one row per patient).
+        #[arg(long)]
+        data: PathBuf,
+        /// The batch column (scanner, centre).
+        #[arg(long)]
+        batch_col: Option<String>,
+        /// Batch left unchanged, to which the others are aligned (e.g. the training centre).
+        #[arg(long)]
+        ref_batch: Option<String>,
+        /// Numeric columns whose effects are preserved (e.g. the outcome), comma-separated.
+        #[arg(long, value_delimiter = ',')]
+        covariates: Vec<String>,
+        /// Feature columns, comma-separated (default: every column named like a radiomics
+        /// feature: _firstorder_, _glcm_, _glrlm_, _glszm_, _gldm_, _ngtdm_, _shape_).
+        #[arg(long, value_delimiter = ',')]
+        features: Vec<String>,
+        /// Non-parametric empirical Bayes priors.
+        #[arg(long)]
+        nonparametric: bool,
+        /// Adjust the means only.
+        #[arg(long)]
+        mean_only: bool,
+        /// Instead of fitting: harmonise with a saved adjustment (a .combat.json).
+        #[arg(long)]
+        apply: Option<PathBuf>,
+        /// Harmonised table.
+        #[arg(short, long)]
         output: PathBuf,
     },
     /// Baseline characteristics ("Table 1"): per stratum (e.g. cohort) and by group (e.g. the
@@ -627,6 +669,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             outcome,
             clinical,
             clinical_candidates,
+            harmonize,
+            batch_col,
             enter_p,
             firth,
             cohort_col,
@@ -641,7 +685,25 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             title,
             output,
         } => {
+            let harmonize_batch = match (harmonize, batch_col) {
+                (Some(_), Some(col)) => Some(col),
+                (Some(_), None) => {
+                    return Err(gpurad::Error::Settings(
+                        "--harmonize combat needs --batch-col (the scanner or centre column)"
+                            .into(),
+                    )
+                    .into())
+                }
+                (None, Some(_)) => {
+                    return Err(gpurad::Error::Settings(
+                        "--batch-col is used with --harmonize combat".into(),
+                    )
+                    .into())
+                }
+                (None, None) => None,
+            };
             let options = gpurad::study::pipeline::StudyOptions {
+                harmonize_batch,
                 manifest,
                 out: output,
                 outcome,
@@ -667,6 +729,79 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             check_device(run.device)?;
             run_study(&options)
+        }
+        Command::Harmonize {
+            data,
+            batch_col,
+            ref_batch,
+            covariates,
+            features,
+            nonparametric,
+            mean_only,
+            apply,
+            output,
+        } => {
+            use gpurad::study::harmonize::{apply_saved, fit_and_harmonize, to_csv, Harmonization};
+            let saved = output.with_extension("combat.json");
+            let mut inputs = vec![("table", data.as_path())];
+            inputs.extend(apply.as_deref().map(|p| ("harmonisation", p)));
+            output::refuse_overwrite(&output, "-o", inputs.clone())?;
+            let mut ds = Dataset::read(&data)?;
+            match apply {
+                Some(path) => {
+                    let text =
+                        gpurad::limits::read_text_bounded(&path, 256 << 20, "harmonisation file")?;
+                    let h: Harmonization = serde_json::from_str(&text).map_err(|e| {
+                        gpurad::Error::Settings(format!(
+                            "{}: not a gpurad harmonisation: {e}",
+                            path.display()
+                        ))
+                    })?;
+                    apply_saved(&mut ds, &h)?;
+                    output::write(&output, to_csv(&ds)?)?;
+                    eprintln!(
+                        "harmonised {} features of {} patients with {}; written {}",
+                        h.features.len(),
+                        ds.rows.len(),
+                        path.display(),
+                        output.display()
+                    );
+                }
+                None => {
+                    output::refuse_overwrite(&saved, "-o (harmonisation)", inputs)?;
+                    let batch_col = batch_col.ok_or_else(|| {
+                        gpurad::Error::Settings(
+                            "--batch-col is required to fit a harmonisation".into(),
+                        )
+                    })?;
+                    let h = fit_and_harmonize(
+                        &mut ds,
+                        &batch_col,
+                        &covariates,
+                        &features,
+                        &gpurad::model::combat::CombatOptions {
+                            nonparametric,
+                            mean_only,
+                            reference: ref_batch,
+                        },
+                    )?;
+                    output::write(&output, to_csv(&ds)?)?;
+                    output::write(
+                        &saved,
+                        serde_json::to_string_pretty(&h).expect("harmonisation serialises") + "\n",
+                    )?;
+                    eprintln!(
+                        "harmonised {} features of {} patients across {} batches ({}); written {} and {}",
+                        h.features.len(),
+                        ds.rows.len(),
+                        h.fit.batches.len(),
+                        h.fit.batches.join(", "),
+                        output.display(),
+                        saved.display()
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Table1 {
             data,

@@ -65,6 +65,7 @@ fn demo_writes_a_readable_report_and_reruns_from_its_results() {
         "model.json",
         "table1.json",
         "table1.csv",
+        "harmonization.combat.json",
         "validation/metrics.json",
         "validation/predictions.csv",
     ] {
@@ -138,6 +139,7 @@ fn demo_writes_a_readable_report_and_reruns_from_its_results() {
         "Univariable OR (95% CI)",
         "Baseline characteristics",
         "age, median [Q1, Q3]",
+        "Harmonisation",
         "Clinical predictors of the combined model:",
     ] {
         assert!(text.contains(s), "report lacks '{s}'");

@@ -5,9 +5,11 @@
 //! * [`error`]: the [`StatsError`] shared with [`crate::evaluate`].
 //! * [`input`]: validation of outcomes, predictions and predictors.
 //! * [`distributions`]: normal and chi-square tails used for p-values and CIs.
+//! * [`combat`]: ComBat harmonisation across batches (R's `sva::ComBat`).
 //! * [`firth`]: Firth's penalised logistic regression (R's `logistf`), for separated data.
 //! * [`stepwise`]: backward elimination of predictors by AIC (R's `step`).
 
+pub mod combat;
 pub mod distributions;
 pub mod error;
 pub mod filter;

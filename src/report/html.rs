@@ -49,6 +49,9 @@ pub struct StudyReport<'a> {
     pub train_value: &'a str,
     /// Baseline characteristics of the clinical variables, if any.
     pub table1: Option<&'a crate::study::table1::Table1>,
+    /// With ComBat harmonisation: the metrics the same model has on the unharmonised
+    /// features, for comparison.
+    pub unharmonized: Option<&'a [CohortMetrics]>,
 }
 
 /// Escapes text for HTML/XML content and attribute values.
@@ -391,6 +394,44 @@ fn table1_section(t: &crate::study::table1::Table1) -> String {
     h
 }
 
+/// External validation with and without ComBat harmonisation: per non-training cohort and
+/// model, AUC, calibration intercept and slope and the Hosmer–Lemeshow p.
+fn harmonization_section(
+    with: &[CohortMetrics],
+    without: &[CohortMetrics],
+    train_value: &str,
+) -> String {
+    let mut h = String::from(
+        "<h2>Harmonisation</h2><table><thead><tr><th class=\"l\">Cohort</th>\
+         <th class=\"l\">Model</th><th class=\"l\">Features</th><th>AUC</th>\
+         <th>Calibration intercept</th><th>Calibration slope</th><th>H–L p</th></tr></thead><tbody>",
+    );
+    for (c, raw) in with.iter().zip(without) {
+        if c.cohort == train_value {
+            continue;
+        }
+        for (name, m) in &c.models {
+            for (label, m) in [("unharmonised", &raw.models[name]), ("ComBat", m)] {
+                h += &format!(
+                    "<tr><td class=\"l\">{}</td><td class=\"l\">{}</td><td class=\"l\">{label}</td>\
+                     <td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    escape(&c.cohort),
+                    escape(name),
+                    num(&m["auc"], 3),
+                    num(&m["calibration"]["intercept"], 2),
+                    num(&m["calibration"]["slope"], 2),
+                    m["hosmer_lemeshow"]["p"].as_f64().map_or("–".into(), p_value),
+                );
+            }
+        }
+    }
+    h += "</tbody></table><p class=\"note\">The same model applied to the validation \
+          features as extracted and after ComBat harmonisation (R's sva::ComBat, parametric \
+          empirical Bayes) with the training centre as the reference batch, whose features \
+          are unchanged.</p>";
+    h
+}
+
 fn radscore_section(model: &Model) -> String {
     let mut h = format!(
         "<p>{} patients ({} events) in the training cohort; {} candidate features \
@@ -550,6 +591,9 @@ pub fn study_report(r: &StudyReport<'_>) -> String {
     }
     h += "<h2>Performance</h2>\n";
     h += &performance_table(r.metrics, r.train_value);
+    if let Some(raw) = r.unharmonized {
+        h += &harmonization_section(r.metrics, raw, r.train_value);
+    }
     h += "<h2>Figures</h2>\n<div class=\"figures\">\n";
     let order = [
         "roc_",

@@ -8,6 +8,7 @@ pub mod clinical;
 pub mod dataset;
 pub mod figures;
 pub mod fit;
+pub mod harmonize;
 pub mod outputs;
 pub mod pipeline;
 pub mod selection;

@@ -40,6 +40,9 @@ pub struct StudyOptions {
     pub enter_p: f64,
     /// Fit every logistic model by Firth's penalised likelihood.
     pub firth: bool,
+    /// ComBat-harmonise the radiomics features across the batches of this column (scanner,
+    /// centre) before fitting, the training cohort's batch as the reference (unchanged).
+    pub harmonize_batch: Option<String>,
     /// Cohort column of the manifest (`train` / other values).
     pub cohort_column: String,
     /// The training cohort's label.
@@ -134,6 +137,53 @@ pub fn run_study(o: &StudyOptions) -> Result<StudyResult> {
             features.display()
         )));
     }
+    // ComBat with the training cohort's batch as the reference: the training patients stay
+    // as they are, the others are aligned to them.
+    let unharmonized = match &o.harmonize_batch {
+        None => None,
+        Some(col) => {
+            let raw = ds.clone();
+            let b = ds.column(col)?;
+            let c = ds.column(&o.cohort_column)?;
+            let mut train_batches: Vec<String> = ds
+                .rows
+                .iter()
+                .filter(|r| r[c] == o.train_value)
+                .map(|r| r[b].clone())
+                .collect();
+            train_batches.sort();
+            train_batches.dedup();
+            let reference = match train_batches.as_slice() {
+                [one] => Some(one.clone()),
+                _ => None,
+            };
+            let h = super::harmonize::fit_and_harmonize(
+                &mut ds,
+                col,
+                &[],
+                &[],
+                &crate::model::combat::CombatOptions {
+                    reference,
+                    ..Default::default()
+                },
+            )?;
+            crate::io::output::write(
+                &o.out.join("harmonization.combat.json"),
+                serde_json::to_string_pretty(&h).expect("harmonisation serialises") + "\n",
+            )?;
+            crate::note!(
+                "ComBat: {} features harmonised across {} ({}), reference {}",
+                h.features.len(),
+                col,
+                h.fit.batches.join(", "),
+                h.fit
+                    .reference
+                    .as_deref()
+                    .unwrap_or("none (the training cohort spans several batches)")
+            );
+            Some(raw)
+        }
+    };
     let fit_options = FitOptions {
         outcome: o.outcome.clone(),
         id: id_col.map(|_| "ID".to_string()),
@@ -168,6 +218,13 @@ pub fn run_study(o: &StudyOptions) -> Result<StudyResult> {
         repeats: Vec::new(),
         firth: o.firth,
     };
+    // The columns of the harmonisation's batch are patient data, never features.
+    let mut fit_options = fit_options;
+    if let Some(col) = &o.harmonize_batch {
+        if !fit_options.exclude.contains(col) && ds.column(col).is_ok() {
+            fit_options.exclude.push(col.clone());
+        }
+    }
     let model = fit(&ds, &fit_options)?;
     // Table 1 of the clinical columns, by outcome within each cohort.
     let mut vars: Vec<String> = Vec::new();
@@ -209,6 +266,10 @@ pub fn run_study(o: &StudyOptions) -> Result<StudyResult> {
 
     let t = Instant::now();
     let (metrics, preds) = validate(&model, &ds, Some(&o.cohort_column), false)?;
+    let metrics_unharmonized = match &unharmonized {
+        Some(raw) => Some(validate(&model, raw, Some(&o.cohort_column), false)?.0),
+        None => None,
+    };
     let validation_dir = o.out.join("validation");
     let cohort_figures = write_validation(
         &validation_dir,
@@ -242,6 +303,7 @@ pub fn run_study(o: &StudyOptions) -> Result<StudyResult> {
         figures: &figures,
         train_value: &o.train_value,
         table1: baseline.as_ref(),
+        unharmonized: metrics_unharmonized.as_deref(),
     });
     let report = o.out.join("report.html");
     crate::io::output::write(&report, html)?;
