@@ -167,6 +167,11 @@ enum Command {
         /// is used only where maximum likelihood meets separation, with a note.
         #[arg(long)]
         firth: bool,
+        /// Bootstrap resamples for the internal validation of the nomogram's model (as
+        /// rms::validate: optimism-corrected AUC, calibration intercept and slope, Brier
+        /// score); 0 skips it.
+        #[arg(long, default_value_t = 1000)]
+        bootstrap: usize,
         /// Cohort column; its --train-value rows train the model, the others validate it.
         #[arg(long, default_value = "cohort")]
         cohort_col: String,
@@ -332,6 +337,11 @@ enum Command {
         /// is used only where maximum likelihood meets separation, with a note.
         #[arg(long)]
         firth: bool,
+        /// Bootstrap resamples for the internal validation of the nomogram's model (as
+        /// rms::validate: optimism-corrected AUC, calibration intercept and slope, Brier
+        /// score); 0 skips it.
+        #[arg(long, default_value_t = 1000)]
+        bootstrap: usize,
         /// Columns never used as features, comma-separated.
         #[arg(long, value_delimiter = ',')]
         exclude: Vec<String>,
@@ -673,6 +683,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             batch_col,
             enter_p,
             firth,
+            bootstrap,
             cohort_col,
             train_value,
             filter,
@@ -717,6 +728,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     .collect::<Result<_, _>>()?,
                 enter_p,
                 firth,
+                bootstrap,
                 cohort_column: cohort_col,
                 train_value,
                 filters: filter,
@@ -925,6 +937,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             clinical_candidates,
             enter_p,
             firth,
+            bootstrap,
             exclude,
             cohort_col,
             train_value,
@@ -963,6 +976,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     .collect::<Result<_, _>>()?,
                 enter_p,
                 firth,
+                bootstrap,
                 exclude,
                 cohort,
                 train_value,

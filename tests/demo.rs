@@ -140,6 +140,7 @@ fn demo_writes_a_readable_report_and_reruns_from_its_results() {
         "Baseline characteristics",
         "age, median [Q1, Q3]",
         "Harmonisation",
+        "Internal validation",
         "Clinical predictors of the combined model:",
     ] {
         assert!(text.contains(s), "report lacks '{s}'");

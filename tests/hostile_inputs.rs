@@ -440,6 +440,7 @@ fn fit_options(foldid: bool) -> FitOptions {
         filters: Vec::new(),
         repeats: Vec::new(),
         firth: false,
+        bootstrap: 0,
     }
 }
 

@@ -5,10 +5,12 @@
 //! * [`error`]: the [`StatsError`] shared with [`crate::evaluate`].
 //! * [`input`]: validation of outcomes, predictions and predictors.
 //! * [`distributions`]: normal and chi-square tails used for p-values and CIs.
+//! * [`bootstrap`]: internal validation by the bootstrap (R's `rms::validate`).
 //! * [`combat`]: ComBat harmonisation across batches (R's `sva::ComBat`).
 //! * [`firth`]: Firth's penalised logistic regression (R's `logistf`), for separated data.
 //! * [`stepwise`]: backward elimination of predictors by AIC (R's `step`).
 
+pub mod bootstrap;
 pub mod combat;
 pub mod distributions;
 pub mod error;

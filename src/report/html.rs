@@ -432,6 +432,41 @@ fn harmonization_section(
     h
 }
 
+/// The bootstrap internal validation of the nomogram's model (as `rms::validate`).
+fn internal_validation_section(v: &crate::model::bootstrap::BootstrapValidation) -> String {
+    let mut h = String::from(
+        "<h2>Internal validation</h2><table><thead><tr><th class=\"l\">Index</th><th>Apparent</th>\
+         <th>Training</th><th>Test</th><th>Optimism</th><th>Corrected</th></tr></thead><tbody>",
+    );
+    for r in &v.indexes {
+        let label = match r.index.as_str() {
+            "C" => "C (AUC)",
+            "Intercept" => "Calibration intercept",
+            "Slope" => "Calibration slope",
+            "Brier" => "Brier score",
+            other => other,
+        };
+        h += &format!(
+            "<tr><td class=\"l\">{}</td><td>{:.3}</td><td>{:.3}</td><td>{:.3}</td><td>{:.3}</td><td>{:.3}</td></tr>",
+            escape(label),
+            r.apparent,
+            r.training,
+            r.test,
+            r.optimism,
+            r.corrected
+        );
+    }
+    h += &format!(
+        "</tbody></table><p class=\"note\">Bootstrap validation of the nomogram's model on the \
+         training cohort (as R's <code>rms::validate</code>): the model refitted on {} resamples \
+         ({} fitted; seed {}); optimism = mean index on the resample − on the original \
+         patients; corrected = apparent − optimism. The Radscore's features and coefficients \
+         are held fixed, so the LASSO's own optimism is not included.</p>",
+        v.b, v.successful, v.seed
+    );
+    h
+}
+
 fn radscore_section(model: &Model) -> String {
     let mut h = format!(
         "<p>{} patients ({} events) in the training cohort; {} candidate features \
@@ -591,6 +626,9 @@ pub fn study_report(r: &StudyReport<'_>) -> String {
     }
     h += "<h2>Performance</h2>\n";
     h += &performance_table(r.metrics, r.train_value);
+    if let Some(v) = &r.model.internal_validation {
+        h += &internal_validation_section(v);
+    }
     if let Some(raw) = r.unharmonized {
         h += &harmonization_section(r.metrics, raw, r.train_value);
     }

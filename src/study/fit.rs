@@ -62,6 +62,8 @@ pub struct FitOptions {
     /// Fit every logistic model by Firth's penalised likelihood (else only where maximum
     /// likelihood meets separation).
     pub firth: bool,
+    /// Bootstrap resamples for the internal validation of the nomogram's model (0: none).
+    pub bootstrap: usize,
 }
 
 /// One feature-filtering step of `gpurad fit --filter` ([`crate::model::filter`]), applied to
@@ -510,6 +512,11 @@ pub struct Model {
     pub models: Models,
     /// Nomogram of the combined model (of the Radscore model without clinical predictors).
     pub nomogram: NomogramSummary,
+    /// Internal validation of the nomogram's model by the bootstrap (as `rms::validate`):
+    /// apparent, optimism and optimism-corrected Dxy, C (AUC), calibration intercept and
+    /// slope, Brier score.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub internal_validation: Option<crate::model::bootstrap::BootstrapValidation>,
     /// Warnings about the fit a reader of the model should see (events per variable).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
@@ -921,6 +928,7 @@ pub fn fit(ds: &Dataset, o: &FitOptions) -> Result<Model> {
             risk_ticks: vec![],
         },
         clinical_selection: None,
+        internal_validation: None,
         warnings: Vec::new(),
     };
     // Events per variable (Peduzzi et al. 1996): fewer than 10 of the rarer outcome per
@@ -997,23 +1005,44 @@ pub fn fit(ds: &Dataset, o: &FitOptions) -> Result<Model> {
     };
     model.models.radscore = logit(vec![("Radscore", &rad)], "Radscore model")?;
     if !model.clinical.is_empty() {
-        let clin: Vec<(&str, &[f64])> = model
-            .clinical
+        let names: Vec<String> = model.clinical.iter().map(|c| c.name.clone()).collect();
+        let clin: Vec<(&str, &[f64])> = names
             .iter()
             .zip(&clinical_values)
-            .map(|(c, v)| (c.name.as_str(), v.as_slice()))
+            .map(|(c, v)| (c.as_str(), v.as_slice()))
             .collect();
         let mut comb = vec![("Radscore", rad.as_slice())];
         comb.extend(clin.iter().copied());
         let training: Vec<&[f64]> = comb.iter().map(|(_, v)| *v).collect();
-        let combined = logit(comb, "combined model")?;
+        let combined = logit(comb.clone(), "combined model")?;
         model.nomogram = nomogram_summary("combined", &combined, &training)?;
+        if o.bootstrap > 0 {
+            bootstrap_into(&mut model, &y, &comb, o.bootstrap, o.seed);
+        }
         model.models.combined = Some(combined);
         model.models.clinical = Some(logit(clin, "clinical model")?);
     } else {
         model.nomogram = nomogram_summary("radscore", &model.models.radscore, &[&rad])?;
+        if o.bootstrap > 0 {
+            bootstrap_into(&mut model, &y, &[("Radscore", &rad)], o.bootstrap, o.seed);
+        }
     }
     Ok(model)
+}
+
+/// Runs the bootstrap validation of the nomogram's model into `model`; where maximum
+/// likelihood cannot fit the training patients (separation), a warning says so instead.
+fn bootstrap_into(model: &mut Model, y: &[f64], preds: &[(&str, &[f64])], b: usize, seed: u64) {
+    match crate::model::bootstrap::validate(y, preds, b, seed) {
+        Ok(v) => model.internal_validation = Some(v),
+        Err(e) => {
+            let w = format!(
+                "no bootstrap validation: the model cannot be refitted by maximum likelihood ({e})"
+            );
+            crate::note!("warning: {w}");
+            model.warnings.push(w);
+        }
+    }
 }
 
 /// Largest model file read (a model with thousands of features is a few megabytes).

@@ -40,6 +40,8 @@ pub struct StudyOptions {
     pub enter_p: f64,
     /// Fit every logistic model by Firth's penalised likelihood.
     pub firth: bool,
+    /// Bootstrap resamples of the internal validation (0: none).
+    pub bootstrap: usize,
     /// ComBat-harmonise the radiomics features across the batches of this column (scanner,
     /// centre) before fitting, the training cohort's batch as the reference (unchanged).
     pub harmonize_batch: Option<String>,
@@ -217,6 +219,7 @@ pub fn run_study(o: &StudyOptions) -> Result<StudyResult> {
         filters: o.filters.clone(),
         repeats: Vec::new(),
         firth: o.firth,
+        bootstrap: o.bootstrap,
     };
     // The columns of the harmonisation's batch are patient data, never features.
     let mut fit_options = fit_options;
