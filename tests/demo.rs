@@ -224,6 +224,12 @@ fn demo_writes_a_readable_report_and_reruns_from_its_results() {
         after, expected,
         "the model is refitted on the corrected outcome"
     );
+    // That study's fixed predictors are 0/1 indicators: the nomogram labels them No / Yes.
+    let nomogram = std::fs::read_to_string(study.join("nomogram.svg")).unwrap();
+    assert!(
+        nomogram.contains(">No<") && nomogram.contains(">Yes<"),
+        "binary axes lack No/Yes labels"
+    );
 }
 
 /// 40 synthetic patients (20 for training): the Radscore separates the training outcomes, so

@@ -48,12 +48,16 @@ pub fn model_figures(model: &Model) -> Result<Vec<(String, String)>> {
             .iter()
             .map(|a| NomogramPredictor {
                 name: a.name.clone(),
-                ticks: a
-                    .values
-                    .iter()
-                    .zip(&a.points)
-                    .map(|(v, p)| (format_value(*v), *p))
-                    .collect(),
+                // A 0/1 indicator (age > 60) reads No / Yes, as published nomograms label it.
+                ticks: if a.values == [0.0, 1.0] {
+                    vec![("No".into(), a.points[0]), ("Yes".into(), a.points[1])]
+                } else {
+                    a.values
+                        .iter()
+                        .zip(&a.points)
+                        .map(|(v, p)| (format_value(*v), *p))
+                        .collect()
+                },
             })
             .collect(),
         total_points_range: n.total_points_range,
@@ -66,12 +70,15 @@ pub fn model_figures(model: &Model) -> Result<Vec<(String, String)>> {
     ])
 }
 
+/// An axis value as typeset: whole numbers without decimals, the minus sign U+2212 as on
+/// every other axis of the report.
 fn format_value(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e9 {
+    let text = if v.fract() == 0.0 && v.abs() < 1e9 {
         format!("{v:.0}")
     } else {
         format!("{v}")
-    }
+    };
+    text.replace('-', "\u{2212}")
 }
 
 /// Figures of one cohort: `roc_<cohort>.svg`, `calibration_<cohort>.svg` (first model: the
