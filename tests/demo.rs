@@ -95,6 +95,7 @@ fn demo_writes_a_readable_report_and_reruns_from_its_results() {
         "nomogram",
         "lasso_path",
         "lasso_cv",
+        "radscore_coefficients",
     ] {
         assert!(
             figures.contains(&id),
@@ -105,7 +106,7 @@ fn demo_writes_a_readable_report_and_reruns_from_its_results() {
         .descendants()
         .filter(|n| n.tag_name().name() == "svg")
         .count();
-    assert_eq!(svgs, 9, "each figure is an inline SVG");
+    assert_eq!(svgs, 10, "each figure is an inline SVG");
     let series = doc
         .descendants()
         .filter(|n| n.attribute("class") == Some("series"))

@@ -708,3 +708,32 @@ fn nomogram_rejects_bad_input_and_shows_no_data() {
     p.risk_ticks.clear();
     assert!(nomogram_svg(&p).is_err());
 }
+
+#[test]
+fn radscore_coefficients_are_bars_sorted_by_size_with_full_names() {
+    use gpurad::report::coefficient_plot::coefficient_svg;
+    let coefficients = vec![
+        ("T2WI_original_glcm_Contrast".to_string(), 0.12),
+        ("FST2WI_wavelet-LLH_firstorder_Skewness".to_string(), -0.48),
+        (
+            "T1WI_log-sigma-3-0-mm-3D_gldm_DependenceEntropy".to_string(),
+            0.31,
+        ),
+    ];
+    let svg = coefficient_svg("Radscore coefficients", &coefficients).unwrap();
+    dump("radscore_coefficients", &svg);
+    let fig = parse(&svg);
+    assert_eq!(count(&fig, "rect", "series"), 3);
+    // Largest |coefficient| first, names whole.
+    assert_eq!(
+        texts(&fig, "bar-label"),
+        vec![
+            "FST2WI_wavelet-LLH_firstorder_Skewness",
+            "T1WI_log-sigma-3-0-mm-3D_gldm_DependenceEntropy",
+            "T2WI_original_glcm_Contrast"
+        ]
+    );
+    let none = coefficient_svg("Radscore coefficients", &[]).unwrap();
+    assert!(none.contains("no selected features"));
+    assert!(coefficient_svg("x", &[("a".into(), f64::NAN)]).is_err());
+}

@@ -587,6 +587,7 @@ fn caption(name: &str) -> String {
     match (kind, stem) {
         (_, "lasso_path") => "LASSO coefficient path (standardised features); the dashed line marks the chosen λ.".into(),
         (_, "lasso_cv") => "Cross-validated binomial deviance (mean ± SE) along the λ path, with λ.min and λ.1se.".into(),
+        (_, "radscore_coefficients") => "The Radscore's features and their LASSO coefficients (per standard deviation of the feature), largest first.".into(),
         (_, "nomogram") => "Nomogram of the combined model: points per predictor, total points and predicted probability.".into(),
         ("roc", _) => format!("ROC curves, {} cohort.", escape(cohort)),
         ("calibration", _) => format!("Calibration of the combined model, {} cohort (deciles of predicted risk).", escape(cohort)),

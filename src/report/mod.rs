@@ -12,7 +12,9 @@
 //!   with treat-all and treat-none;
 //! * [`lasso_plot::lasso_path_svg`] and [`lasso_plot::lasso_cv_svg`]: the LASSO coefficient
 //!   path and its cross-validation curve;
-//! * [`nomogram_plot::nomogram_svg`]: an `rms`-style nomogram.
+//! * [`nomogram_plot::nomogram_svg`]: an `rms`-style nomogram;
+//! * [`coefficient_plot::coefficient_svg`]: the Radscore's coefficients as bars (its size
+//!   follows the number of features and the longest name).
 //!
 //! Conventions shared by all figures:
 //!
@@ -24,6 +26,7 @@
 //!   reference lines `class="reference"`, legend labels `<text class="legend-text">`.
 
 pub mod calibration_plot;
+pub mod coefficient_plot;
 pub mod decision_curve_plot;
 pub mod html;
 pub mod lasso_plot;

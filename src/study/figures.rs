@@ -63,7 +63,21 @@ pub fn model_figures(model: &Model) -> Result<Vec<(String, String)>> {
         total_points_range: n.total_points_range,
         risk_ticks: n.risk_ticks.clone(),
     };
+    let coefficients: Vec<(String, f64)> = model
+        .radscore
+        .coefficients
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_f64().unwrap_or(f64::NAN)))
+        .collect();
     Ok(vec![
+        (
+            "radscore_coefficients.svg".into(),
+            crate::report::coefficient_plot::coefficient_svg(
+                "Radscore coefficients",
+                &coefficients,
+            )
+            .map_err(fig)?,
+        ),
         ("lasso_path.svg".into(), lasso_path_svg(&path).map_err(fig)?),
         ("lasso_cv.svg".into(), lasso_cv_svg(&cv).map_err(fig)?),
         ("nomogram.svg".into(), nomogram_svg(&nomo).map_err(fig)?),
