@@ -142,6 +142,7 @@ fn demo_writes_a_readable_report_and_reruns_from_its_results() {
         "age, median [Q1, Q3]",
         "Harmonisation",
         "Internal validation",
+        "Confusion matrices",
         "Clinical predictors of the combined model:",
     ] {
         assert!(text.contains(s), "report lacks '{s}'");

@@ -88,6 +88,7 @@ figure svg { width: 100%; height: auto; }
 figcaption { font-size: 0.88em; color: #444; margin-top: 4px; }
 code, pre { font-family: Menlo, Consolas, monospace; font-size: 0.88em; }
 pre { background: #f7f7f7; padding: 10px; overflow-x: auto; }
+.formula { font-family: Menlo, Consolas, monospace; font-size: 0.88em; background: #f7f7f7; padding: 10px; overflow-wrap: anywhere; }
 .note { color: #555; font-size: 0.9em; }
 .bad { color: #B00020; }
 ";
@@ -111,6 +112,32 @@ fn proportion(m: &serde_json::Value, key: &str) -> String {
     } else {
         num(&m[key], 3)
     }
+}
+
+/// The confusion matrices at each model's training threshold: one small table per cohort,
+/// a row per model with its true and false positives and negatives.
+fn confusion_tables(metrics: &[CohortMetrics]) -> String {
+    let mut h = String::from(
+        "<h3>Confusion matrices</h3><table><thead><tr><th class=\"l\">Cohort</th>\
+         <th class=\"l\">Model</th><th>True positive</th><th>False negative</th>\
+         <th>False positive</th><th>True negative</th></tr></thead><tbody>",
+    );
+    for c in metrics {
+        for (name, m) in &c.models {
+            let n = |k: &str| m[k].as_u64().map_or("–".to_string(), |v| v.to_string());
+            h += &format!(
+                "<tr><td class=\"l\">{}</td><td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                escape(&c.cohort),
+                escape(name),
+                n("tp"),
+                n("fn"),
+                n("fp"),
+                n("tn")
+            );
+        }
+    }
+    h += "</tbody></table>";
+    h
 }
 
 fn p_value(p: f64) -> String {
@@ -173,6 +200,7 @@ fn performance_table(metrics: &[CohortMetrics], train_value: &str) -> String {
           Youden-optimal threshold on the training cohort; \
           Hosmer–Lemeshow test with 10 groups; calibration slope of the logit of the predicted \
           probability.</p>";
+    h += &confusion_tables(metrics);
     let mut rows = String::new();
     for c in metrics {
         for (k, v) in &c.delong {
@@ -521,7 +549,10 @@ fn radscore_section(model: &Model) -> String {
     }
     h += "</tbody></table>";
     h += &image_type_table(model);
-    h += &format!("<pre>{}</pre>", escape(&model.radscore.formula));
+    h += &format!(
+        "<p class=\"formula\">{}</p>",
+        escape(&model.radscore.formula)
+    );
     h
 }
 
@@ -707,10 +738,8 @@ pub fn study_report(r: &StudyReport<'_>) -> String {
         }
         h += "</tbody></table>\n";
     }
-    h += &format!(
-        "<h3>Summary table</h3>\n<pre>{}</pre>\n</body>\n</html>\n",
-        escape(r.summary)
-    );
+    // The plain-text summary is what the command prints; the tables above hold it all.
+    h += "</body>\n</html>\n";
     h
 }
 
