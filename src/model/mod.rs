@@ -9,6 +9,8 @@
 //! * [`combat`]: ComBat harmonisation across batches (R's `sva::ComBat`).
 //! * [`firth`]: Firth's penalised logistic regression (R's `logistf`), for separated data.
 //! * [`stepwise`]: backward elimination of predictors by AIC (R's `step`).
+//! * [`two_group`]: the two-group tests of a baseline table (R's `wilcox.test`,
+//!   `chisq.test`, `fisher.test`) and type-7 quantiles.
 
 pub mod bootstrap;
 pub mod combat;
@@ -16,7 +18,6 @@ pub mod distributions;
 pub mod error;
 pub mod filter;
 pub mod firth;
-pub mod group_tests;
 pub mod icc;
 pub mod input;
 pub mod lasso;
@@ -24,6 +25,7 @@ pub mod logistic;
 pub mod nomogram;
 pub mod standardize;
 pub mod stepwise;
+pub mod two_group;
 
 pub use error::{StatsError, StatsResult};
 pub use logistic::{fit_logistic, Coefficient, LogisticFit, LogisticOptions};

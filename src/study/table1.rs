@@ -1,7 +1,7 @@
 //! The baseline-characteristics table of a study ("Table 1"): per cohort (or for all patients)
 //! and, within it, by group (usually the outcome), each variable's summary and a test of
 //! the difference between the two groups — as R computes them
-//! ([`crate::model::group_tests`], [`crate::model::filter::welch_t`]).
+//! ([`crate::model::two_group`], [`crate::model::filter::welch_t`]).
 //!
 //! * A **continuous** variable: n, mean (SD), median [Q1, Q3] (R `quantile` type 7); Welch's
 //!   t test (`t.test`) and the Wilcoxon rank-sum test (`wilcox.test` defaults).
@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use super::dataset::{is_missing, Dataset};
 use crate::error::{Error, Result};
 use crate::model::filter::welch_t;
-use crate::model::group_tests::{chi_square, fisher_exact, quantile7, wilcoxon};
+use crate::model::two_group::{chi_square, fisher_exact, quantile7, wilcoxon};
 
 /// What to tabulate.
 #[derive(Debug, Clone, Default)]
