@@ -203,47 +203,23 @@ fn write_patient(images: &Path, p: &Patient) -> Result<()> {
 // Random numbers
 // ---------------------------------------------------------------------------------------
 
-/// One SplitMix64 step (Steele, Lea & Flood 2014).
-fn splitmix64(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
-/// xoshiro256** (Blackman & Vigna 2018) with polar Box–Muller normal deviates.
+/// xoshiro256** ([`crate::rng::Xoshiro256`]) with polar Box–Muller normal deviates.
 struct Rng {
-    s: [u64; 4],
+    core: crate::rng::Xoshiro256,
     spare: Option<f64>,
 }
 
 impl Rng {
     /// The generator of one `stream` of one patient, independent of all others.
     fn stream(seed: u64, patient: usize, stream: u64) -> Rng {
-        let mut st = seed;
-        st = splitmix64(&mut st) ^ patient as u64;
-        st = splitmix64(&mut st) ^ stream;
-        let s = [
-            splitmix64(&mut st),
-            splitmix64(&mut st),
-            splitmix64(&mut st),
-            splitmix64(&mut st),
-        ];
-        Rng { s, spare: None }
+        Rng {
+            core: crate::rng::Xoshiro256::stream(seed, patient as u64, stream),
+            spare: None,
+        }
     }
 
     fn next_u64(&mut self) -> u64 {
-        let s = &mut self.s;
-        let result = s[1].wrapping_mul(5).rotate_left(7).wrapping_mul(9);
-        let t = s[1] << 17;
-        s[2] ^= s[0];
-        s[3] ^= s[1];
-        s[1] ^= s[2];
-        s[0] ^= s[3];
-        s[2] ^= t;
-        s[3] = s[3].rotate_left(45);
-        result
+        self.core.next_u64()
     }
 
     /// Uniform on [0, 1).

@@ -13,8 +13,8 @@
 //! * `Brier`: mean squared error of the predicted probabilities.
 //!
 //! A resample whose fit fails (e.g. separation) is left out and counted, as `rms` counts
-//! divergent fits. Resamples are drawn from a xoshiro256** stream per replicate, seeded by
-//! SplitMix64 from `(seed, replicate)`: the result does not depend on the number of threads.
+//! divergent fits. Resamples are drawn from a xoshiro256** stream per replicate
+//! ([`crate::rng::Xoshiro256`]): the result does not depend on the number of threads.
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -51,46 +51,6 @@ pub struct BootstrapValidation {
     pub seed: u64,
     /// `Dxy`, `C`, `Intercept`, `Slope`, `Brier`.
     pub indexes: Vec<IndexRow>,
-}
-
-/// SplitMix64 (Steele, Lea & Flood 2014): seeds the per-replicate generators.
-fn splitmix(mut x: u64) -> u64 {
-    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    let mut z = x;
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
-/// xoshiro256** (Blackman & Vigna 2018).
-struct Xoshiro([u64; 4]);
-
-impl Xoshiro {
-    fn new(seed: u64, stream: u64) -> Self {
-        let mut s = [0u64; 4];
-        let mut x = splitmix(seed) ^ stream.wrapping_mul(0xD134_2543_DE82_EF95);
-        for v in &mut s {
-            x = splitmix(x);
-            *v = x;
-        }
-        Xoshiro(s)
-    }
-    fn next(&mut self) -> u64 {
-        let s = &mut self.0;
-        let result = s[1].wrapping_mul(5).rotate_left(7).wrapping_mul(9);
-        let t = s[1] << 17;
-        s[2] ^= s[0];
-        s[3] ^= s[1];
-        s[1] ^= s[2];
-        s[0] ^= s[3];
-        s[2] ^= t;
-        s[3] = s[3].rotate_left(45);
-        result
-    }
-    /// Uniform in `0..n` (Lemire's multiply-shift; bias below 2⁻⁴⁰ for cohort sizes).
-    fn below(&mut self, n: usize) -> usize {
-        ((u128::from(self.next()) * n as u128) >> 64) as usize
-    }
 }
 
 /// `[Dxy, C, Intercept, Slope, Brier]` of linear predictors `lp` for outcomes `y`; `None`
@@ -149,7 +109,7 @@ pub fn validate(
     let runs: Vec<Option<([f64; 5], [f64; 5])>> = (0..b)
         .into_par_iter()
         .map(|r| {
-            let mut rng = Xoshiro::new(seed, r as u64);
+            let mut rng = crate::rng::Xoshiro256::stream(seed, r as u64, 0);
             let rows: Vec<usize> = (0..n).map(|_| rng.below(n)).collect();
             let yb: Vec<f64> = rows.iter().map(|&i| y[i]).collect();
             let cols: Vec<Vec<f64>> = predictors
