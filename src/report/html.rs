@@ -337,80 +337,38 @@ fn selection_section(sel: &crate::study::selection::ClinicalSelection) -> String
     h
 }
 
-/// Table 1: one table per cohort, each variable's summary overall and by outcome, and the
-/// p-values of the two-group tests.
+/// Table 1: one table per cohort, the lines of [`crate::study::table1::printed_rows`].
 fn table1_section(t: &crate::study::table1::Table1) -> String {
-    use crate::study::table1::{fmt_p, Continuous, Variable};
-    let v = |x: f64| {
-        if x.abs() >= 10.0 {
-            format!("{x:.1}")
-        } else {
-            format!("{x:.2}")
-        }
-    };
+    let rows = crate::study::table1::printed_rows(t);
     let mut h = String::from("<h2>Baseline characteristics</h2>\n");
     for st in &t.strata_tables {
         h += &format!(
-            "<h3>{}</h3><table><thead><tr><th class=\"l\">Variable</th><th>All (n = {})</th>\
-             <th>{} = {} (n = {})</th><th>{} = {} (n = {})</th><th>p</th><th class=\"l\">Test</th>\
+            "<h3>{}</h3><table><thead><tr><th class=\"l\">Variable</th><th>All</th>\
+             <th>{} = {}</th><th>{} = {}</th><th>p</th><th class=\"l\">Test</th>\
              </tr></thead><tbody>",
             escape(&st.stratum),
-            st.n,
             escape(&t.group),
             escape(&st.groups[0].value),
-            st.groups[0].n,
             escape(&t.group),
             escape(&st.groups[1].value),
-            st.groups[1].n
         );
-        for var in &st.variables {
-            match var {
-                Variable::Continuous {
-                    name,
-                    overall,
-                    by_group,
-                    welch_t_p,
-                    wilcoxon_p,
-                    wilcoxon_exact,
-                    ..
-                } => {
-                    let ms = |c: &Continuous| format!("{} ({})", v(c.mean), v(c.sd));
-                    let mq = |c: &Continuous| format!("{} [{}, {}]", v(c.median), v(c.q1), v(c.q3));
-                    h += &format!(
-                        "<tr><td class=\"l\">{}, mean (SD)</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"l\">Welch t</td></tr>",
-                        escape(name), ms(overall), ms(&by_group[0]), ms(&by_group[1]), escape(&fmt_p(*welch_t_p))
-                    );
-                    h += &format!(
-                        "<tr><td class=\"l\">{}, median [Q1, Q3]</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"l\">Wilcoxon{}</td></tr>",
-                        escape(name), mq(overall), mq(&by_group[0]), mq(&by_group[1]), escape(&fmt_p(*wilcoxon_p)),
-                        if *wilcoxon_exact == Some(true) { " (exact)" } else { "" }
-                    );
-                }
-                Variable::Categorical {
-                    name,
-                    levels,
-                    chi_square_p,
-                    fisher_p,
-                    ..
-                } => {
-                    for (k, l) in levels.iter().enumerate() {
-                        let c = |n: usize, pct: f64| format!("{n} ({pct:.1}%)");
-                        let (p, test) = match k {
-                            0 => (fmt_p(*chi_square_p), "χ²"),
-                            1 => (fmt_p(*fisher_p), "Fisher"),
-                            _ => (String::new(), ""),
-                        };
-                        h += &format!(
-                            "<tr><td class=\"l\">{} = {}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"l\">{test}</td></tr>",
-                            escape(name), escape(&l.level),
-                            c(l.overall.n, l.overall.percent),
-                            c(l.by_group[0].n, l.by_group[0].percent),
-                            c(l.by_group[1].n, l.by_group[1].percent),
-                            escape(&p)
-                        );
-                    }
-                }
-            }
+        for r in rows.iter().filter(|r| r.stratum == st.stratum) {
+            let label = if r.variable == "n" {
+                "Patients".to_string()
+            } else if r.statistic.starts_with(&format!("{} = ", r.variable)) {
+                r.statistic.clone()
+            } else {
+                format!("{}, {}", r.variable, r.statistic)
+            };
+            h += &format!(
+                "<tr><td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"l\">{}</td></tr>",
+                escape(&label),
+                escape(&r.cells[0]),
+                escape(&r.cells[1]),
+                escape(&r.cells[2]),
+                escape(&r.p),
+                escape(&r.test)
+            );
         }
         h += "</tbody></table>";
     }

@@ -355,10 +355,115 @@ pub fn fmt_p(p: Option<f64>) -> String {
     }
 }
 
-/// The table as CSV, one row per line of a printed Table 1: `stratum, variable, statistic,
-/// overall, <group 0>, <group 1>, p, test` (a line of patient counts per stratum; continuous
-/// variables on two lines, mean (SD) with Welch's p and median [Q1, Q3] with Wilcoxon's;
-/// categorical ones a line per level, the χ² p on the first and Fisher's on the second).
+/// One line of a printed Table 1.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrintedRow {
+    /// The stratum (cohort).
+    pub stratum: String,
+    /// The variable (`n` for the patient counts).
+    pub variable: String,
+    /// What the line shows: `patients`, `mean (SD)`, `median [Q1, Q3]` or `sex = M`.
+    pub statistic: String,
+    /// All patients of the stratum, then the two groups.
+    pub cells: [String; 3],
+    /// The p-value, on the line of its test.
+    pub p: String,
+    /// The test (`Welch t`, `Wilcoxon`, `Wilcoxon (exact)`, `chi-square`, `Fisher`).
+    pub test: String,
+}
+
+/// The lines of a printed Table 1, per stratum: the patient counts; each continuous variable
+/// on two lines, mean (SD) with Welch's p and median [Q1, Q3] with Wilcoxon's; each
+/// categorical one a line per level, the χ² p on the first and Fisher's on the second.
+pub fn printed_rows(t: &Table1) -> Vec<PrintedRow> {
+    let mut out = Vec::new();
+    for st in &t.strata_tables {
+        let row = |variable: &str, statistic: String, cells: [String; 3], p: String, test: &str| {
+            PrintedRow {
+                stratum: st.stratum.clone(),
+                variable: variable.to_string(),
+                statistic,
+                cells,
+                p,
+                test: test.to_string(),
+            }
+        };
+        out.push(row(
+            "n",
+            "patients".into(),
+            [st.n, st.groups[0].n, st.groups[1].n].map(|n| n.to_string()),
+            String::new(),
+            "",
+        ));
+        for v in &st.variables {
+            match v {
+                Variable::Continuous {
+                    name,
+                    overall,
+                    by_group,
+                    welch_t_p,
+                    wilcoxon_p,
+                    wilcoxon_exact,
+                    ..
+                } => {
+                    let all = [overall, &by_group[0], &by_group[1]];
+                    out.push(row(
+                        name,
+                        "mean (SD)".into(),
+                        all.map(|c| format!("{} ({})", fmt_value(c.mean), fmt_value(c.sd))),
+                        fmt_p(*welch_t_p),
+                        "Welch t",
+                    ));
+                    out.push(row(
+                        name,
+                        "median [Q1, Q3]".into(),
+                        all.map(|c| {
+                            format!(
+                                "{} [{}, {}]",
+                                fmt_value(c.median),
+                                fmt_value(c.q1),
+                                fmt_value(c.q3)
+                            )
+                        }),
+                        fmt_p(*wilcoxon_p),
+                        if *wilcoxon_exact == Some(true) {
+                            "Wilcoxon (exact)"
+                        } else {
+                            "Wilcoxon"
+                        },
+                    ));
+                }
+                Variable::Categorical {
+                    name,
+                    levels,
+                    chi_square_p,
+                    fisher_p,
+                    ..
+                } => {
+                    for (k, l) in levels.iter().enumerate() {
+                        let (p, test) = match k {
+                            0 => (fmt_p(*chi_square_p), "chi-square"),
+                            1 => (fmt_p(*fisher_p), "Fisher"),
+                            _ => (String::new(), ""),
+                        };
+                        out.push(row(
+                            name,
+                            format!("{name} = {}", l.level),
+                            [&l.overall, &l.by_group[0], &l.by_group[1]]
+                                .map(|c| format!("{} ({:.1}%)", c.n, c.percent)),
+                            p,
+                            test,
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The table as CSV, one row per line of [`printed_rows`]: `stratum, variable, statistic,
+/// overall, <group 0>, <group 1>, p, test`.
 pub fn to_csv(t: &Table1) -> String {
     let quote = |s: &str| {
         if s.contains([',', '"', '\n']) {
@@ -375,95 +480,19 @@ pub fn to_csv(t: &Table1) -> String {
             quote(&format!("{} = {}", t.group, first.groups[1].value))
         );
     }
-    for st in &t.strata_tables {
-        let mut line = |cells: &[String]| {
-            out += &cells.iter().map(|c| quote(c)).collect::<Vec<_>>().join(",");
-            out.push('\n');
-        };
-        line(&[
-            st.stratum.clone(),
-            "n".into(),
-            "patients".into(),
-            st.n.to_string(),
-            st.groups[0].n.to_string(),
-            st.groups[1].n.to_string(),
-            String::new(),
-            String::new(),
-        ]);
-        for v in &st.variables {
-            match v {
-                Variable::Continuous {
-                    name,
-                    overall,
-                    by_group,
-                    welch_t_p,
-                    wilcoxon_p,
-                    wilcoxon_exact,
-                    ..
-                } => {
-                    let ms =
-                        |c: &Continuous| format!("{} ({})", fmt_value(c.mean), fmt_value(c.sd));
-                    let mq = |c: &Continuous| {
-                        format!(
-                            "{} [{}, {}]",
-                            fmt_value(c.median),
-                            fmt_value(c.q1),
-                            fmt_value(c.q3)
-                        )
-                    };
-                    line(&[
-                        st.stratum.clone(),
-                        name.clone(),
-                        "mean (SD)".into(),
-                        ms(overall),
-                        ms(&by_group[0]),
-                        ms(&by_group[1]),
-                        fmt_p(*welch_t_p),
-                        "Welch t".into(),
-                    ]);
-                    line(&[
-                        st.stratum.clone(),
-                        name.clone(),
-                        "median [Q1, Q3]".into(),
-                        mq(overall),
-                        mq(&by_group[0]),
-                        mq(&by_group[1]),
-                        fmt_p(*wilcoxon_p),
-                        if wilcoxon_exact == &Some(true) {
-                            "Wilcoxon (exact)".into()
-                        } else {
-                            "Wilcoxon".into()
-                        },
-                    ]);
-                }
-                Variable::Categorical {
-                    name,
-                    levels,
-                    chi_square_p,
-                    fisher_p,
-                    ..
-                } => {
-                    for (k, l) in levels.iter().enumerate() {
-                        let cnt = |c: &Count| format!("{} ({:.1}%)", c.n, c.percent);
-                        let (p, test) = match k {
-                            0 => (fmt_p(*chi_square_p), "chi-square".to_string()),
-                            1 => (fmt_p(*fisher_p), "Fisher".to_string()),
-                            _ => (String::new(), String::new()),
-                        };
-                        line(&[
-                            st.stratum.clone(),
-                            name.clone(),
-                            format!("{} = {}", name, l.level),
-                            cnt(&l.overall),
-                            cnt(&l.by_group[0]),
-                            cnt(&l.by_group[1]),
-                            p,
-                            test,
-                        ]);
-                    }
-                }
-            }
-        }
+    for r in printed_rows(t) {
+        let cells = [
+            &r.stratum,
+            &r.variable,
+            &r.statistic,
+            &r.cells[0],
+            &r.cells[1],
+            &r.cells[2],
+            &r.p,
+            &r.test,
+        ];
+        out += &cells.map(|c| quote(c)).join(",");
+        out.push('\n');
     }
     out
 }
