@@ -162,3 +162,49 @@ fn help_explains_options() {
         assert!(text.contains(opt), "help lacks {opt}");
     }
 }
+
+/// The study options added for the published study refuse bad values with the option named,
+/// before reading the table (no unbounded bootstrap, no entry level outside (0, 1]).
+#[test]
+fn study_statistics_options_are_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = dir.path().join("t.csv");
+    std::fs::write(&table, "ID,y,f_glcm_a,age\n1,0,1.5,50\n2,1,2.5,70\n").unwrap();
+    for (args, want) in [
+        (vec!["--bootstrap", "1000000000"], "--bootstrap 1000000000"),
+        (
+            vec!["--enter-p", "2", "--clinical-candidates", "age"],
+            "--enter-p must be in (0, 1]",
+        ),
+    ] {
+        let out = gpurad()
+            .args(["fit", "--outcome", "y", "--train"])
+            .arg(&table)
+            .args(&args)
+            .arg("-o")
+            .arg(dir.path().join("m.json"))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success() && stderr.contains(want), "{stderr}");
+    }
+    let out = gpurad()
+        .args([
+            "study",
+            "--harmonize",
+            "combat",
+            "--outcome",
+            "y",
+            "--manifest",
+        ])
+        .arg(&table)
+        .arg("-o")
+        .arg(dir.path().join("s"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && stderr.contains("needs --batch-col"),
+        "{stderr}"
+    );
+}

@@ -684,6 +684,12 @@ pub fn fit(ds: &Dataset, o: &FitOptions) -> Result<Model> {
         }
     }
     let mut names = std::collections::HashSet::new();
+    if o.bootstrap > MAX_BOOTSTRAP {
+        return Err(Error::Settings(format!(
+            "--bootstrap {} is more resamples than the {MAX_BOOTSTRAP} gpurad runs (2000 give a Monte-Carlo error far below the optimism itself)",
+            o.bootstrap
+        )));
+    }
     if !(o.enter_p > 0.0 && o.enter_p <= 1.0) {
         return Err(Error::Settings(format!(
             "--enter-p must be in (0, 1], not {}",
@@ -1044,6 +1050,9 @@ fn bootstrap_into(model: &mut Model, y: &[f64], preds: &[(&str, &[f64])], b: usi
         }
     }
 }
+
+/// Most bootstrap resamples of the internal validation (each keeps 80 bytes of results).
+pub const MAX_BOOTSTRAP: usize = 100_000;
 
 /// Largest model file read (a model with thousands of features is a few megabytes).
 const MAX_MODEL_FILE: u64 = 256 << 20;
