@@ -132,3 +132,25 @@ fn bad_input_is_refused_with_the_cause() {
     .unwrap_err();
     assert!(e.to_string().contains("confounded"), "{e}");
 }
+
+#[test]
+fn a_damaged_saved_fit_is_refused_not_used() {
+    let data = vec![
+        vec![1.0, 2.0],
+        vec![2.0, 3.5],
+        vec![3.0, 5.0],
+        vec![4.0, 4.0],
+    ];
+    let batch: Vec<String> = ["A", "A", "B", "B"].map(String::from).to_vec();
+    let (_, fit) = combat(&data, &batch, &[], &CombatOptions::default()).unwrap();
+    let mut short = fit.clone();
+    short.gamma_star[1].pop();
+    let e = apply(&short, &data, &batch, &[]).unwrap_err();
+    assert!(e.to_string().contains("does not have 2 features"), "{e}");
+    let mut zero = fit.clone();
+    zero.delta_star[0][0] = 0.0;
+    let e = apply(&zero, &data, &batch, &[]).unwrap_err();
+    assert!(e.to_string().contains("must be positive"), "{e}");
+    let e = apply(&fit, &data, &batch[..3], &[]).unwrap_err();
+    assert!(e.to_string().contains("per patient"), "{e}");
+}

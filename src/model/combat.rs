@@ -67,6 +67,9 @@ pub struct CombatFit {
     pub delta_star: Vec<Vec<f64>>,
 }
 
+/// Most `features² × patients` the non-parametric prior may cost (about a minute).
+pub const MAX_NONPARAMETRIC_WORK: u128 = 20_000_000_000;
+
 fn mean(v: &[f64]) -> f64 {
     v.iter().sum::<f64>() / v.len() as f64
 }
@@ -219,6 +222,14 @@ pub fn combat(
                 .collect()
         })
         .collect();
+    // The non-parametric prior weighs every feature by every other on each patient:
+    // g²·n operations per batch.
+    if o.nonparametric && (g as u128).pow(2) * n as u128 > MAX_NONPARAMETRIC_WORK {
+        return Err(StatsError::InvalidArgument(format!(
+            "non-parametric ComBat of {g} features × {n} patients needs {} operations (limit {MAX_NONPARAMETRIC_WORK}); use the parametric priors or fewer features",
+            (g as u128).pow(2) * n as u128
+        )));
+    }
     let mut gamma_star = vec![vec![0.0; g]; nb];
     let mut delta_star = vec![vec![1.0; g]; nb];
     for b in 0..nb {
@@ -382,6 +393,71 @@ fn nonparametric(
     (gs, ds)
 }
 
+impl CombatFit {
+    /// Checks a fit read from a file before it is used: one entry per feature in every
+    /// per-feature list, one row per batch, finite values, positive variances and scales.
+    ///
+    /// # Errors
+    /// The first inconsistency, named.
+    pub fn check(&self) -> StatsResult<()> {
+        let g = self.grand_mean.len();
+        let bad = |what: String| {
+            Err(StatsError::InvalidArgument(format!(
+                "harmonisation: {what}"
+            )))
+        };
+        if self.batches.is_empty() {
+            return bad("no batches".into());
+        }
+        if self.adjusted.len() != g || self.var_pooled.len() != g {
+            return bad(format!(
+                "{} grand means but {} adjusted flags and {} pooled variances",
+                g,
+                self.adjusted.len(),
+                self.var_pooled.len()
+            ));
+        }
+        if self.gamma_star.len() != self.batches.len()
+            || self.delta_star.len() != self.batches.len()
+        {
+            return bad(format!(
+                "{} batches but {} rows of gamma* and {} of delta*",
+                self.batches.len(),
+                self.gamma_star.len(),
+                self.delta_star.len()
+            ));
+        }
+        let rows = self
+            .gamma_star
+            .iter()
+            .chain(&self.delta_star)
+            .chain(&self.covariate_effects);
+        if rows.clone().any(|r| r.len() != g) {
+            return bad(format!(
+                "a per-batch or covariate row does not have {g} features"
+            ));
+        }
+        let finite = self
+            .grand_mean
+            .iter()
+            .chain(rows.flatten())
+            .all(|v| v.is_finite());
+        if !finite {
+            return bad("a value is not a finite number".into());
+        }
+        let positive = |v: &[f64]| v.iter().all(|x| x.is_finite() && *x > 0.0);
+        if !positive(&self.var_pooled) || !self.delta_star.iter().all(|d| positive(d)) {
+            return bad("pooled variances and delta* must be positive".into());
+        }
+        if let Some(r) = &self.reference {
+            if !self.batches.contains(r) {
+                return bad(format!("reference batch '{r}' is not one of the batches"));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Harmonises later patients (`data[patient][feature]`, their batches and covariates) with a
 /// fitted adjustment: `((x − m)/√v − γ*)/√δ* · √v + m`, `m` the grand mean plus the
 /// covariate effects. Patients of the reference batch are returned unchanged.
@@ -394,6 +470,12 @@ pub fn apply(
     batch: &[String],
     covariates: &[Vec<f64>],
 ) -> StatsResult<Vec<Vec<f64>>> {
+    fit.check()?;
+    if batch.len() != data.len() || covariates.iter().any(|c| c.len() != data.len()) {
+        return Err(StatsError::InvalidArgument(
+            "one batch label and one value of each covariate per patient".into(),
+        ));
+    }
     if covariates.len() != fit.covariate_effects.len() {
         return Err(StatsError::InvalidArgument(format!(
             "the harmonisation was fitted with {} covariate(s), not {}",
