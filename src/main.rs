@@ -145,12 +145,8 @@ enum Command {
         /// Outcome column (0/1).
         #[arg(long)]
         outcome: String,
-        /// Clinical predictors, comma-separated (a column, or a threshold such as age>60).
-        #[arg(long, value_delimiter = ',')]
-        clinical: Vec<String>,
-        /// Candidate clinical predictors, comma-separated (see `fit --clinical-candidates`).
-        #[arg(long, value_delimiter = ',')]
-        clinical_candidates: Vec<String>,
+        #[command(flatten)]
+        model: ModelArgs,
         /// Harmonise the radiomics features across scanners or centres before fitting:
         /// `combat` (R's sva::ComBat, the training cohort's batch as the reference); needs
         /// --batch-col. The report compares validation with and without it.
@@ -159,19 +155,6 @@ enum Command {
         /// The batch column for --harmonize (e.g. centre).
         #[arg(long)]
         batch_col: Option<String>,
-        /// Entry level of the candidates' univariable screen.
-        #[arg(long, default_value_t = 0.05)]
-        enter_p: f64,
-        /// Fit every logistic model by Firth's penalised likelihood (R's logistf: profile
-        /// penalised-likelihood CIs, penalised likelihood-ratio p-values). Without it, Firth
-        /// is used only where maximum likelihood meets separation, with a note.
-        #[arg(long)]
-        firth: bool,
-        /// Bootstrap resamples for the internal validation of the nomogram's model (as
-        /// rms::validate: optimism-corrected AUC, calibration intercept and slope, Brier
-        /// score); 0 skips it.
-        #[arg(long, default_value_t = 1000)]
-        bootstrap: usize,
         /// Cohort column; its --train-value rows train the model, the others validate it.
         #[arg(long, default_value = "cohort")]
         cohort_col: String,
@@ -318,30 +301,8 @@ enum Command {
         /// ID column (default: ID when present).
         #[arg(long)]
         id: Option<String>,
-        /// Clinical predictors, comma-separated: a column, or a threshold such as age>60 or
-        /// alp>120 (strict), which becomes a 0/1 indicator.
-        #[arg(long, value_delimiter = ',')]
-        clinical: Vec<String>,
-        /// Candidate clinical predictors, comma-separated (same forms as --clinical): each is
-        /// tested in a univariable logistic model; those with p < --enter-p enter a
-        /// multivariable model with the Radscore (and --clinical), reduced by backward
-        /// elimination on AIC as R's step(); the survivors join the combined model.
-        /// model.json's clinical_selection holds both tables and the steps.
-        #[arg(long, value_delimiter = ',')]
-        clinical_candidates: Vec<String>,
-        /// Entry level of the candidates' univariable screen.
-        #[arg(long, default_value_t = 0.05)]
-        enter_p: f64,
-        /// Fit every logistic model by Firth's penalised likelihood (R's logistf: profile
-        /// penalised-likelihood CIs, penalised likelihood-ratio p-values). Without it, Firth
-        /// is used only where maximum likelihood meets separation, with a note.
-        #[arg(long)]
-        firth: bool,
-        /// Bootstrap resamples for the internal validation of the nomogram's model (as
-        /// rms::validate: optimism-corrected AUC, calibration intercept and slope, Brier
-        /// score); 0 skips it.
-        #[arg(long, default_value_t = 1000)]
-        bootstrap: usize,
+        #[command(flatten)]
+        model: ModelArgs,
         /// Columns never used as features, comma-separated.
         #[arg(long, value_delimiter = ',')]
         exclude: Vec<String>,
@@ -553,6 +514,40 @@ impl ExtractionArgs {
     }
 }
 
+/// The model-fitting options `fit` and `study` share.
+#[derive(clap::Args, Debug)]
+struct ModelArgs {
+    /// Clinical predictors, comma-separated: a column, or a threshold such as age>60 or
+    /// alp>120 (strict), which becomes a 0/1 indicator.
+    #[arg(long, value_delimiter = ',')]
+    clinical: Vec<String>,
+    /// Candidate clinical predictors, comma-separated (same forms as --clinical): each is
+    /// tested in a univariable logistic model; those with p < --enter-p enter a
+    /// multivariable model with the Radscore (and --clinical), reduced by backward
+    /// elimination on AIC as R's step(); the survivors join the combined model.
+    /// model.json's clinical_selection holds both tables and the steps.
+    #[arg(long, value_delimiter = ',')]
+    clinical_candidates: Vec<String>,
+    /// Entry level of the candidates' univariable screen.
+    #[arg(long, default_value_t = 0.05)]
+    enter_p: f64,
+    /// Fit every logistic model by Firth's penalised likelihood (R's logistf: profile
+    /// penalised-likelihood CIs, penalised likelihood-ratio p-values). Without it, Firth
+    /// is used only where maximum likelihood meets separation, with a note.
+    #[arg(long)]
+    firth: bool,
+    /// Bootstrap resamples for the internal validation of the nomogram's model (as
+    /// rms::validate: optimism-corrected AUC, calibration intercept and slope, Brier
+    /// score); 0 skips it.
+    #[arg(long, default_value_t = 1000)]
+    bootstrap: usize,
+}
+
+/// Parses clinical predictor expressions.
+fn parse_clinical(list: &[String]) -> gpurad::Result<Vec<Clinical>> {
+    list.iter().map(|c| Clinical::parse(c)).collect()
+}
+
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Extract {
@@ -677,13 +672,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Study {
             manifest,
             outcome,
-            clinical,
-            clinical_candidates,
+            model,
             harmonize,
             batch_col,
-            enter_p,
-            firth,
-            bootstrap,
             cohort_col,
             train_value,
             filter,
@@ -718,17 +709,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 manifest,
                 out: output,
                 outcome,
-                clinical: clinical
-                    .iter()
-                    .map(|c| Clinical::parse(c))
-                    .collect::<Result<_, _>>()?,
-                clinical_candidates: clinical_candidates
-                    .iter()
-                    .map(|c| Clinical::parse(c))
-                    .collect::<Result<_, _>>()?,
-                enter_p,
-                firth,
-                bootstrap,
+                clinical: parse_clinical(&model.clinical)?,
+                clinical_candidates: parse_clinical(&model.clinical_candidates)?,
+                enter_p: model.enter_p,
+                firth: model.firth,
+                bootstrap: model.bootstrap,
                 cohort_column: cohort_col,
                 train_value,
                 filters: filter,
@@ -933,11 +918,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             train,
             outcome,
             id,
-            clinical,
-            clinical_candidates,
-            enter_p,
-            firth,
-            bootstrap,
+            model,
             exclude,
             cohort_col,
             train_value,
@@ -966,17 +947,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let options = FitOptions {
                 outcome,
                 id,
-                clinical: clinical
-                    .iter()
-                    .map(|c| Clinical::parse(c))
-                    .collect::<Result<_, _>>()?,
-                clinical_candidates: clinical_candidates
-                    .iter()
-                    .map(|c| Clinical::parse(c))
-                    .collect::<Result<_, _>>()?,
-                enter_p,
-                firth,
-                bootstrap,
+                clinical: parse_clinical(&model.clinical)?,
+                clinical_candidates: parse_clinical(&model.clinical_candidates)?,
+                enter_p: model.enter_p,
+                firth: model.firth,
+                bootstrap: model.bootstrap,
                 exclude,
                 cohort,
                 train_value,
