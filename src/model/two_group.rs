@@ -66,6 +66,7 @@ pub fn wilcoxon(a: &[f64], b: &[f64]) -> StatsResult<Wilcoxon> {
     let ranks = average_ranks(&all);
     let (m, n) = (a.len(), b.len());
     let w = ranks[..m].iter().sum::<f64>() - (m * (m + 1)) as f64 / 2.0;
+    // R uses the exact distribution only without ties (two equal values).
     let mut sorted = all.clone();
     sorted.sort_by(f64::total_cmp);
     let ties = sorted.windows(2).any(|p| p[0] == p[1]);
@@ -86,9 +87,8 @@ pub fn wilcoxon(a: &[f64], b: &[f64]) -> StatsResult<Wilcoxon> {
         });
     }
     // The normal approximation of R's `wilcox.test(x ~ g)` (group 0 = `a`).
-    let x: Vec<f64> = all.clone();
     let g: Vec<f64> = (0..m + n).map(|i| f64::from(i >= m)).collect();
-    let r = mann_whitney(&x, &g)?;
+    let r = mann_whitney(&all, &g)?;
     Ok(Wilcoxon {
         statistic: w,
         p_value: r.p_value,
