@@ -22,12 +22,11 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use gpurad::extract::{case_grey_image, extract_case_on};
+use gpurad::features::registry::FeatureClass;
 use gpurad::features::texture;
 use gpurad::matrices::build_cpu;
 use gpurad::matrices::gpu::{DeviceChoice, GpuContext};
 use gpurad::Params;
-
-const CLASSES: [&str; 5] = ["glcm", "glrlm", "glszm", "gldm", "ngtdm"];
 
 fn data() -> PathBuf {
     std::env::var_os("GPURAD_SHARED_DATA")
@@ -90,7 +89,7 @@ fn bench_matrices(c: &mut Criterion) {
             img.roi_count(),
             img.ng
         );
-        for class in CLASSES {
+        for class in FeatureClass::ALL.into_iter().filter(|c| c.is_texture()) {
             let req = texture::request(class, &img, &params.settings)
                 .expect("within the memory budget")
                 .expect("texture class");
@@ -98,7 +97,7 @@ fn bench_matrices(c: &mut Criterion) {
                 b.iter(|| build_cpu(&img, &req))
             });
             let Some(ctx) = gpu else { continue };
-            if class == "glszm" {
+            if class == FeatureClass::Glszm {
                 continue; // no GPU kernel: build_batch builds it on the CPU
             }
             let reqs = [req.clone()];

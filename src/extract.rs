@@ -5,6 +5,7 @@ use std::path::Path;
 
 use crate::checks;
 use crate::error::Result;
+use crate::features::registry::FeatureClass;
 use crate::features::{firstorder, shape, texture};
 pub use crate::image::{crop_mask, crop_to_roi, crop_volume, roi_values};
 use crate::image::{BoundingBox, Mask, Volume};
@@ -552,11 +553,12 @@ struct StagedImage {
 }
 
 /// Enabled texture classes in output order.
-fn texture_classes(params: &Params) -> Vec<&'static str> {
-    crate::features::registry::CLASSES
-        .iter()
-        .map(|c| c.name)
-        .filter(|c| texture::is_texture(c) && params.feature_classes.contains_key(*c))
+fn texture_classes(params: &Params) -> Vec<FeatureClass> {
+    params
+        .feature_classes
+        .keys()
+        .copied()
+        .filter(|c| c.is_texture())
         .collect()
 }
 
@@ -566,7 +568,7 @@ fn stage_image(
     image: &Volume,
     roi: &Mask,
     settings: Settings,
-    classes: &[&str],
+    classes: &[FeatureClass],
 ) -> Result<StagedImage> {
     let values = roi_values(image, roi);
     let (grey, requests, discretized) = if classes.is_empty() {
@@ -576,7 +578,7 @@ fn stage_image(
         let (g, d) = grey_image_from(image, roi, &values, &settings)?;
         let requests = classes
             .iter()
-            .map(|c| texture::request(c, &g, &settings))
+            .map(|&c| texture::request(c, &g, &settings))
             .collect::<Result<Vec<_>>>()?
             .into_iter()
             .flatten()
@@ -748,7 +750,7 @@ fn finish(
         "diagnostics_Device".into(),
         Value::Text(device_used.to_string()),
     ));
-    if let Some(names) = params.feature_classes.get("shape") {
+    if let Some(names) = params.feature_classes.get(&FeatureClass::Shape) {
         for (name, v) in shape_features(&shape_mask, names, params, shapes) {
             row.push((format!("original_shape_{name}"), Value::Number(v)));
         }
@@ -756,19 +758,16 @@ fn finish(
     let classes = texture_classes(params);
     for (image, matrices) in images.into_iter().zip(matrices) {
         let s = &image.settings;
-        let matrices: Vec<(&str, Matrix)> = classes.iter().copied().zip(matrices).collect();
+        let matrices: Vec<(FeatureClass, Matrix)> = classes.iter().copied().zip(matrices).collect();
         // The grey levels present in the ROI, shared by every texture class.
         let present = image
             .grey
             .as_ref()
             .map(|g| g.present_levels())
             .unwrap_or_default();
-        for class in crate::features::registry::CLASSES {
-            let Some(names) = params.feature_classes.get(class.name) else {
-                continue;
-            };
-            let values = match class.name {
-                "firstorder" => firstorder::compute(
+        for (&class, names) in &params.feature_classes {
+            let values = match class {
+                FeatureClass::FirstOrder => firstorder::compute(
                     &firstorder::FirstOrderInput {
                         values: &image.values,
                         discretized: &image.discretized,
@@ -777,7 +776,7 @@ fn finish(
                     },
                     names,
                 ),
-                c if texture::is_texture(c) => {
+                c if c.is_texture() => {
                     let (_, m) = matrices
                         .iter()
                         .find(|(k, _)| *k == c)
@@ -788,10 +787,7 @@ fn finish(
                 _ => continue,
             };
             for (name, v) in values {
-                row.push((
-                    format!("{}_{}_{name}", image.name, class.name),
-                    Value::Number(v),
-                ));
+                row.push((format!("{}_{class}_{name}", image.name), Value::Number(v)));
             }
         }
     }
@@ -833,19 +829,16 @@ pub fn sequence_columns(params: &Params) -> Vec<String> {
         cols.push("diagnostics_Mask-resegmented_VoxelNum".into());
     }
     cols.push("diagnostics_Device".into());
-    if let Some(names) = params.feature_classes.get("shape") {
+    if let Some(names) = params.feature_classes.get(&FeatureClass::Shape) {
         cols.extend(names.iter().map(|n| format!("original_shape_{n}")));
     }
     for t in &params.image_types {
         // Settings were checked when the parameters were read.
         let settings = params.settings_for(t).unwrap_or_else(|_| s.clone());
         for image in crate::filters::image_names(t.kind, &settings) {
-            for class in crate::features::registry::CLASSES {
-                if class.name == "shape" {
-                    continue;
-                }
-                if let Some(names) = params.feature_classes.get(class.name) {
-                    cols.extend(names.iter().map(|n| format!("{image}_{}_{n}", class.name)));
+            for (class, names) in &params.feature_classes {
+                if *class != FeatureClass::Shape {
+                    cols.extend(names.iter().map(|n| format!("{image}_{class}_{n}")));
                 }
             }
         }

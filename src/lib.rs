@@ -6,6 +6,7 @@
 
 pub mod bench;
 pub mod bench_cohort;
+pub mod catalogue;
 pub mod checks;
 pub mod cohort;
 pub mod demo;

@@ -387,6 +387,23 @@ enum Command {
     /// Time texture-matrix construction on the CPU and the GPU over synthetic volumes of
     /// growing ROI size and grey-level count; prints a table and writes it as CSV.
     Bench(bench::BenchArgs),
+    /// List every image type and feature: PyRadiomics name, whether it is on by default, its
+    /// IBSI identifier, its formula and notes (the registry behind docs/features.md).
+    Features {
+        /// Output format.
+        #[arg(long, value_enum, default_value = "md")]
+        format: CatalogueFormat,
+        /// Only this feature class (firstorder, shape, glcm, glrlm, glszm, gldm, ngtdm).
+        #[arg(long)]
+        class: Option<String>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum CatalogueFormat {
+    Md,
+    Csv,
+    Json,
 }
 
 fn main() -> ExitCode {
@@ -800,6 +817,32 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Features { format, class } => {
+            let only = match class {
+                None => None,
+                Some(name) => Some(
+                    gpurad::features::registry::FeatureClass::from_name(&name).ok_or_else(
+                        || {
+                            let known: Vec<&str> = gpurad::features::registry::FeatureClass::ALL
+                                .iter()
+                                .map(|c| c.name())
+                                .collect();
+                            anyhow::anyhow!(
+                                "--class: unknown feature class '{name}' (available: {})",
+                                known.join(", ")
+                            )
+                        },
+                    )?,
+                ),
+            };
+            let text = match format {
+                CatalogueFormat::Md => gpurad::catalogue::markdown(only),
+                CatalogueFormat::Csv => gpurad::catalogue::csv(only),
+                CatalogueFormat::Json => gpurad::catalogue::json(only),
+            };
+            gpurad::outln!("{}", text.trim_end())?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Table1 {
             data,
             group_col,
@@ -875,12 +918,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let unknown = || {
                 anyhow::anyhow!("unknown matrix class '{class}' (glcm, glrlm, glszm, gldm, ngtdm)")
             };
-            if !gpurad::features::texture::is_texture(&class) {
-                return Err(unknown());
-            }
+            let class_id = gpurad::features::registry::FeatureClass::from_name(&class)
+                .filter(|c| c.is_texture())
+                .ok_or_else(unknown)?;
             check_device(device)?;
             let img = gpurad::extract::case_grey_image(&image, &mask, &p)?;
-            let req = gpurad::features::texture::request(&class, &img, &p.settings)?
+            let req = gpurad::features::texture::request(class_id, &img, &p.settings)?
                 .ok_or_else(unknown)?;
             gpurad::matrices::check_memory(&img, std::slice::from_ref(&req))?;
             let (mut built, used) =

@@ -12,7 +12,7 @@ use serde_yaml_ng::Value;
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
-use crate::features::registry;
+use crate::features::registry::FeatureClass;
 
 /// Where fixed-bin-width bin edges start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -404,15 +404,15 @@ pub struct Params {
     /// Enabled image types, in file order, with their custom settings.
     pub image_types: Vec<ImageType>,
     /// Enabled feature classes, each with its enabled feature names (in output order).
-    pub feature_classes: BTreeMap<String, Vec<String>>,
+    pub feature_classes: BTreeMap<FeatureClass, Vec<String>>,
 }
 
 impl Default for Params {
     /// PyRadiomics' defaults: original image, every implemented class with its default features.
     fn default() -> Self {
-        let feature_classes = registry::CLASSES
-            .iter()
-            .map(|c| (c.name.to_string(), registry::default_features(c.name)))
+        let feature_classes = FeatureClass::ALL
+            .into_iter()
+            .map(|c| (c, c.default_features()))
             .collect();
         Params {
             settings: Settings::default(),
@@ -973,7 +973,7 @@ fn parse_image_types(v: &Value) -> Result<Vec<ImageType>> {
     Ok(out)
 }
 
-fn parse_feature_classes(v: &Value) -> Result<BTreeMap<String, Vec<String>>> {
+fn parse_feature_classes(v: &Value) -> Result<BTreeMap<FeatureClass, Vec<String>>> {
     let m = match v {
         Value::Mapping(m) => m,
         other => {
@@ -988,8 +988,8 @@ fn parse_feature_classes(v: &Value) -> Result<BTreeMap<String, Vec<String>>> {
         let class = k
             .as_str()
             .ok_or_else(|| Error::Settings("feature class names must be strings".into()))?;
-        let spec = registry::class(class).ok_or_else(|| {
-            let known: Vec<&str> = registry::CLASSES.iter().map(|c| c.name).collect();
+        let class_id = FeatureClass::from_name(class).ok_or_else(|| {
+            let known: Vec<&str> = FeatureClass::ALL.iter().map(|c| c.name()).collect();
             let pending = ["shape2D"];
             if pending.contains(&class) {
                 Error::Settings(format!(
@@ -1004,14 +1004,15 @@ fn parse_feature_classes(v: &Value) -> Result<BTreeMap<String, Vec<String>>> {
             }
         })?;
         let names = match features {
-            Value::Null => registry::default_features(class),
-            Value::Sequence(list) if list.is_empty() => registry::default_features(class),
+            Value::Null => class_id.default_features(),
+            Value::Sequence(list) if list.is_empty() => class_id.default_features(),
             Value::Sequence(list) => {
                 let mut names = Vec::new();
                 for f in list {
                     let n = f.as_str().ok_or_else(|| {
                         Error::Settings(format!("feature names in '{class}' must be strings"))
                     })?;
+                    let spec = class_id.spec();
                     if !spec.features.iter().any(|d| d.name == n) {
                         let all: Vec<&str> = spec.features.iter().map(|d| d.name).collect();
                         return Err(Error::Settings(format!(
@@ -1030,7 +1031,7 @@ fn parse_feature_classes(v: &Value) -> Result<BTreeMap<String, Vec<String>>> {
                 )))
             }
         };
-        out.insert(class.to_string(), names);
+        out.insert(class_id, names);
     }
     Ok(out)
 }
@@ -1083,9 +1084,10 @@ mod tests {
         assert_eq!(p.settings.pad_distance, 5);
         assert_eq!(p.settings.minimum_roi_dimensions, 2);
         assert_eq!(p.settings.interpolator, Interpolator::BSpline);
-        assert!(p.feature_classes["firstorder"].len() == 18);
-        assert!(!p.feature_classes["firstorder"].contains(&"StandardDeviation".to_string()));
-        assert_eq!(p.feature_classes["shape"].len(), 14);
+        assert!(p.feature_classes[&FeatureClass::FirstOrder].len() == 18);
+        assert!(!p.feature_classes[&FeatureClass::FirstOrder]
+            .contains(&"StandardDeviation".to_string()));
+        assert_eq!(p.feature_classes[&FeatureClass::Shape].len(), 14);
     }
 
     #[test]
@@ -1099,10 +1101,10 @@ mod tests {
         assert_eq!(p.settings.resampled_pixel_spacing, Some([1.0, 1.0, 2.5]));
         assert_eq!(p.settings.interpolator, Interpolator::Linear);
         assert_eq!(
-            p.feature_classes["firstorder"],
+            p.feature_classes[&FeatureClass::FirstOrder],
             vec!["Mean", "StandardDeviation"]
         );
-        assert_eq!(p.feature_classes["shape"].len(), 14);
+        assert_eq!(p.feature_classes[&FeatureClass::Shape].len(), 14);
     }
 
     #[test]

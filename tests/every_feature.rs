@@ -5,7 +5,7 @@
 //! would show here as a NaN or a missing column; a name it does not list is refused when the
 //! parameters are read.
 
-use gpurad::features::registry::CLASSES;
+use gpurad::features::registry::classes;
 use gpurad::image::Geometry;
 use gpurad::io::nifti_write::write_volume;
 use gpurad::row::Value;
@@ -43,7 +43,7 @@ fn every_registry_feature_is_computed_for_every_image_type() {
     let mut yaml = String::from(
         "imageType:\n  Original: {}\n  Square: {}\n  LoG: {sigma: [1.5]}\nsetting:\n  binCount: 16\nfeatureClass:\n",
     );
-    for class in CLASSES {
+    for class in classes() {
         let names: Vec<&str> = class.features.iter().map(|f| f.name).collect();
         yaml.push_str(&format!("  {}: [{}]\n", class.name, names.join(", ")));
     }
@@ -58,13 +58,13 @@ fn every_registry_feature_is_computed_for_every_image_type() {
         })
         .collect();
     let mut expected = Vec::new();
-    for class in CLASSES.iter().filter(|c| c.name == "shape") {
+    for class in classes().filter(|c| c.name == "shape") {
         for f in class.features {
             expected.push(format!("original_shape_{}", f.name));
         }
     }
     for image in ["original", "square", "log-sigma-1-5-mm-3D"] {
-        for class in CLASSES.iter().filter(|c| c.name != "shape") {
+        for class in classes().filter(|c| c.name != "shape") {
             for f in class.features {
                 expected.push(format!("{image}_{}_{}", class.name, f.name));
             }

@@ -10,6 +10,7 @@ mod common;
 
 use common::*;
 use gpurad::extract::{extract_case, Value};
+use gpurad::features::registry::FeatureClass;
 use gpurad::Params;
 
 /// An IBSI id, the gpurad column holding it, and the transform to the IBSI definition.
@@ -64,7 +65,7 @@ fn digital_phantom_reference_values() {
     let mut p =
         Params::from_yaml("featureClass:\n  shape: [MeshVolume]\n  firstorder: [Mean]\n").unwrap();
     p.feature_classes.insert(
-        "shape".into(),
+        FeatureClass::Shape,
         gpurad::features::registry::SHAPE
             .features
             .iter()
@@ -72,7 +73,7 @@ fn digital_phantom_reference_values() {
             .collect(),
     );
     p.feature_classes.insert(
-        "firstorder".into(),
+        FeatureClass::FirstOrder,
         gpurad::features::registry::FIRSTORDER
             .features
             .iter()

@@ -21,6 +21,7 @@ use std::collections::BTreeMap;
 
 use common::*;
 use gpurad::extract::{extract_case, Value};
+use gpurad::features::registry::FeatureClass;
 use gpurad::Params;
 
 /// PyRadiomics settings of each configuration in the fixture (mirrors `CONFIGS` in
@@ -74,7 +75,7 @@ fn params_for(overrides: &[&str]) -> Params {
     let mut p = Params::from_yaml("featureClass:\n  firstorder: []\n  shape:\n").unwrap();
     // The fixture enables every first-order feature, StandardDeviation included.
     p.feature_classes.insert(
-        "firstorder".into(),
+        FeatureClass::FirstOrder,
         gpurad::features::registry::FIRSTORDER
             .features
             .iter()
@@ -258,7 +259,7 @@ fn matches_pyradiomics_baseline_tables() {
             };
             let (img, mask) = pyradiomics_case(case);
             let mut p = params_for(&overrides);
-            p.feature_classes.retain(|c, _| c == class);
+            p.feature_classes.retain(|c, _| c.name() == class);
             let row = extract_case(&img, &mask, &p).unwrap_or_else(|e| panic!("{column}: {e}"));
             let (n, bad, w) = compare(&format!("baseline {class} {column}"), &row, &values, |_| {
                 1e-3

@@ -1,5 +1,6 @@
 //! Helpers shared by the texture feature classes: angle aggregation and weighting.
 
+use super::registry::FeatureClass;
 use crate::error::Result;
 use crate::matrices::angles::{self, Offset};
 use crate::matrices::{GreyImage, Matrix, Request};
@@ -48,7 +49,11 @@ pub fn restrict_rows(counts: &[u64], cols: usize, present: &[u32]) -> Vec<f64> {
 /// `distances` setting, GLRLM and GLSZM distance 1; `force2D` keeps the in-plane ones. The
 /// number of directions is counted, and checked against the memory budget, before they are
 /// listed.
-pub fn request(class: &str, img: &GreyImage, settings: &Settings) -> Result<Option<Request>> {
+pub fn request(
+    class: FeatureClass,
+    img: &GreyImage,
+    settings: &Settings,
+) -> Result<Option<Request>> {
     let force2d = settings.force2d.then_some(settings.force2d_dimension);
     let angles = |distances: &[usize]| -> Result<Vec<Offset>> {
         let n = angles::count(img.size, distances, force2d);
@@ -66,12 +71,12 @@ pub fn request(class: &str, img: &GreyImage, settings: &Settings) -> Result<Opti
         Ok(angles::generate(img.size, distances, force2d))
     };
     Ok(Some(match class {
-        "glcm" => Request::Glcm(angles(&settings.distances)?),
-        "glrlm" => Request::Glrlm(angles(&[1])?),
-        "glszm" => Request::Glszm(angles(&[1])?),
-        "gldm" => Request::Gldm(angles(&settings.distances)?, settings.gldm_a),
-        "ngtdm" => Request::Ngtdm(angles(&settings.distances)?),
-        _ => return Ok(None),
+        FeatureClass::Glcm => Request::Glcm(angles(&settings.distances)?),
+        FeatureClass::Glrlm => Request::Glrlm(angles(&[1])?),
+        FeatureClass::Glszm => Request::Glszm(angles(&[1])?),
+        FeatureClass::Gldm => Request::Gldm(angles(&settings.distances)?, settings.gldm_a),
+        FeatureClass::Ngtdm => Request::Ngtdm(angles(&settings.distances)?),
+        FeatureClass::Shape | FeatureClass::FirstOrder => return Ok(None),
     }))
 }
 
@@ -91,9 +96,4 @@ pub fn features(
         Matrix::Gldm(m) => super::gldm::compute(m, present, names),
         Matrix::Ngtdm(m) => super::ngtdm::compute(m, names),
     }
-}
-
-/// Whether `class` is a texture class computed from a discretised ROI matrix.
-pub fn is_texture(class: &str) -> bool {
-    matches!(class, "glcm" | "glrlm" | "glszm" | "gldm" | "ngtdm")
 }

@@ -522,7 +522,7 @@ pub fn image_type_of(feature: &str) -> Option<&str> {
     let parts: Vec<&str> = feature.split('_').collect();
     let class = parts
         .iter()
-        .rposition(|p| crate::features::registry::class(p).is_some())?;
+        .rposition(|p| crate::features::registry::FeatureClass::from_name(p).is_some())?;
     (class >= 1 && class + 1 < parts.len()).then(|| parts[class - 1])
 }
 
