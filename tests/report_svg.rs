@@ -485,7 +485,10 @@ fn lasso_path_draws_each_ever_active_feature() {
     let svg = lasso_path_svg(&path_input()).unwrap();
     dump("lasso_path_synthetic", &svg);
     let fig = parse(&svg);
-    assert_eq!(count(&fig, "path", "series"), 3);
+    // At the chosen λ = 0.03 the first and third features are kept; the fourth entered
+    // the path later and is drawn grey, counted but not named.
+    assert_eq!(count(&fig, "path", "series"), 2);
+    assert_eq!(count(&fig, "path", "series-dropped"), 1);
     assert_eq!(count(&fig, "path", "vline"), 1);
     let legend = texts(&fig, "legend-text");
     assert_eq!(
@@ -493,11 +496,26 @@ fn lasso_path_draws_each_ever_active_feature() {
         vec![
             "glcm_Contrast",
             "shape_Sphericity",
-            "firstorder_Mean",
+            "1 feature not kept",
             "Chosen λ"
         ]
     );
-    assert!(texts(&fig, "axis-label").contains(&"log(λ)".to_string()));
+    let labels = texts(&fig, "axis-label");
+    assert!(labels.contains(&"log(λ)".to_string()));
+    assert!(labels.contains(&"Non-zero coefficients".to_string()));
+    // The top axis counts the non-zero coefficients: 0 at the largest λ (0.2, log −1.6),
+    // 3 at the smallest (0.0029, log −5.8), never more than 3.
+    let counts: Vec<usize> = texts(&fig, "top-tick-label")
+        .iter()
+        .map(|t| t.parse().unwrap())
+        .collect();
+    assert!(counts.len() >= 3, "{counts:?}");
+    assert!(
+        counts.windows(2).all(|w| w[0] >= w[1]),
+        "falls as λ grows: {counts:?}"
+    );
+    assert_eq!(counts.first(), Some(&3));
+    assert!(counts.iter().all(|&c| c <= 3));
 }
 
 #[test]
@@ -573,10 +591,25 @@ fn lasso_cv_rejects_bad_input_and_shows_no_data() {
         sd: vec![0.05, 0.05, 0.06, 0.07],
         lambda_min: 0.02,
         lambda_1se: 0.05,
+        nonzero: vec![1, 2, 4, 5],
     };
     let svg = lasso_cv_svg(&base).unwrap();
     let fig = parse(&svg);
     assert!(texts(&fig, "legend-text").contains(&"λ.min = 0.0200".to_string()));
+    let counts = texts(&fig, "top-tick-label");
+    assert!(!counts.is_empty());
+    assert!(counts
+        .iter()
+        .all(|c| ["1", "2", "4", "5"].contains(&c.as_str())));
+    let mut no_counts = base.clone();
+    no_counts.nonzero.clear();
+    assert!(texts(&parse(&lasso_cv_svg(&no_counts).unwrap()), "top-tick-label").is_empty());
+    let mut bad_counts = base.clone();
+    bad_counts.nonzero.pop();
+    assert!(lasso_cv_svg(&bad_counts)
+        .unwrap_err()
+        .to_string()
+        .contains("non-zero counts"));
     let mut empty = base.clone();
     empty.lambdas.clear();
     assert_no_data(&lasso_cv_svg(&empty).unwrap());

@@ -4,9 +4,9 @@
 //! marked.
 
 use super::svg::{
-    draw_legend, fmt_number, labelled_ticks, legend_position, legend_size, no_data_figure,
-    padded_range, plot_canvas, series_color, series_dash, Axis, Corner, Frame, LegendEntry, Marker,
-    Stroke, Svg, GREY, HEIGHT, WIDTH,
+    draw_axes, draw_legend, draw_top_axis, fmt_number, labelled_ticks, legend_position,
+    legend_size, no_data_figure, padded_range, plot_canvas, series_color, series_dash, Axis,
+    Corner, Frame, LegendEntry, Marker, Stroke, Svg, GREY, HEIGHT, WIDTH,
 };
 use super::{finite, invalid, ReportResult};
 use crate::model::lasso::{LassoCv, LassoPath};
@@ -14,7 +14,9 @@ use crate::model::lasso::{LassoCv, LassoPath};
 const PATH_FIGURE: &str = "LASSO path";
 const CV_FIGURE: &str = "LASSO cross-validation";
 /// At most this many features are named in the path legend; the rest are summarised.
-pub const MAX_LEGEND_FEATURES: usize = 16;
+pub const MAX_LEGEND_FEATURES: usize = 30;
+/// Colour of the paths of features the chosen λ does not keep.
+const DROPPED: &str = "#c8c8c8";
 
 /// Input of [`lasso_path_svg`].
 #[derive(Debug, Clone, PartialEq)]
@@ -64,6 +66,17 @@ pub struct LassoCvPlot {
     pub lambda_min: f64,
     /// Largest λ within one standard error of the minimum.
     pub lambda_1se: f64,
+    /// Non-zero coefficients at each λ (glmnet's `nzero`), shown on a top axis; empty for
+    /// none.
+    pub nonzero: Vec<usize>,
+}
+
+/// The number of non-zero coefficients of each coefficient vector.
+pub fn nonzero_counts(betas: &[Vec<f64>]) -> Vec<usize> {
+    betas
+        .iter()
+        .map(|b| b.iter().filter(|&&v| v != 0.0).count())
+        .collect()
 }
 
 impl LassoCvPlot {
@@ -76,6 +89,7 @@ impl LassoCvPlot {
             sd: cv.cvsd.clone(),
             lambda_min: cv.lambda_min,
             lambda_1se: cv.lambda_1se,
+            nonzero: nonzero_counts(&cv.path.betas),
         }
     }
 }
@@ -133,6 +147,29 @@ fn x_range(logs: &[f64], markers: &[f64]) -> (f64, f64) {
     padded_range(lo, hi, 0.03, 0.5)
 }
 
+/// Top of the plot frame: room for the title and, above the frame, glmnet's axis of
+/// non-zero coefficient counts.
+const FRAME_TOP: f64 = 76.0;
+
+/// glmnet's top axis: at each bottom tick inside the λ range, the number of non-zero
+/// coefficients at the λ nearest to it (on the log scale).
+fn count_ticks(logs: &[f64], nonzero: &[usize], x_ticks: &[(f64, String)]) -> Vec<(f64, String)> {
+    let (lo, hi) = logs
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+            (a.min(v), b.max(v))
+        });
+    x_ticks
+        .iter()
+        .filter(|(x, _)| (lo..=hi).contains(x))
+        .filter_map(|&(x, _)| {
+            let k = (0..logs.len())
+                .min_by(|&a, &b| (logs[a] - x).abs().total_cmp(&(logs[b] - x).abs()))?;
+            Some((x, nonzero[k].to_string()))
+        })
+        .collect()
+}
+
 /// Draws a vertical marker line at data x `x`.
 fn vline(svg: &mut Svg, frame: &Frame, x: f64, stroke: Stroke, name: &str) {
     svg.path(
@@ -143,29 +180,27 @@ fn vline(svg: &mut Svg, frame: &Frame, x: f64, stroke: Stroke, name: &str) {
     );
 }
 
-/// Longest legend label of the path figure, in characters.
-const MAX_LABEL_CHARS: usize = 26;
+/// Longest legend label of the path figure, in characters: what fits the figure's width
+/// under the plot (PyRadiomics names with a sequence prefix are at most about 60).
+const MAX_LABEL_CHARS: usize = 72;
 
-/// A feature name shortened for the legend: PyRadiomics' `original_` image-type part
-/// dropped (`T2WI_original_glcm_Idm` → `T2WI_glcm_Idm`), cut to
-/// [`MAX_LABEL_CHARS`] with an ellipsis.
+/// A feature name as the legend shows it: whole, or cut to [`MAX_LABEL_CHARS`] with an
+/// ellipsis when longer.
 fn legend_label(name: &str) -> String {
-    let short = name
-        .replace("_original_", "_")
-        .trim_start_matches("original_")
-        .to_string();
-    if short.chars().count() <= MAX_LABEL_CHARS {
-        short
+    if name.chars().count() <= MAX_LABEL_CHARS {
+        name.to_string()
     } else {
-        let cut: String = short.chars().take(MAX_LABEL_CHARS - 1).collect();
+        let cut: String = name.chars().take(MAX_LABEL_CHARS - 1).collect();
         format!("{cut}\u{2026}")
     }
 }
 
-/// Coefficient path: one `<path class="series">` per feature that is non-zero at some λ,
-/// against log(λ) (natural log, as glmnet), with a dashed `class="vline"` at the chosen λ;
-/// the legend (right margin) names up to [`MAX_LEGEND_FEATURES`] features in the order they
-/// enter the path, with shortened names ([`legend_label`]).
+/// Coefficient path: one `<path class="series">` per feature kept at the chosen λ and one
+/// light-grey `<path class="series-dropped">` per feature that is non-zero elsewhere on the
+/// path only, against log(λ) (natural log, as glmnet), with a dashed `class="vline"` at the
+/// chosen λ and, on a top axis, the number of non-zero coefficients (glmnet's `df`). The
+/// legend under the plot names up to [`MAX_LEGEND_FEATURES`] kept features, whole, in the
+/// order they enter the path, and counts the others.
 ///
 /// No λ values, or no feature that is ever non-zero, gives a "no data" figure.
 ///
@@ -237,7 +272,24 @@ pub fn lasso_path_svg(plot: &LassoPathPlot) -> ReportResult<String> {
         .flat_map(|&j| plot.coefficients.iter().map(move |b| b[j]))
         .fold((0.0f64, 0.0f64), |(lo, hi), b| (lo.min(b), hi.max(b)));
     let (y_min, y_max) = padded_range(lo, hi, 0.05, 0.05);
-    let mut entries: Vec<LegendEntry> = active
+    // The features kept at the chosen λ (every feature ever active when none is chosen)
+    // are coloured and named; the others are drawn light grey and counted.
+    let kept_at = plot.chosen_lambda.map(|l| {
+        (0..plot.lambdas.len())
+            .min_by(|&a, &b| {
+                (plot.lambdas[a] - l)
+                    .abs()
+                    .total_cmp(&(plot.lambdas[b] - l).abs())
+            })
+            .expect("λ values are present")
+    });
+    let kept: Vec<usize> = active
+        .iter()
+        .copied()
+        .filter(|&j| kept_at.is_none_or(|k| plot.coefficients[k][j] != 0.0))
+        .collect();
+    let dropped = active.len() - kept.len();
+    let mut entries: Vec<LegendEntry> = kept
         .iter()
         .enumerate()
         .take(MAX_LEGEND_FEATURES)
@@ -249,32 +301,54 @@ pub fn lasso_path_svg(plot: &LassoPathPlot) -> ReportResult<String> {
             )
         })
         .collect();
-    if active.len() > MAX_LEGEND_FEATURES {
+    if kept.len() > MAX_LEGEND_FEATURES {
         entries.push(LegendEntry::line(
-            format!("\u{2026} and {} more", active.len() - MAX_LEGEND_FEATURES),
+            format!("\u{2026} and {} more", kept.len() - MAX_LEGEND_FEATURES),
             "#ffffff",
+            None,
+        ));
+    }
+    if dropped > 0 {
+        entries.push(LegendEntry::line(
+            format!(
+                "{dropped} feature{} not kept",
+                if dropped == 1 { "" } else { "s" }
+            ),
+            DROPPED,
             None,
         ));
     }
     if chosen.is_some() {
         entries.push(LegendEntry::line("Chosen λ", GREY, Some("5 4")));
     }
-    let legend_w = legend_size(&entries).0;
+    // The legend goes under the plot, full width, so that whole names fit and the plot
+    // keeps its width; the figure grows by the legend's height.
+    let legend_h = legend_size(&entries).1;
     let frame = Frame {
         left: 74.0,
-        top: 44.0,
-        right: WIDTH - legend_w - 14.0,
+        top: FRAME_TOP,
+        right: WIDTH - 20.0,
         bottom: HEIGHT - 60.0,
         x_min,
         x_max,
         y_min,
         y_max,
     };
-    let mut svg = plot_canvas(
-        title,
+    let x_ticks = labelled_ticks(x_min, x_max, 7);
+    let nonzero = nonzero_counts(&plot.coefficients);
+    let mut svg = Svg::new(WIDTH, HEIGHT + legend_h + 6.0, title);
+    svg.title(title);
+    draw_axes(
+        &mut svg,
         &frame,
-        Axis::new(labelled_ticks(x_min, x_max, 7), "log(λ)"),
-        Axis::new(labelled_ticks(y_min, y_max, 7), "Coefficient"),
+        &Axis::new(x_ticks.clone(), "log(λ)"),
+        &Axis::new(labelled_ticks(y_min, y_max, 7), "Coefficient"),
+    );
+    draw_top_axis(
+        &mut svg,
+        &frame,
+        &count_ticks(&logs, &nonzero, &x_ticks),
+        "Non-zero coefficients",
     );
     svg.line(
         (frame.left, frame.py(0.0)),
@@ -282,18 +356,29 @@ pub fn lasso_path_svg(plot: &LassoPathPlot) -> ReportResult<String> {
         Stroke::solid(GREY, 0.8),
         "zero",
     );
-    for (i, &j) in active.iter().enumerate() {
-        let pts: Vec<(f64, f64)> = order
+    let points = |j: usize| -> Vec<(f64, f64)> {
+        order
             .iter()
             .map(|&k| (logs[k], plot.coefficients[k][j]))
-            .collect();
+            .collect()
+    };
+    // Dropped features first, so that the kept ones are drawn over them.
+    for &j in active.iter().filter(|j| !kept.contains(j)) {
+        svg.path(
+            &frame.path_data(&points(j)),
+            Stroke::solid(DROPPED, 1.0),
+            "series-dropped",
+            Some(&plot.feature_names[j]),
+        );
+    }
+    for (i, &j) in kept.iter().enumerate() {
         let stroke = Stroke {
             color: series_color(i),
             width: 1.8,
             dash: series_dash(i),
         };
         svg.path(
-            &frame.path_data(&pts),
+            &frame.path_data(&points(j)),
             stroke,
             "series",
             Some(&plot.feature_names[j]),
@@ -308,7 +393,7 @@ pub fn lasso_path_svg(plot: &LassoPathPlot) -> ReportResult<String> {
             "Chosen λ",
         );
     }
-    draw_legend(&mut svg, (frame.right + 6.0, frame.top), &entries);
+    draw_legend(&mut svg, (frame.left, HEIGHT), &entries);
     Ok(svg.finish())
 }
 
@@ -328,6 +413,12 @@ pub fn lasso_cv_svg(plot: &LassoCvPlot) -> ReportResult<String> {
     }
     let logs = log_lambdas(CV_FIGURE, &plot.lambdas)?;
     let n = logs.len();
+    if !plot.nonzero.is_empty() && plot.nonzero.len() != n {
+        return Err(invalid(
+            CV_FIGURE,
+            format!("{} non-zero counts for {n} λ values", plot.nonzero.len()),
+        ));
+    }
     if plot.mean_deviance.len() != n || plot.sd.len() != n {
         return Err(invalid(
             CV_FIGURE,
@@ -364,7 +455,11 @@ pub fn lasso_cv_svg(plot: &LassoCvPlot) -> ReportResult<String> {
     let (y_min, y_max) = padded_range(lo, hi, 0.05, 0.01);
     let frame = Frame {
         left: 74.0,
-        top: 44.0,
+        top: if plot.nonzero.is_empty() {
+            44.0
+        } else {
+            FRAME_TOP
+        },
         right: WIDTH - 20.0,
         bottom: HEIGHT - 60.0,
         x_min,
@@ -372,12 +467,21 @@ pub fn lasso_cv_svg(plot: &LassoCvPlot) -> ReportResult<String> {
         y_min,
         y_max,
     };
+    let x_ticks = labelled_ticks(x_min, x_max, 7);
     let mut svg = plot_canvas(
         title,
         &frame,
-        Axis::new(labelled_ticks(x_min, x_max, 7), "log(λ)"),
+        Axis::new(x_ticks.clone(), "log(λ)"),
         Axis::new(labelled_ticks(y_min, y_max, 7), "Binomial deviance"),
     );
+    if !plot.nonzero.is_empty() {
+        draw_top_axis(
+            &mut svg,
+            &frame,
+            &count_ticks(&logs, &plot.nonzero, &x_ticks),
+            "Non-zero coefficients",
+        );
+    }
     let color = series_color(1);
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_by(|&a, &b| logs[a].total_cmp(&logs[b]));

@@ -577,6 +577,33 @@ pub fn draw_axes(svg: &mut Svg, frame: &Frame, x: &Axis, y: &Axis) {
     svg.raw("</g>\n");
 }
 
+/// A secondary axis along the top edge of `frame` (as glmnet's count of non-zero
+/// coefficients): tick marks, labels above them (`class="top-tick-label"`) and `label` above
+/// the labels (`class="axis-label"`). Needs about 30 px between the title and the frame.
+pub fn draw_top_axis(svg: &mut Svg, frame: &Frame, ticks: &[(f64, String)], label: &str) {
+    let tick = Stroke::solid("#000000", 1.0);
+    svg.raw("<g class=\"top-axis\">\n");
+    for (v, text) in ticks {
+        let px = frame.px(*v);
+        svg.line((px, frame.top - 5.0), (px, frame.top), tick, "tick");
+        svg.text(
+            px,
+            frame.top - 8.0,
+            text,
+            TextStyle::new(11.0, Anchor::Middle),
+            Some("top-tick-label"),
+        );
+    }
+    svg.text(
+        (frame.left + frame.right) / 2.0,
+        frame.top - 24.0,
+        label,
+        TextStyle::new(11.0, Anchor::Middle),
+        Some("axis-label"),
+    );
+    svg.raw("</g>\n");
+}
+
 /// How a legend entry is drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Marker {

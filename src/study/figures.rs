@@ -39,6 +39,7 @@ pub fn model_figures(model: &Model) -> Result<Vec<(String, String)>> {
         sd: model.cv.cvsd.clone(),
         lambda_min: model.lambda_min,
         lambda_1se: model.lambda_1se,
+        nonzero: crate::report::lasso_plot::nonzero_counts(&model.path_betas),
     };
     let n = &model.nomogram;
     let nomo = NomogramPlot {
