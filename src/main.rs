@@ -1067,6 +1067,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 &metrics,
                 &preds,
                 cohort.as_deref(),
+                None,
             )?;
             outln!(
                 "{}",

@@ -90,6 +90,10 @@ fn demo_writes_a_readable_report_and_reruns_from_its_results() {
         "roc_validation",
         "calibration_train",
         "calibration_validation",
+        "calibration-clinical_train",
+        "calibration-clinical_validation",
+        "calibration-radscore_train",
+        "calibration-radscore_validation",
         "decision_curve_train",
         "decision_curve_validation",
         "nomogram",
@@ -106,7 +110,20 @@ fn demo_writes_a_readable_report_and_reruns_from_its_results() {
         .descendants()
         .filter(|n| n.tag_name().name() == "svg")
         .count();
-    assert_eq!(svgs, 10, "each figure is an inline SVG");
+    assert_eq!(svgs, 14, "each figure is an inline SVG");
+    // The training cohort's calibration plot carries the bootstrap's apparent and
+    // bias-corrected curves; the validation cohort's does not.
+    let smooth_in = |id: &str| {
+        doc.descendants()
+            .find(|n| n.attribute("id") == Some(id))
+            .map(|f| {
+                f.descendants()
+                    .filter(|n| n.attribute("class") == Some("smooth"))
+                    .count()
+            })
+    };
+    assert_eq!(smooth_in("calibration_train"), Some(2));
+    assert_eq!(smooth_in("calibration_validation"), Some(0));
     let series = doc
         .descendants()
         .filter(|n| n.attribute("class") == Some("series"))

@@ -10,8 +10,8 @@ use gpurad::evaluate::threshold::roc_curve;
 use gpurad::model::lasso::{cross_validate, fold_ids, LassoOptions};
 use gpurad::report::{
     calibration_svg, decision_curve_svg, lasso_cv_svg, lasso_path_svg, nomogram_svg, roc_svg,
-    CalibrationGroup, CalibrationPlot, DecisionCurvePlot, LassoCvPlot, LassoPathPlot,
-    NetBenefitSeries, NomogramPlot, NomogramPredictor, ReportError, RocSeries,
+    CalibrationCurveLine, CalibrationGroup, CalibrationPlot, DecisionCurvePlot, LassoCvPlot,
+    LassoPathPlot, NetBenefitSeries, NomogramPlot, NomogramPredictor, ReportError, RocSeries,
 };
 
 /// A parsed figure with its viewBox size.
@@ -309,6 +309,7 @@ fn calibration_input() -> CalibrationPlot {
         intercept: Some(-0.1234),
         slope: Some(0.912),
         hosmer_lemeshow_p: Some(0.4321),
+        curves: Vec::new(),
     }
 }
 
@@ -329,6 +330,43 @@ fn calibration_plot_has_groups_diagonal_and_caption() {
 }
 
 #[test]
+fn calibration_plot_draws_smooth_curves_with_their_labels() {
+    let mut plot = calibration_input();
+    plot.curves = vec![
+        CalibrationCurveLine {
+            label: "Apparent (lowess)".into(),
+            points: (0..50)
+                .map(|k| (0.02 * k as f64, 0.021 * k as f64))
+                .collect(),
+            dash: Some("6 3"),
+        },
+        CalibrationCurveLine {
+            label: "Bias-corrected".into(),
+            // A smooth may overshoot 1 a little: drawn clipped, not refused.
+            points: (0..50)
+                .map(|k| (0.02 * k as f64, 0.023 * k as f64))
+                .collect(),
+            dash: None,
+        },
+    ];
+    let svg = calibration_svg(&plot).unwrap();
+    let fig = parse(&svg);
+    assert_eq!(count(&fig, "path", "smooth"), 2);
+    let legend = texts(&fig, "legend-text");
+    assert!(legend.ends_with(&[
+        "Apparent (lowess)".to_string(),
+        "Bias-corrected".to_string()
+    ]));
+    plot.curves[0].points[3].0 = 1.5;
+    assert!(
+        calibration_svg(&plot).is_err(),
+        "a predicted probability above 1"
+    );
+    plot.curves[0].points[3] = (0.06, f64::NAN);
+    assert!(calibration_svg(&plot).is_err(), "a NaN observed value");
+}
+
+#[test]
 fn calibration_plot_from_hosmer_lemeshow_groups() {
     let (y, good, _) = cohort();
     let hl = hosmer_lemeshow(&y, &good, 10).unwrap();
@@ -338,6 +376,7 @@ fn calibration_plot_from_hosmer_lemeshow_groups() {
         intercept: None,
         slope: None,
         hosmer_lemeshow_p: Some(hl.p_value),
+        curves: Vec::new(),
     };
     let fig_svg = calibration_svg(&plot).unwrap();
     let fig = parse(&fig_svg);

@@ -12,6 +12,14 @@
 //!   predictors (0 and 1 on the data the model was fitted on);
 //! * `Brier`: mean squared error of the predicted probabilities.
 //!
+//! The same refits give the bias-corrected calibration curve of `rms::calibrate` (method
+//! `boot`): at 50 predicted probabilities evenly spaced from the 5th smallest to the 5th
+//! largest prediction, the observed probability read from R's `lowess(p, y, iter = 0)`
+//! (apparent: the model's predictions on its own data); the optimism at each point is the
+//! mean over refits of (smooth on the resample − prediction) − (smooth on the original
+//! patients − prediction), over the refits where both are defined; bias-corrected = apparent
+//! − optimism.
+//!
 //! A resample whose fit fails (e.g. separation) is left out and counted, as `rms` counts
 //! divergent fits. Resamples are drawn from a xoshiro256** stream per replicate
 //! ([`crate::rng::Xoshiro256`]): the result does not depend on the number of threads.
@@ -51,6 +59,71 @@ pub struct BootstrapValidation {
     pub seed: u64,
     /// `Dxy`, `C`, `Intercept`, `Slope`, `Brier`.
     pub indexes: Vec<IndexRow>,
+    /// The apparent and bias-corrected calibration curves (`rms::calibrate`); absent with
+    /// fewer than 11 patients, as in `rms`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calibration: Option<CalibrationCurve>,
+}
+
+/// Apparent and bias-corrected calibration curves, as `rms::calibrate` reports them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CalibrationCurve {
+    /// Predicted probabilities (R's `predy`).
+    pub predicted: Vec<f64>,
+    /// Observed probability on the model's own data (`calibrated.orig`).
+    pub apparent: Vec<f64>,
+    /// `apparent − optimism` (`calibrated.corrected`); `None` where no refit defined it.
+    pub corrected: Vec<Option<f64>>,
+    /// Refits that defined each point's optimism (R's `n`).
+    pub n: Vec<usize>,
+    /// Mean absolute error of the patients' predictions against the bias-corrected curve
+    /// read at them (`print.calibrate`: patients outside the grid left out).
+    pub mean_absolute_error: f64,
+    /// Mean squared error, likewise.
+    pub mean_squared_error: f64,
+    /// The 0.9 quantile of the absolute errors.
+    pub quantile_90_error: f64,
+}
+
+/// R's `calibrate` grid: 50 values from the 5th smallest to the 5th largest of `p`.
+fn calibration_grid(p: &[f64]) -> Option<Vec<f64>> {
+    let n = p.len();
+    if n < 11 {
+        return None;
+    }
+    let mut s = p.to_vec();
+    s.sort_by(f64::total_cmp);
+    let (lo, hi) = (s[4], s[n - 5]);
+    // R's seq(from, to, length.out = 50): from + (0:49)·by, the last set to `to`.
+    let by = (hi - lo) / 49.0;
+    Some(
+        (0..50)
+            .map(|k| if k == 49 { hi } else { lo + k as f64 * by })
+            .collect(),
+    )
+}
+
+/// `smooth(p) − p` at each grid point: the lowess of `y` on the predicted probabilities of
+/// linear predictors `lp`, read at `grid` (R's `cal.error` in `calibrate.default`).
+fn calibration_error(y: &[f64], lp: &[f64], grid: &[f64]) -> Vec<Option<f64>> {
+    let p: Vec<f64> = lp.iter().map(|&l| inverse_logit(l)).collect();
+    let (sx, sy) = super::lowess::lowess(&p, y, 2.0 / 3.0, 0);
+    grid.iter()
+        .map(|&g| super::lowess::approx_first(&sx, &sy, g).map(|c| c - g))
+        .collect()
+}
+
+/// Type-7 quantile of `v` (R's default `quantile`).
+fn quantile7(v: &[f64], q: f64) -> f64 {
+    let mut s = v.to_vec();
+    s.sort_by(f64::total_cmp);
+    let h = (s.len() - 1) as f64 * q;
+    let (lo, frac) = (h.floor() as usize, h - h.floor());
+    if lo + 1 < s.len() {
+        s[lo] + frac * (s[lo + 1] - s[lo])
+    } else {
+        s[lo]
+    }
 }
 
 /// `[Dxy, C, Intercept, Slope, Brier]` of linear predictors `lp` for outcomes `y`; `None`
@@ -106,7 +179,9 @@ pub fn validate(
     let mut apparent = indexes(y, &lp).unwrap_or([f64::NAN; 5]);
     apparent[2] = 0.0;
     apparent[3] = 1.0;
-    let runs: Vec<Option<([f64; 5], [f64; 5])>> = (0..b)
+    let grid = calibration_grid(&lp.iter().map(|&l| inverse_logit(l)).collect::<Vec<_>>());
+    type Run = ([f64; 5], [f64; 5], Vec<Option<f64>>);
+    let runs: Vec<Option<Run>> = (0..b)
         .into_par_iter()
         .map(|r| {
             let mut rng = crate::rng::Xoshiro256::stream(seed, r as u64, 0);
@@ -127,17 +202,82 @@ pub fn validate(
             let mut train = indexes(&yb, &linear(&bb, &pb, &own))?;
             train[2] = 0.0;
             train[3] = 1.0;
-            let test = indexes(y, &linear(&bb, predictors, &all))?;
-            Some((train, test))
+            let test_lp = linear(&bb, predictors, &all);
+            let test = indexes(y, &test_lp)?;
+            // The calibration optimism at each grid point (None where either smooth is
+            // undefined there).
+            let optimism = match &grid {
+                Some(g) => {
+                    let tr = calibration_error(&yb, &linear(&bb, &pb, &own), g);
+                    let te = calibration_error(y, &test_lp, g);
+                    tr.iter()
+                        .zip(&te)
+                        .map(|(a, b)| Some((*a)? - (*b)?))
+                        .collect()
+                }
+                None => Vec::new(),
+            };
+            Some((train, test, optimism))
         })
         .collect();
-    let ok: Vec<&([f64; 5], [f64; 5])> = runs.iter().flatten().collect();
+    let ok: Vec<&Run> = runs.iter().flatten().collect();
+    let calibration = grid.map(|g| {
+        let apparent: Vec<f64> = calibration_error(y, &lp, &g)
+            .iter()
+            .zip(&g)
+            // The grid lies within the predictions, so the apparent smooth is defined.
+            .map(|(e, p)| e.map_or(f64::NAN, |e| e + p))
+            .collect();
+        let mut corrected = Vec::with_capacity(g.len());
+        let mut counts = Vec::with_capacity(g.len());
+        for (k, a) in apparent.iter().enumerate() {
+            let defined: Vec<f64> = ok.iter().filter_map(|(_, _, o)| o[k]).collect();
+            counts.push(defined.len());
+            corrected.push(
+                (!defined.is_empty())
+                    .then(|| a - defined.iter().sum::<f64>() / defined.len() as f64),
+            );
+        }
+        // As print.calibrate: each patient's prediction against the bias-corrected curve
+        // read at it (patients outside the grid left out).
+        let (cx, cy): (Vec<f64>, Vec<f64>) = corrected
+            .iter()
+            .zip(&g)
+            .filter_map(|(c, p)| c.map(|c| (*p, c)))
+            .unzip();
+        let errors: Vec<f64> = lp
+            .iter()
+            .filter_map(|&l| {
+                let p = inverse_logit(l);
+                super::lowess::approx_first(&cx, &cy, p).map(|c| p - c)
+            })
+            .collect();
+        let (mae, mse, q90) = if errors.is_empty() {
+            (f64::NAN, f64::NAN, f64::NAN)
+        } else {
+            let abs: Vec<f64> = errors.iter().map(|e| e.abs()).collect();
+            (
+                abs.iter().sum::<f64>() / abs.len() as f64,
+                errors.iter().map(|e| e * e).sum::<f64>() / errors.len() as f64,
+                quantile7(&abs, 0.9),
+            )
+        };
+        CalibrationCurve {
+            predicted: g,
+            apparent,
+            corrected,
+            n: counts,
+            mean_absolute_error: mae,
+            mean_squared_error: mse,
+            quantile_90_error: q90,
+        }
+    });
     let k = ok.len().max(1) as f64;
     let names = ["Dxy", "C", "Intercept", "Slope", "Brier"];
     let indexes = (0..5)
         .map(|j| {
-            let training = ok.iter().map(|(t, _)| t[j]).sum::<f64>() / k;
-            let test = ok.iter().map(|(_, t)| t[j]).sum::<f64>() / k;
+            let training = ok.iter().map(|(t, _, _)| t[j]).sum::<f64>() / k;
+            let test = ok.iter().map(|(_, t, _)| t[j]).sum::<f64>() / k;
             let optimism = training - test;
             IndexRow {
                 index: names[j].into(),
@@ -154,5 +294,6 @@ pub fn validate(
         successful: ok.len(),
         seed,
         indexes,
+        calibration,
     })
 }

@@ -22,6 +22,7 @@ pub mod icc;
 pub mod input;
 pub mod lasso;
 pub mod logistic;
+pub mod lowess;
 pub mod nomogram;
 pub mod standardize;
 pub mod stepwise;

@@ -1,6 +1,7 @@
 //! Calibration plot: observed event fraction against mean predicted risk in risk groups
-//! (e.g. the Hosmer–Lemeshow deciles), with Wilson 95 % intervals, the ideal diagonal and a
-//! caption with the calibration intercept, slope and Hosmer–Lemeshow p-value.
+//! (e.g. the Hosmer–Lemeshow deciles), with Wilson 95 % intervals, the ideal diagonal,
+//! optional smooth calibration curves (e.g. `rms::calibrate`'s apparent and bias-corrected
+//! curves) and a caption with the calibration intercept, slope and Hosmer–Lemeshow p-value.
 
 use super::svg::{
     draw_legend, fmt_number, fmt_p_value, labelled_ticks, legend_position, legend_size,
@@ -64,6 +65,20 @@ pub struct CalibrationPlot {
     pub slope: Option<f64>,
     /// Hosmer–Lemeshow p-value, shown in the caption when present.
     pub hosmer_lemeshow_p: Option<f64>,
+    /// Smooth calibration curves drawn over the groups, each named in the legend.
+    pub curves: Vec<CalibrationCurveLine>,
+}
+
+/// A smooth calibration curve: observed against predicted probability.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CalibrationCurveLine {
+    /// Legend label, e.g. `Bias-corrected (bootstrap)`.
+    pub label: String,
+    /// (predicted, observed) points in increasing predicted order, both in [0, 1]; a gap
+    /// (undefined point) is left out.
+    pub points: Vec<(f64, f64)>,
+    /// Dash pattern, or solid.
+    pub dash: Option<&'static str>,
 }
 
 impl CalibrationPlot {
@@ -135,6 +150,19 @@ pub fn calibration_svg(plot: &CalibrationPlot) -> ReportResult<String> {
     if let Some(p) = plot.hosmer_lemeshow_p {
         in_range(FIGURE, || "Hosmer–Lemeshow p-value".into(), p, 0.0, 1.0)?;
     }
+    for c in &plot.curves {
+        for (k, &(x, y)) in c.points.iter().enumerate() {
+            in_range(
+                FIGURE,
+                || format!("{}: predicted {k}", c.label),
+                x,
+                0.0,
+                1.0,
+            )?;
+            // A smooth may overshoot [0, 1] slightly; the frame clips what lies outside.
+            finite(FIGURE, || format!("{}: observed {k}", c.label), y)?;
+        }
+    }
     let mut groups = plot.groups.clone();
     groups.sort_by(|a, b| a.mean_predicted.total_cmp(&b.mean_predicted));
     let frame = Frame {
@@ -183,15 +211,37 @@ pub fn calibration_svg(plot: &CalibrationPlot) -> ReportResult<String> {
         let r = 2.5 + 4.5 * (g.n as f64 / max_n).sqrt();
         svg.circle((x, frame.py(g.observed)), r, color, "group");
     }
-    let entries = [
+    let mut entries = vec![
         LegendEntry {
             marker: Marker::LinePoint,
             ..LegendEntry::line("Groups (95% CI; area \u{221d} n)", color, None)
         },
         LegendEntry::line("Ideal", GREY, Some("5 4")),
     ];
+    let mut drawn: Vec<Vec<(f64, f64)>> = vec![points.clone()];
+    for (i, c) in plot.curves.iter().enumerate() {
+        let line_color = series_color(i + 1);
+        let kept: Vec<(f64, f64)> = c
+            .points
+            .iter()
+            .map(|&(x, y)| (x, y.clamp(0.0, 1.0)))
+            .collect();
+        svg.path(
+            &frame.path_data(&kept),
+            Stroke {
+                color: line_color,
+                width: 2.0,
+                dash: c.dash,
+            },
+            "smooth",
+            Some(&c.label),
+        );
+        entries.push(LegendEntry::line(c.label.clone(), line_color, c.dash));
+        drawn.push(kept);
+    }
     let corners = [Corner::TopLeft, Corner::BottomRight];
-    let at = legend_position(&frame, legend_size(&entries), &[&points], &corners);
+    let curves: Vec<&[(f64, f64)]> = drawn.iter().map(|c| c.as_slice()).collect();
+    let at = legend_position(&frame, legend_size(&entries), &curves, &corners);
     draw_legend(&mut svg, at, &entries);
     let caption = plot.caption();
     if !caption.is_empty() {

@@ -450,6 +450,15 @@ fn internal_validation_section(v: &crate::model::bootstrap::BootstrapValidation)
          are held fixed, so the LASSO's own optimism is not included.</p>",
         v.b, v.successful, v.seed
     );
+    if let Some(c) = &v.calibration {
+        h += &format!(
+            "<p class=\"note\">Bias-corrected calibration curve (as R's \
+             <code>rms::calibrate</code>, same resamples; drawn on the training cohort's \
+             calibration plot): mean absolute error {:.3}, mean squared error {:.5}, 0.9 \
+             quantile of the absolute error {:.3}.</p>",
+            c.mean_absolute_error, c.mean_squared_error, c.quantile_90_error
+        );
+    }
     h
 }
 
@@ -579,7 +588,8 @@ fn caption(name: &str) -> String {
         (_, "radscore_coefficients") => "The Radscore's features and their LASSO coefficients (per standard deviation of the feature), largest first.".into(),
         (_, "nomogram") => "Nomogram of the combined model: points per predictor, total points and predicted probability.".into(),
         ("roc", _) => format!("ROC curves, {} cohort.", escape(cohort)),
-        ("calibration", _) => format!("Calibration of the combined model, {} cohort (deciles of predicted risk).", escape(cohort)),
+        ("calibration", _) => format!("Calibration, {} cohort: deciles of predicted risk with 95% intervals; on the training cohort also the lowess curve and its bootstrap bias-corrected version (as rms::calibrate).", escape(cohort)),
+        (k, _) if k.starts_with("calibration-") => format!("Calibration of the {} model, {} cohort: deciles of predicted risk with 95% intervals.", escape(k.trim_start_matches("calibration-")), escape(cohort)),
         ("decision", _) => format!("Decision curves, {} cohort: net benefit against threshold probability.", escape(cohort.trim_start_matches("curve_"))),
         _ => escape(stem),
     }
@@ -625,7 +635,7 @@ pub fn study_report(r: &StudyReport<'_>) -> String {
     h += "<h2>Figures</h2>\n<div class=\"figures\">\n";
     let order = [
         "roc_",
-        "calibration_",
+        "calibration",
         "decision_curve_",
         "nomogram",
         "lasso_path",

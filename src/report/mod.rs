@@ -34,7 +34,9 @@ pub mod nomogram_plot;
 pub mod roc_plot;
 pub mod svg;
 
-pub use calibration_plot::{calibration_svg, CalibrationGroup, CalibrationPlot};
+pub use calibration_plot::{
+    calibration_svg, CalibrationCurveLine, CalibrationGroup, CalibrationPlot,
+};
 pub use decision_curve_plot::{decision_curve_svg, DecisionCurvePlot, NetBenefitSeries};
 pub use lasso_plot::{lasso_cv_svg, lasso_path_svg, LassoCvPlot, LassoPathPlot};
 pub use nomogram_plot::{nomogram_svg, NomogramPlot, NomogramPredictor};

@@ -10,10 +10,11 @@ use crate::evaluate::decision_curve::{decision_curve, threshold_grid};
 use crate::evaluate::hosmer_lemeshow::hosmer_lemeshow;
 use crate::evaluate::roc::auc_delong_ci;
 use crate::evaluate::threshold::roc_curve;
+use crate::model::bootstrap::{BootstrapValidation, CalibrationCurve};
 use crate::report::{
     calibration_svg, decision_curve_svg, lasso_cv_svg, lasso_path_svg, nomogram_svg, roc_svg,
-    CalibrationGroup, CalibrationPlot, DecisionCurvePlot, LassoCvPlot, LassoPathPlot, NomogramPlot,
-    NomogramPredictor, RocSeries,
+    CalibrationCurveLine, CalibrationGroup, CalibrationPlot, DecisionCurvePlot, LassoCvPlot,
+    LassoPathPlot, NomogramPlot, NomogramPredictor, RocSeries,
 };
 
 fn fig(e: impl std::fmt::Display) -> Error {
@@ -85,6 +86,49 @@ pub fn model_figures(model: &Model) -> Result<Vec<(String, String)>> {
     ])
 }
 
+/// `rms::calibrate`'s apparent (lowess) and bias-corrected curves as plot lines.
+fn bootstrap_lines(c: &CalibrationCurve, b: usize) -> Vec<CalibrationCurveLine> {
+    let apparent = c
+        .predicted
+        .iter()
+        .zip(&c.apparent)
+        .filter(|(_, a)| a.is_finite())
+        .map(|(&p, &a)| (p, a))
+        .collect();
+    let corrected = c
+        .predicted
+        .iter()
+        .zip(&c.corrected)
+        .filter_map(|(&p, a)| a.map(|a| (p, a)))
+        .collect();
+    vec![
+        CalibrationCurveLine {
+            label: "Apparent (lowess)".into(),
+            points: apparent,
+            dash: Some("6 3"),
+        },
+        CalibrationCurveLine {
+            label: format!("Bias-corrected (bootstrap, B = {b})"),
+            points: corrected,
+            dash: None,
+        },
+    ]
+}
+
+/// `name` with every character but ASCII letters, digits and `-` replaced by `_`, for a
+/// file name.
+fn file_safe(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
 /// An axis value as typeset: whole numbers without decimals, the minus sign U+2212 as on
 /// every other axis of the report.
 fn format_value(v: f64) -> String {
@@ -96,24 +140,22 @@ fn format_value(v: f64) -> String {
     text.replace('-', "\u{2212}")
 }
 
-/// Figures of one cohort: `roc_<cohort>.svg`, `calibration_<cohort>.svg` (first model: the
-/// combined one when it exists), `decision_curve_<cohort>.svg`. The patients are those of
-/// `p` (with outcomes).
-pub fn cohort_figures(p: &Predictions, label: &str) -> Result<Vec<(String, String)>> {
+/// Figures of one cohort: `roc_<cohort>.svg`; a calibration plot per model,
+/// `calibration_<cohort>.svg` for the first (the combined model when it exists) and
+/// `calibration-<model>_<cohort>.svg` for the others; `decision_curve_<cohort>.svg`. The
+/// patients are those of `p` (with outcomes). `bootstrap`, given for the cohort the model
+/// was fitted on, adds its apparent and bias-corrected smooth curves (`rms::calibrate`) to
+/// the first model's calibration plot.
+pub fn cohort_figures(
+    p: &Predictions,
+    label: &str,
+    bootstrap: Option<&BootstrapValidation>,
+) -> Result<Vec<(String, String)>> {
     let y = p
         .outcome
         .as_ref()
         .ok_or_else(|| Error::Compute("figures need the outcome".into()))?;
-    let safe: String = label
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
+    let safe = file_safe(label);
     let mut series = Vec::new();
     for (name, probs) in &p.probabilities {
         let curve = roc_curve(y, probs).map_err(fig)?;
@@ -124,24 +166,32 @@ pub fn cohort_figures(p: &Predictions, label: &str) -> Result<Vec<(String, Strin
         format!("roc_{safe}.svg"),
         roc_svg(&format!("ROC curves — {label}"), &series).map_err(fig)?,
     )];
-    let (first, probs) = &p.probabilities[0];
-    let hl = hosmer_lemeshow(y, probs, 10).ok();
-    let cal = logistic_calibration(y, probs).ok();
-    let groups = match &hl {
-        Some(h) => CalibrationGroup::from_hosmer_lemeshow(h),
-        None => Vec::new(),
-    };
-    let plot = CalibrationPlot {
-        title: format!("Calibration ({first} model) — {label}"),
-        groups,
-        intercept: cal.map(|c| c.intercept),
-        slope: cal.map(|c| c.slope),
-        hosmer_lemeshow_p: hl.as_ref().map(|h| h.p_value),
-    };
-    out.push((
-        format!("calibration_{safe}.svg"),
-        calibration_svg(&plot).map_err(fig)?,
-    ));
+    for (k, (model, probs)) in p.probabilities.iter().enumerate() {
+        let hl = hosmer_lemeshow(y, probs, 10).ok();
+        let cal = logistic_calibration(y, probs).ok();
+        let groups = match &hl {
+            Some(h) => CalibrationGroup::from_hosmer_lemeshow(h),
+            None => Vec::new(),
+        };
+        let curves = match bootstrap.and_then(|v| v.calibration.as_ref().map(|c| (c, v.b))) {
+            Some((c, b)) if k == 0 => bootstrap_lines(c, b),
+            _ => Vec::new(),
+        };
+        let plot = CalibrationPlot {
+            title: format!("Calibration ({model} model) — {label}"),
+            groups,
+            intercept: cal.map(|c| c.intercept),
+            slope: cal.map(|c| c.slope),
+            hosmer_lemeshow_p: hl.as_ref().map(|h| h.p_value),
+            curves,
+        };
+        let name = if k == 0 {
+            format!("calibration_{safe}.svg")
+        } else {
+            format!("calibration-{}_{safe}.svg", file_safe(model))
+        };
+        out.push((name, calibration_svg(&plot).map_err(fig)?));
+    }
     let grid = threshold_grid(0.01, 0.99, 0.01).map_err(fig)?;
     let curves: Vec<(String, Vec<_>)> = p
         .probabilities

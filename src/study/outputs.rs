@@ -17,6 +17,8 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
 
 /// Writes `dir/metrics.json` (`model_ref` names the model in it), `dir/predictions.csv`,
 /// the per-cohort figures and the nomogram; returns the figures `(file name, SVG)` written.
+/// `fitted_on` names the cohort the model was fitted on: its calibration plot also shows the
+/// bootstrap's apparent and bias-corrected curves.
 pub fn write_validation(
     dir: &Path,
     model_ref: &str,
@@ -24,6 +26,7 @@ pub fn write_validation(
     metrics: &[CohortMetrics],
     preds: &Predictions,
     cohort_column: Option<&str>,
+    fitted_on: Option<&str>,
 ) -> Result<Vec<(String, String)>> {
     std::fs::create_dir_all(dir).map_err(io(dir))?;
     let json = serde_json::json!({
@@ -43,7 +46,12 @@ pub fn write_validation(
         let rows: Vec<usize> = (0..preds.ids.len())
             .filter(|&i| cohort_column.is_none() || preds.cohort[i] == c.cohort)
             .collect();
-        figures.extend(cohort_figures(&preds.subset(&rows), &c.cohort)?);
+        // The bootstrap calibration curve belongs to the patients the model was fitted on.
+        let bootstrap = model
+            .internal_validation
+            .as_ref()
+            .filter(|_| fitted_on == Some(c.cohort.as_str()));
+        figures.extend(cohort_figures(&preds.subset(&rows), &c.cohort, bootstrap)?);
     }
     figures.extend(
         model_figures(model)?

@@ -281,6 +281,7 @@ pub fn run_study(o: &StudyOptions) -> Result<StudyResult> {
         &metrics,
         &preds,
         Some(&o.cohort_column),
+        Some(&o.train_value),
     )?;
     let summary = summary_table(&metrics);
     let mut timings = Timings {
