@@ -94,6 +94,8 @@ fn demo_writes_a_readable_report_and_reruns_from_its_results() {
         "calibration-clinical_validation",
         "calibration-radscore_train",
         "calibration-radscore_validation",
+        "radscore-by-outcome_train",
+        "radscore-by-outcome_validation",
         "decision_curve_train",
         "decision_curve_validation",
         "nomogram",
@@ -110,7 +112,7 @@ fn demo_writes_a_readable_report_and_reruns_from_its_results() {
         .descendants()
         .filter(|n| n.tag_name().name() == "svg")
         .count();
-    assert_eq!(svgs, 14, "each figure is an inline SVG");
+    assert_eq!(svgs, 16, "each figure is an inline SVG");
     // The training cohort's calibration plot carries the bootstrap's apparent and
     // bias-corrected curves; the validation cohort's does not.
     let smooth_in = |id: &str| {

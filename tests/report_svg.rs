@@ -9,9 +9,10 @@ use gpurad::evaluate::roc::auc_delong_ci;
 use gpurad::evaluate::threshold::roc_curve;
 use gpurad::model::lasso::{cross_validate, fold_ids, LassoOptions};
 use gpurad::report::{
-    calibration_svg, decision_curve_svg, lasso_cv_svg, lasso_path_svg, nomogram_svg, roc_svg,
-    CalibrationCurveLine, CalibrationGroup, CalibrationPlot, DecisionCurvePlot, LassoCvPlot,
-    LassoPathPlot, NetBenefitSeries, NomogramPlot, NomogramPredictor, ReportError, RocSeries,
+    calibration_svg, decision_curve_svg, group_svg, lasso_cv_svg, lasso_path_svg, nomogram_svg,
+    roc_svg, CalibrationCurveLine, CalibrationGroup, CalibrationPlot, DecisionCurvePlot, GroupPlot,
+    LassoCvPlot, LassoPathPlot, NetBenefitSeries, NomogramPlot, NomogramPredictor, ReportError,
+    RocSeries,
 };
 
 /// A parsed figure with its viewBox size.
@@ -808,4 +809,65 @@ fn radscore_coefficients_are_bars_sorted_by_size_with_full_names() {
     let none = coefficient_svg("Radscore coefficients", &[]).unwrap();
     assert!(none.contains("no selected features"));
     assert!(coefficient_svg("x", &[("a".into(), f64::NAN)]).is_err());
+}
+
+#[test]
+fn score_by_group_draws_tukey_boxes_over_the_points() {
+    // 1..=9 and 40: quartiles 3.25, 5.5, 7.75 (type 7); 40 is beyond 7.75 + 1.5·4.5, so
+    // the upper whisker stops at 9 and 40 is still drawn as a point.
+    let mut a: Vec<f64> = (1..=9).map(f64::from).collect();
+    a.push(40.0);
+    let plot = GroupPlot {
+        title: "Radscore by outcome".into(),
+        value_label: "Radscore".into(),
+        groups: vec![("y = 0".into(), a), ("y = 1".into(), vec![2.0, 4.0, 6.0])],
+        caption: "Wilcoxon rank-sum test p = 0.50".into(),
+    };
+    let svg = group_svg(&plot).unwrap();
+    dump("group", &svg);
+    let fig = parse(&svg);
+    assert_eq!(count(&fig, "circle", "point"), 13);
+    assert_eq!(count(&fig, "rect", "box"), 2);
+    assert_eq!(count(&fig, "line", "median"), 2);
+    assert_eq!(count(&fig, "line", "whisker"), 8);
+    assert_eq!(
+        texts(&fig, "group-label"),
+        vec!["y = 0 (n = 10)".to_string(), "y = 1 (n = 3)".to_string()]
+    );
+    assert_eq!(
+        texts(&fig, "caption"),
+        vec!["Wilcoxon rank-sum test p = 0.50"]
+    );
+    // The first box spans Q1 = 3.25 to Q3 = 7.75, its median 5.5: the median line lies at
+    // the fraction (5.5 − 3.25)/(7.75 − 3.25) of its height from the bottom.
+    let rect = fig
+        .doc
+        .descendants()
+        .find(|n| n.attribute("class") == Some("box"))
+        .unwrap();
+    let attr = |n: roxmltree::Node, k: &str| n.attribute(k).unwrap().parse::<f64>().unwrap();
+    let (top, height) = (attr(rect, "y"), attr(rect, "height"));
+    let median = fig
+        .doc
+        .descendants()
+        .find(|n| n.attribute("class") == Some("median"))
+        .unwrap();
+    let my = attr(median, "y1");
+    let frac = (top + height - my) / height;
+    assert!(
+        (frac - 2.25 / 4.5).abs() < 1e-3,
+        "median at {frac} of the box"
+    );
+
+    let mut bad = plot.clone();
+    bad.groups[1].1[0] = f64::NAN;
+    assert!(matches!(
+        group_svg(&bad),
+        Err(ReportError::NonFinite { .. })
+    ));
+    let empty = GroupPlot {
+        groups: vec![("y = 0".into(), vec![]), ("y = 1".into(), vec![])],
+        ..plot
+    };
+    assert_no_data(&group_svg(&empty).unwrap());
 }

@@ -113,19 +113,6 @@ fn calibration_error(y: &[f64], lp: &[f64], grid: &[f64]) -> Vec<Option<f64>> {
         .collect()
 }
 
-/// Type-7 quantile of `v` (R's default `quantile`).
-fn quantile7(v: &[f64], q: f64) -> f64 {
-    let mut s = v.to_vec();
-    s.sort_by(f64::total_cmp);
-    let h = (s.len() - 1) as f64 * q;
-    let (lo, frac) = (h.floor() as usize, h - h.floor());
-    if lo + 1 < s.len() {
-        s[lo] + frac * (s[lo + 1] - s[lo])
-    } else {
-        s[lo]
-    }
-}
-
 /// `[Dxy, C, Intercept, Slope, Brier]` of linear predictors `lp` for outcomes `y`; `None`
 /// where the recalibration fit fails.
 fn indexes(y: &[f64], lp: &[f64]) -> Option<[f64; 5]> {
@@ -259,7 +246,7 @@ pub fn validate(
             (
                 abs.iter().sum::<f64>() / abs.len() as f64,
                 errors.iter().map(|e| e * e).sum::<f64>() / errors.len() as f64,
-                quantile7(&abs, 0.9),
+                super::two_group::quantile7(&abs, 0.9),
             )
         };
         CalibrationCurve {

@@ -588,6 +588,7 @@ fn caption(name: &str) -> String {
         (_, "radscore_coefficients") => "The Radscore's features and their LASSO coefficients (per standard deviation of the feature), largest first.".into(),
         (_, "nomogram") => "Nomogram of the combined model: points per predictor, total points and predicted probability.".into(),
         ("roc", _) => format!("ROC curves, {} cohort.", escape(cohort)),
+        ("radscore-by-outcome", _) => format!("Radscore of the patients without and with the outcome, {} cohort: box (quartiles, whiskers to 1.5 IQR) over each patient's value; Wilcoxon rank-sum test.", escape(cohort)),
         ("calibration", _) => format!("Calibration, {} cohort: deciles of predicted risk with 95% intervals; on the training cohort also the lowess curve and its bootstrap bias-corrected version (as rms::calibrate).", escape(cohort)),
         (k, _) if k.starts_with("calibration-") => format!("Calibration of the {} model, {} cohort: deciles of predicted risk with 95% intervals.", escape(k.trim_start_matches("calibration-")), escape(cohort)),
         ("decision", _) => format!("Decision curves, {} cohort: net benefit against threshold probability.", escape(cohort.trim_start_matches("curve_"))),
@@ -636,6 +637,7 @@ pub fn study_report(r: &StudyReport<'_>) -> String {
     let order = [
         "roc_",
         "calibration",
+        "radscore-by-outcome",
         "decision_curve_",
         "nomogram",
         "lasso_path",

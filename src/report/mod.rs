@@ -14,7 +14,9 @@
 //!   path and its cross-validation curve;
 //! * [`nomogram_plot::nomogram_svg`]: an `rms`-style nomogram;
 //! * [`coefficient_plot::coefficient_svg`]: the Radscore's coefficients as bars (its size
-//!   follows the number of features and the longest name).
+//!   follows the number of features and the longest name);
+//! * [`group_plot::group_svg`]: a score by group (the Radscore by outcome) as box plots
+//!   over the patients' values.
 //!
 //! Conventions shared by all figures:
 //!
@@ -28,6 +30,7 @@
 pub mod calibration_plot;
 pub mod coefficient_plot;
 pub mod decision_curve_plot;
+pub mod group_plot;
 pub mod html;
 pub mod lasso_plot;
 pub mod nomogram_plot;
@@ -38,6 +41,7 @@ pub use calibration_plot::{
     calibration_svg, CalibrationCurveLine, CalibrationGroup, CalibrationPlot,
 };
 pub use decision_curve_plot::{decision_curve_svg, DecisionCurvePlot, NetBenefitSeries};
+pub use group_plot::{group_svg, GroupPlot};
 pub use lasso_plot::{lasso_cv_svg, lasso_path_svg, LassoCvPlot, LassoPathPlot};
 pub use nomogram_plot::{nomogram_svg, NomogramPlot, NomogramPredictor};
 pub use roc_plot::{roc_svg, RocSeries};

@@ -11,6 +11,8 @@ use crate::evaluate::hosmer_lemeshow::hosmer_lemeshow;
 use crate::evaluate::roc::auc_delong_ci;
 use crate::evaluate::threshold::roc_curve;
 use crate::model::bootstrap::{BootstrapValidation, CalibrationCurve};
+use crate::model::two_group::wilcoxon;
+use crate::report::group_plot::{group_svg, wilcoxon_caption, GroupPlot};
 use crate::report::{
     calibration_svg, decision_curve_svg, lasso_cv_svg, lasso_path_svg, nomogram_svg, roc_svg,
     CalibrationCurveLine, CalibrationGroup, CalibrationPlot, DecisionCurvePlot, LassoCvPlot,
@@ -145,10 +147,13 @@ fn format_value(v: f64) -> String {
 /// `calibration-<model>_<cohort>.svg` for the others; `decision_curve_<cohort>.svg`. The
 /// patients are those of `p` (with outcomes). `bootstrap`, given for the cohort the model
 /// was fitted on, adds its apparent and bias-corrected smooth curves (`rms::calibrate`) to
-/// the first model's calibration plot.
+/// the first model's calibration plot. Also `radscore-by-outcome_<cohort>.svg`: the
+/// Radscore of the patients without and with the outcome (named `outcome`), with the
+/// Wilcoxon rank-sum p-value.
 pub fn cohort_figures(
     p: &Predictions,
     label: &str,
+    outcome: &str,
     bootstrap: Option<&BootstrapValidation>,
 ) -> Result<Vec<(String, String)>> {
     let y = p
@@ -192,6 +197,31 @@ pub fn cohort_figures(
         };
         out.push((name, calibration_svg(&plot).map_err(fig)?));
     }
+    let by_outcome = |event: f64| -> Vec<f64> {
+        p.radscore
+            .iter()
+            .zip(y)
+            .filter(|(_, &o)| o == event)
+            .map(|(&r, _)| r)
+            .collect()
+    };
+    let (without, with) = (by_outcome(0.0), by_outcome(1.0));
+    let caption = wilcoxon(&without, &with)
+        .map(|w| wilcoxon_caption(w.p_value))
+        .unwrap_or_default();
+    let groups = GroupPlot {
+        title: format!("Radscore by outcome — {label}"),
+        value_label: "Radscore".into(),
+        groups: vec![
+            (format!("{outcome} = 0"), without),
+            (format!("{outcome} = 1"), with),
+        ],
+        caption,
+    };
+    out.push((
+        format!("radscore-by-outcome_{safe}.svg"),
+        group_svg(&groups).map_err(fig)?,
+    ));
     let grid = threshold_grid(0.01, 0.99, 0.01).map_err(fig)?;
     let curves: Vec<(String, Vec<_>)> = p
         .probabilities

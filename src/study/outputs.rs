@@ -51,7 +51,12 @@ pub fn write_validation(
             .internal_validation
             .as_ref()
             .filter(|_| fitted_on == Some(c.cohort.as_str()));
-        figures.extend(cohort_figures(&preds.subset(&rows), &c.cohort, bootstrap)?);
+        figures.extend(cohort_figures(
+            &preds.subset(&rows),
+            &c.cohort,
+            &model.outcome,
+            bootstrap,
+        )?);
     }
     figures.extend(
         model_figures(model)?
