@@ -1030,11 +1030,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .parent()
                 .filter(|d| !d.as_os_str().is_empty())
                 .unwrap_or(std::path::Path::new("."));
-            for (name, svg) in gpurad::study::figures::model_figures(&model)? {
-                output::write(&dir.join(&name), svg)?;
-            }
+            let figures = gpurad::study::figures::model_figures(&model)?;
+            gpurad::study::figures::write_figures(dir, &figures)?;
             note!(
-                "model written to {}; figures lasso_path.svg, lasso_cv.svg, nomogram.svg beside it",
+                "model written to {}; figures (SVG and 300 dpi PNG) lasso_path, lasso_cv, nomogram and radscore_coefficients beside it",
                 output.display()
             );
             Ok(ExitCode::SUCCESS)

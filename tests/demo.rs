@@ -2,7 +2,11 @@
 //! extracts it, selects the clinical factors, fits and validates the nomogram and writes a
 //! report that parses as XML and holds every table and figure; a second run reuses the cohort and every extracted row.
 
+mod common;
+
 use std::process::Command;
+
+use common::png_fonts_available;
 
 fn demo(dir: &std::path::Path) -> (String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_gpurad"))
@@ -71,6 +75,26 @@ fn demo_writes_a_readable_report_and_reruns_from_its_results() {
     ] {
         assert!(study.join(f).is_file(), "{f}");
     }
+    // Every figure is written as SVG and, beside it, as a 300 dpi PNG where a font is
+    // installed (tests/report_png.rs covers the rendering itself).
+    let pngs = png_fonts_available("the demo's PNG figures");
+    let mut svgs = 0;
+    for dir in [study.to_path_buf(), study.join("validation")] {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "svg") {
+                svgs += 1;
+                if !pngs {
+                    continue;
+                }
+                let png = path.with_extension("png");
+                let bytes =
+                    std::fs::read(&png).unwrap_or_else(|e| panic!("{}: {e}", png.display()));
+                assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "{}", png.display());
+            }
+        }
+    }
+    assert_eq!(svgs, 4 + 13, "figures in the study and validation folders");
 
     // The report is well-formed XML (XHTML syntax) with the study's tables and figures.
     let html = std::fs::read_to_string(study.join("report.html")).unwrap();

@@ -34,6 +34,7 @@ pub mod group_plot;
 pub mod html;
 pub mod lasso_plot;
 pub mod nomogram_plot;
+pub mod png;
 pub mod roc_plot;
 pub mod svg;
 

@@ -9,7 +9,8 @@ use super::svg::{
 use super::{finite, in_range, invalid, ReportResult};
 
 const FIGURE: &str = "nomogram";
-/// Minimum figure height; taller when there are many predictors.
+/// Height the rows are spread over when they fit (rows are at most [`ROW_MAX`] apart, so a
+/// nomogram of few predictors is shorter); taller when there are many predictors.
 const MIN_HEIGHT: f64 = 450.0;
 /// Smallest and largest vertical distance between scales (the figure grows below the
 /// smallest).
@@ -201,7 +202,8 @@ pub fn nomogram_svg(plot: &NomogramPlot) -> ReportResult<String> {
     }
     let rows = plot.predictors.len() + 3;
     let row = ((MIN_HEIGHT - TOP - 50.0) / (rows - 1) as f64).clamp(ROW_MIN, ROW_MAX);
-    let height = (TOP + row * (rows - 1) as f64 + 50.0).max(MIN_HEIGHT);
+    // As tall as the scales need: no blank band under the risk axis.
+    let height = TOP + row * (rows - 1) as f64 + 50.0;
     let points_x = |pts: f64| X0 + pts / 100.0 * (X1 - X0);
     let total_x = |t: f64| (X0 + (t - t_lo) / (t_hi - t_lo) * (X1 - X0)).clamp(X0, X1);
 

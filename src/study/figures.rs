@@ -19,6 +19,36 @@ use crate::report::{
     LassoPathPlot, NomogramPlot, NomogramPredictor, RocSeries,
 };
 
+/// Resolution of the PNG copies of the figures.
+pub const PNG_DPI: f64 = 300.0;
+
+/// Writes each figure `(name.svg, SVG)` into `dir`, and beside it `name.png` rendered at
+/// [`PNG_DPI`]. A figure that cannot be rendered (e.g. no font installed) keeps its SVG and
+/// gets a warning on standard error naming the file and the cause; the study goes on.
+///
+/// # Errors
+/// When a file cannot be written.
+pub fn write_figures(dir: &std::path::Path, figures: &[(String, String)]) -> Result<()> {
+    use rayon::prelude::*;
+    // Rendering dominates: the figures are rendered in parallel, then written in order.
+    let rendered: Vec<_> = figures
+        .par_iter()
+        .map(|(_, svg)| crate::report::png::svg_to_png(svg, PNG_DPI))
+        .collect();
+    for ((name, svg), png_bytes) in figures.iter().zip(rendered) {
+        let path = dir.join(name);
+        crate::io::output::write(&path, svg)?;
+        let png = path.with_extension("png");
+        match png_bytes {
+            Ok(bytes) => crate::io::output::write(&png, bytes)?,
+            Err(e) => {
+                crate::note!("warning: {} not written: {e}", png.display());
+            }
+        }
+    }
+    Ok(())
+}
+
 fn fig(e: impl std::fmt::Display) -> Error {
     Error::Compute(format!("figure: {e}"))
 }

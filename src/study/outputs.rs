@@ -63,10 +63,7 @@ pub fn write_validation(
             .into_iter()
             .filter(|(name, _)| name == "nomogram.svg"),
     );
-    for (name, svg) in &figures {
-        let path = dir.join(name);
-        crate::io::output::write(&path, svg)?;
-    }
+    super::figures::write_figures(dir, &figures)?;
     Ok(figures)
 }
 

@@ -261,10 +261,7 @@ pub fn run_study(o: &StudyOptions) -> Result<StudyResult> {
         serde_json::to_string_pretty(&model).expect("model serialises") + "\n",
     )?;
     let model_figures = super::figures::model_figures(&model)?;
-    for (name, svg) in &model_figures {
-        let p = o.out.join(name);
-        crate::io::output::write(&p, svg)?;
-    }
+    super::figures::write_figures(&o.out, &model_figures)?;
     let t_fit = t.elapsed().as_secs_f64();
 
     let t = Instant::now();

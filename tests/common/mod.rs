@@ -33,10 +33,32 @@ pub fn skip_notes() -> PathBuf {
 /// Records that the running test skipped `what` because the external data is missing, or
 /// fails it when `GPURAD_REQUIRE_DATA=1`.
 pub fn skipped(what: &str) {
-    let why = format!(
-        "{what}: external test data not found at {} (set GPURAD_SHARED_DATA; see the README's \"Test data\")",
-        shared_data_path().display()
+    skipped_because(
+        what,
+        &format!(
+            "external test data not found at {} (set GPURAD_SHARED_DATA; see the README's \"Test data\")",
+            shared_data_path().display()
+        ),
     );
+}
+
+/// Whether figures can be rendered to PNG here (a font is installed); when not, records the
+/// skip as [`skipped`] does (and fails with `GPURAD_REQUIRE_DATA=1`).
+pub fn png_fonts_available(what: &str) -> bool {
+    let probe = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"20\" height=\"20\"><text x=\"2\" y=\"15\">A</text></svg>";
+    match gpurad::report::png::svg_to_png(probe, 96.0) {
+        Ok(_) => true,
+        Err(e) => {
+            skipped_because(what, &format!("{e}"));
+            false
+        }
+    }
+}
+
+/// Records that the running test skipped `what` for the reason `cause`, or fails it when
+/// `GPURAD_REQUIRE_DATA=1`.
+pub fn skipped_because(what: &str, cause: &str) {
+    let why = format!("{what}: {cause}");
     assert!(
         std::env::var("GPURAD_REQUIRE_DATA").as_deref() != Ok("1"),
         "GPURAD_REQUIRE_DATA=1 but {why}"
