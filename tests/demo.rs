@@ -150,6 +150,22 @@ fn demo_writes_a_readable_report_and_reruns_from_its_results() {
     };
     assert_eq!(smooth_in("calibration_train"), Some(2));
     assert_eq!(smooth_in("calibration_validation"), Some(0));
+    // And a real browser draws every figure of the report.
+    match common::browser::chromium() {
+        Some(browser) => {
+            let ids: Vec<&str> = figures.to_vec();
+            common::browser::check_report_figures(
+                &browser,
+                &study.join("report.html"),
+                &ids,
+                &["nomogram"],
+            );
+        }
+        None => common::skipped_because(
+            "rendering the report in a browser",
+            "no Chromium found (Debian: apt-get install chromium)",
+        ),
+    }
     let series = doc
         .descendants()
         .filter(|n| n.attribute("class") == Some("series"))

@@ -10,6 +10,8 @@
 //! end of `cargo test`. With `GPURAD_REQUIRE_DATA=1` (set in CI) missing data fails the test.
 #![allow(dead_code)]
 
+pub mod browser;
+
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
