@@ -110,6 +110,7 @@ pub fn run_demo(o: &DemoOptions) -> Result<StudyResult> {
         enter_p: 0.05,
         firth: false,
         bootstrap: 1000,
+        bootstrap_pipeline: 0,
         // The two synthetic centres' scanners differ: ComBat aligns the validation centre
         // to the training one, and the report compares validation with and without it.
         harmonize_batch: Some("centre".into()),

@@ -11,7 +11,7 @@ use gpurad::bench;
 use gpurad::io::{manifest, matrix_dump, output, table};
 use gpurad::study::clinical::Clinical;
 use gpurad::study::dataset::Dataset;
-use gpurad::study::fit::{fit, FitOptions};
+use gpurad::study::fit::FitOptions;
 use gpurad::study::validate::{validate, write_predictions};
 use gpurad::{cohort, Params};
 use gpurad::{note, outln};
@@ -558,6 +558,11 @@ struct ModelArgs {
     /// score); 0 skips it.
     #[arg(long, default_value_t = 1000)]
     bootstrap: usize,
+    /// Bootstrap resamples of the whole pipeline (filters, CV-LASSO, clinical selection and
+    /// models refitted on each; 0 skips it): the honest optimism of a LASSO Radscore, with
+    /// how often each Radscore feature is selected again. Costs B full fits (200–500 usual).
+    #[arg(long, default_value_t = 0)]
+    bootstrap_pipeline: usize,
 }
 
 /// Parses clinical predictor expressions.
@@ -731,6 +736,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 enter_p: model.enter_p,
                 firth: model.firth,
                 bootstrap: model.bootstrap,
+                bootstrap_pipeline: model.bootstrap_pipeline,
                 cohort_column: cohort_col,
                 train_value,
                 filters: filter,
@@ -995,6 +1001,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 enter_p: model.enter_p,
                 firth: model.firth,
                 bootstrap: model.bootstrap,
+                bootstrap_pipeline: model.bootstrap_pipeline,
                 exclude,
                 cohort,
                 train_value,
@@ -1006,7 +1013,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 filters: filter,
                 repeats,
             };
-            let model = fit(&ds, &options)?;
+            let model = gpurad::study::pipeline_validation::fit_validated(&ds, &options)?;
             for f in &model.filters {
                 note!(
                     "filter {}: {} of {} features kept",

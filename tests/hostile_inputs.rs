@@ -441,6 +441,7 @@ fn fit_options(foldid: bool) -> FitOptions {
         repeats: Vec::new(),
         firth: false,
         bootstrap: 0,
+        bootstrap_pipeline: 0,
     }
 }
 

@@ -163,9 +163,26 @@ pub fn stdout_line(args: std::fmt::Arguments<'_>) -> Result<()> {
         .map_err(write_error(Path::new("<standard output>")))
 }
 
+thread_local! {
+    /// Whether notes of the current thread are silenced ([`quietly`]).
+    static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` with this thread's notes ([`crate::note`]) silenced: for work repeated many
+/// times whose notes the caller summarises (the models refitted by a bootstrap).
+pub fn quietly<T>(f: impl FnOnce() -> T) -> T {
+    let before = QUIET.with(|q| q.replace(true));
+    let out = f();
+    QUIET.with(|q| q.set(before));
+    out
+}
+
 /// Writes one line to standard error for the user to read (progress, notes); a failed write
 /// is ignored, never a panic. Use through [`crate::note`].
 pub fn stderr_line(args: std::fmt::Arguments<'_>) {
+    if QUIET.with(|q| q.get()) {
+        return;
+    }
     let mut err = std::io::stderr().lock();
     let _ = err.write_fmt(args).and_then(|_| err.write_all(b"\n"));
 }

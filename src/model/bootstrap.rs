@@ -65,6 +65,27 @@ pub struct BootstrapValidation {
     pub calibration: Option<CalibrationCurve>,
 }
 
+/// The bootstrap validation of a whole modelling pipeline (`crate::study::pipeline_validation`),
+/// stored in model.json as `internal_validation_pipeline`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PipelineValidation {
+    /// Resamples drawn.
+    pub b: usize,
+    /// Resamples whose whole pipeline could be refitted (the means are over these).
+    pub successful: usize,
+    /// The seed.
+    pub seed: u64,
+    /// `Dxy`, `C`, `Intercept`, `Slope`, `Brier` of the nomogram's model.
+    pub indexes: Vec<IndexRow>,
+    /// Features the refitted Radscores kept: smallest, median and largest count.
+    pub radscore_size: [f64; 3],
+    /// Each feature of the final Radscore with the fraction of refits whose Radscore kept it
+    /// (the selection's stability), most often kept first.
+    pub feature_frequency: Vec<(String, f64)>,
+    /// Why refits failed: each distinct cause with its count.
+    pub failures: Vec<(String, usize)>,
+}
+
 /// Apparent and bias-corrected calibration curves, as `rms::calibrate` reports them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CalibrationCurve {
@@ -113,9 +134,12 @@ fn calibration_error(y: &[f64], lp: &[f64], grid: &[f64]) -> Vec<Option<f64>> {
         .collect()
 }
 
+/// The names of the indexes [`indexes`] returns, in its order.
+pub const INDEX_NAMES: [&str; 5] = ["Dxy", "C", "Intercept", "Slope", "Brier"];
+
 /// `[Dxy, C, Intercept, Slope, Brier]` of linear predictors `lp` for outcomes `y`; `None`
 /// where the recalibration fit fails.
-fn indexes(y: &[f64], lp: &[f64]) -> Option<[f64; 5]> {
+pub fn indexes(y: &[f64], lp: &[f64]) -> Option<[f64; 5]> {
     let c = auc(y, lp).ok()?;
     let brier = y
         .iter()
@@ -131,6 +155,42 @@ fn indexes(y: &[f64], lp: &[f64]) -> Option<[f64; 5]> {
         cal.coefficients[1].estimate,
         brier,
     ])
+}
+
+/// The indexes of a model on the patients it was fitted on: [`indexes`] with the
+/// recalibration intercept and slope 0 and 1 by definition (not refitted: on a resample the
+/// refit may separate the outcomes perfectly, where a recalibration fit has no finite
+/// solution); `None` when the concordance cannot be computed.
+pub fn apparent_indexes(y: &[f64], lp: &[f64]) -> Option<[f64; 5]> {
+    let c = auc(y, lp).ok()?;
+    let brier = y
+        .iter()
+        .zip(lp)
+        .map(|(&yi, &l)| (inverse_logit(l) - yi).powi(2))
+        .sum::<f64>()
+        / y.len() as f64;
+    Some([2.0 * (c - 0.5), c, 0.0, 1.0, brier])
+}
+
+/// The validated indexes from the apparent ones and the (training, test) indexes of each
+/// successful refit: means, optimism `training − test`, corrected `apparent − optimism`.
+pub fn summarize(apparent: &[f64; 5], runs: &[([f64; 5], [f64; 5])]) -> Vec<IndexRow> {
+    let k = runs.len().max(1) as f64;
+    (0..5)
+        .map(|j| {
+            let training = runs.iter().map(|(t, _)| t[j]).sum::<f64>() / k;
+            let test = runs.iter().map(|(_, t)| t[j]).sum::<f64>() / k;
+            let optimism = training - test;
+            IndexRow {
+                index: INDEX_NAMES[j].into(),
+                apparent: apparent[j],
+                training,
+                test,
+                optimism,
+                corrected: apparent[j] - optimism,
+            }
+        })
+        .collect()
 }
 
 /// Linear predictors of `rows` under coefficients `beta` (intercept first).
@@ -163,9 +223,7 @@ pub fn validate(
     let beta: Vec<f64> = full.coefficients.iter().map(|c| c.estimate).collect();
     let lp = linear(&beta, predictors, &all);
     // On its own data the recalibration is exactly (0, 1).
-    let mut apparent = indexes(y, &lp).unwrap_or([f64::NAN; 5]);
-    apparent[2] = 0.0;
-    apparent[3] = 1.0;
+    let apparent = apparent_indexes(y, &lp).unwrap_or([f64::NAN; 5]);
     let grid = calibration_grid(&lp.iter().map(|&l| inverse_logit(l)).collect::<Vec<_>>());
     type Run = ([f64; 5], [f64; 5], Vec<Option<f64>>);
     let runs: Vec<Option<Run>> = (0..b)
@@ -186,9 +244,7 @@ pub fn validate(
             let f = fit_logistic(&yb, &pb, None, &options).ok()?;
             let bb: Vec<f64> = f.coefficients.iter().map(|c| c.estimate).collect();
             let own: Vec<usize> = (0..n).collect();
-            let mut train = indexes(&yb, &linear(&bb, &pb, &own))?;
-            train[2] = 0.0;
-            train[3] = 1.0;
+            let train = apparent_indexes(&yb, &linear(&bb, &pb, &own))?;
             let test_lp = linear(&bb, predictors, &all);
             let test = indexes(y, &test_lp)?;
             // The calibration optimism at each grid point (None where either smooth is
@@ -259,23 +315,8 @@ pub fn validate(
             quantile_90_error: q90,
         }
     });
-    let k = ok.len().max(1) as f64;
-    let names = ["Dxy", "C", "Intercept", "Slope", "Brier"];
-    let indexes = (0..5)
-        .map(|j| {
-            let training = ok.iter().map(|(t, _, _)| t[j]).sum::<f64>() / k;
-            let test = ok.iter().map(|(_, t, _)| t[j]).sum::<f64>() / k;
-            let optimism = training - test;
-            IndexRow {
-                index: names[j].into(),
-                apparent: apparent[j],
-                training,
-                test,
-                optimism,
-                corrected: apparent[j] - optimism,
-            }
-        })
-        .collect();
+    let pairs: Vec<([f64; 5], [f64; 5])> = ok.iter().map(|(a, b, _)| (*a, *b)).collect();
+    let indexes = summarize(&apparent, &pairs);
     Ok(BootstrapValidation {
         b,
         successful: ok.len(),

@@ -462,6 +462,59 @@ fn internal_validation_section(v: &crate::model::bootstrap::BootstrapValidation)
     h
 }
 
+fn pipeline_validation_section(v: &crate::model::bootstrap::PipelineValidation) -> String {
+    let mut h = String::from(
+        "<h3>Whole pipeline</h3><table><thead><tr><th class=\"l\">Index</th><th>Apparent</th>\
+         <th>Training</th><th>Test</th><th>Optimism</th><th>Corrected</th></tr></thead><tbody>",
+    );
+    for r in &v.indexes {
+        let label = match r.index.as_str() {
+            "C" => "C (AUC)",
+            "Intercept" => "Calibration intercept",
+            "Slope" => "Calibration slope",
+            "Brier" => "Brier score",
+            other => other,
+        };
+        h += &format!(
+            "<tr><td class=\"l\">{}</td><td>{:.3}</td><td>{:.3}</td><td>{:.3}</td><td>{:.3}</td><td>{:.3}</td></tr>",
+            escape(label),
+            r.apparent,
+            r.training,
+            r.test,
+            r.optimism,
+            r.corrected
+        );
+    }
+    h += &format!(
+        "</tbody></table><p class=\"note\">The whole pipeline — feature filters, \
+         cross-validated LASSO (folds drawn per patient), clinical-factor selection and the \
+         models — refitted on each of {} bootstrap resamples ({} refitted; seed {}): the \
+         honest optimism of a Radscore selected from many features. The refitted Radscores \
+         kept {}–{} features (median {}).</p>",
+        v.b, v.successful, v.seed, v.radscore_size[0], v.radscore_size[2], v.radscore_size[1]
+    );
+    if !v.failures.is_empty() {
+        h += "<p class=\"note\">Refits that failed, by cause: ";
+        h += &v
+            .failures
+            .iter()
+            .map(|(m, c)| format!("{c} × {}", escape(m)))
+            .collect::<Vec<_>>()
+            .join("; ");
+        h += ".</p>";
+    }
+    h += "<table><thead><tr><th class=\"l\">Radscore feature</th><th>Selected again</th></tr></thead><tbody>";
+    for (f, share) in &v.feature_frequency {
+        h += &format!(
+            "<tr><td class=\"l\"><code>{}</code></td><td>{:.0}%</td></tr>",
+            escape(f),
+            100.0 * share
+        );
+    }
+    h += "</tbody></table>";
+    h
+}
+
 fn radscore_section(model: &Model) -> String {
     let mut h = format!(
         "<p>{} patients ({} events) in the training cohort; {} candidate features \
@@ -629,6 +682,12 @@ pub fn study_report(r: &StudyReport<'_>) -> String {
     h += &performance_table(r.metrics, r.train_value);
     if let Some(v) = &r.model.internal_validation {
         h += &internal_validation_section(v);
+    }
+    if let Some(v) = &r.model.internal_validation_pipeline {
+        if r.model.internal_validation.is_none() {
+            h += "<h2>Internal validation</h2>";
+        }
+        h += &pipeline_validation_section(v);
     }
     if let Some(raw) = r.unharmonized {
         h += &harmonization_section(r.metrics, raw, r.train_value);

@@ -118,6 +118,58 @@ impl Dataset {
         })
     }
 
+    /// The rows `rows` (with repeats, as a bootstrap resample draws them) as a new table. A
+    /// repeated patient's later copies get `#2`, `#3`, … appended to their `id` column, so
+    /// that IDs stay unique; the first copy keeps its ID (and so its repeated extractions).
+    pub fn resampled(&self, rows: &[usize], id: Option<&str>) -> Result<Dataset> {
+        let id_col = id.map(|c| self.column(c)).transpose()?;
+        let mut copies = std::collections::HashMap::new();
+        let resampled = rows
+            .iter()
+            .map(|&r| {
+                let mut row = self.rows[r].clone();
+                let k = copies.entry(r).or_insert(0usize);
+                *k += 1;
+                if let (Some(c), true) = (id_col, *k > 1) {
+                    row[c] = format!("{}#{k}", row[c]);
+                }
+                row
+            })
+            .collect();
+        Ok(Dataset {
+            path: self.path.clone(),
+            columns: self.columns.clone(),
+            rows: resampled,
+            index: self.index.clone(),
+        })
+    }
+
+    /// Appends column `name` with one value per row.
+    ///
+    /// # Errors
+    /// A column of that name exists, or the values are not one per row.
+    pub fn add_column(&mut self, name: &str, values: Vec<String>) -> Result<()> {
+        if self.index.contains_key(name) {
+            return Err(bad(&self.path, format!("column '{name}' exists already")));
+        }
+        if values.len() != self.rows.len() {
+            return Err(bad(
+                &self.path,
+                format!(
+                    "column '{name}': {} values for {} rows",
+                    values.len(),
+                    self.rows.len()
+                ),
+            ));
+        }
+        self.index.insert(name.to_string(), self.columns.len());
+        self.columns.push(name.to_string());
+        for (row, v) in self.rows.iter_mut().zip(values) {
+            row.push(v);
+        }
+        Ok(())
+    }
+
     /// Fails when column `name` is empty in a row or holds the same value in two rows (IDs
     /// must be present and unique).
     pub fn check_unique(&self, name: &str) -> Result<()> {

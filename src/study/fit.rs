@@ -64,6 +64,9 @@ pub struct FitOptions {
     pub firth: bool,
     /// Bootstrap resamples for the internal validation of the nomogram's model (0: none).
     pub bootstrap: usize,
+    /// Bootstrap resamples of the whole pipeline's validation (0: none), run by
+    /// [`super::pipeline_validation::fit_validated`].
+    pub bootstrap_pipeline: usize,
 }
 
 /// One feature-filtering step of `gpurad fit --filter` ([`crate::model::filter`]), applied to
@@ -403,17 +406,24 @@ impl LogisticSummary {
         }
     }
 
-    /// Predicted probabilities for predictor columns in the order of `terms[1..]`.
-    pub fn predict(&self, columns: &[&[f64]]) -> Vec<f64> {
+    /// Linear predictors (log odds) for predictor columns in the order of `terms[1..]`.
+    pub fn linear_predictor(&self, columns: &[&[f64]]) -> Vec<f64> {
         let n = columns.first().map_or(0, |c| c.len());
         (0..n)
             .map(|i| {
-                let eta = columns
+                columns
                     .iter()
                     .zip(&self.coefficients[1..])
-                    .fold(self.coefficients[0], |acc, (x, b)| acc + b * x[i]);
-                crate::model::logistic::inverse_logit(eta)
+                    .fold(self.coefficients[0], |acc, (x, b)| acc + b * x[i])
             })
+            .collect()
+    }
+
+    /// Predicted probabilities for predictor columns in the order of `terms[1..]`.
+    pub fn predict(&self, columns: &[&[f64]]) -> Vec<f64> {
+        self.linear_predictor(columns)
+            .into_iter()
+            .map(crate::model::logistic::inverse_logit)
             .collect()
     }
 }
@@ -517,6 +527,10 @@ pub struct Model {
     /// slope, Brier score.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub internal_validation: Option<crate::model::bootstrap::BootstrapValidation>,
+    /// The bootstrap validation of the whole pipeline (`--bootstrap-pipeline`): filters,
+    /// CV-LASSO, clinical selection and models refitted on every resample.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub internal_validation_pipeline: Option<crate::model::bootstrap::PipelineValidation>,
     /// Warnings about the fit a reader of the model should see (events per variable).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
@@ -671,6 +685,15 @@ pub fn cohort_rows(ds: &Dataset, cohort: Option<&str>, value: &str) -> Result<Ve
 
 /// Fits the Radscore and the logistic models on the training patients of `ds`.
 pub fn fit(ds: &Dataset, o: &FitOptions) -> Result<Model> {
+    Ok(fit_with_rows(ds, o)?.0)
+}
+
+/// [`fit`], also returning the rows of `ds` the model was fitted on (the training cohort's
+/// complete rows).
+///
+/// # Errors
+/// Those of [`fit`].
+pub fn fit_with_rows(ds: &Dataset, o: &FitOptions) -> Result<(Model, Vec<usize>)> {
     let id =
         o.id.clone()
             .or_else(|| ds.columns.iter().find(|c| c.as_str() == "ID").cloned());
@@ -935,6 +958,7 @@ pub fn fit(ds: &Dataset, o: &FitOptions) -> Result<Model> {
         },
         clinical_selection: None,
         internal_validation: None,
+        internal_validation_pipeline: None,
         warnings: Vec::new(),
     };
     // Events per variable (Peduzzi et al. 1996): fewer than 10 of the rarer outcome per
@@ -1033,7 +1057,7 @@ pub fn fit(ds: &Dataset, o: &FitOptions) -> Result<Model> {
             bootstrap_into(&mut model, &y, &[("Radscore", &rad)], o.bootstrap, o.seed);
         }
     }
-    Ok(model)
+    Ok((model, rows))
 }
 
 /// Runs the bootstrap validation of the nomogram's model into `model`; where maximum

@@ -15,7 +15,7 @@ pub use crate::report::html::Timings;
 
 use super::clinical::Clinical;
 use super::dataset::Dataset;
-use super::fit::{fit, FilterSpec, FitOptions, LambdaRule, Model};
+use super::fit::{FilterSpec, FitOptions, LambdaRule, Model};
 use super::outputs::{summary_table, write_validation};
 use super::validate::{validate, CohortMetrics};
 use crate::cohort;
@@ -42,6 +42,8 @@ pub struct StudyOptions {
     pub firth: bool,
     /// Bootstrap resamples of the internal validation (0: none).
     pub bootstrap: usize,
+    /// Bootstrap resamples of the whole pipeline's validation (0: none).
+    pub bootstrap_pipeline: usize,
     /// ComBat-harmonise the radiomics features across the batches of this column (scanner,
     /// centre) before fitting, the training cohort's batch as the reference (unchanged).
     pub harmonize_batch: Option<String>,
@@ -220,6 +222,7 @@ pub fn run_study(o: &StudyOptions) -> Result<StudyResult> {
         repeats: Vec::new(),
         firth: o.firth,
         bootstrap: o.bootstrap,
+        bootstrap_pipeline: o.bootstrap_pipeline,
     };
     // The columns of the harmonisation's batch are patient data, never features.
     let mut fit_options = fit_options;
@@ -228,7 +231,7 @@ pub fn run_study(o: &StudyOptions) -> Result<StudyResult> {
             fit_options.exclude.push(col.clone());
         }
     }
-    let model = fit(&ds, &fit_options)?;
+    let model = super::pipeline_validation::fit_validated(&ds, &fit_options)?;
     // Table 1 of the clinical columns, by outcome within each cohort.
     let mut vars: Vec<String> = Vec::new();
     for c in o.clinical.iter().chain(&o.clinical_candidates) {

@@ -31,6 +31,8 @@ pub struct Predictions {
     pub probabilities: Vec<(String, Vec<f64>)>,
     /// Total nomogram points per patient (the nomogram's model, see `Model::nomogram`).
     pub points: Vec<f64>,
+    /// Linear predictor (log odds) of the nomogram's model per patient.
+    pub linear_predictor: Vec<f64>,
     /// Outcome per patient, where the table has it.
     pub outcome: Option<Vec<f64>>,
 }
@@ -49,6 +51,7 @@ impl Predictions {
                 .map(|(n, v)| (n.clone(), pick(v)))
                 .collect(),
             points: pick(&self.points),
+            linear_predictor: pick(&self.linear_predictor),
             outcome: self.outcome.as_ref().map(|y| pick(y)),
         }
     }
@@ -213,6 +216,7 @@ pub fn predict(
         .collect::<Result<_>>()?;
     let mut probabilities = Vec::new();
     let mut points = vec![f64::NAN; rows.len()];
+    let mut linear_predictor = vec![f64::NAN; rows.len()];
     for (name, m) in models_of(model) {
         let mut cols: Vec<&[f64]> = Vec::new();
         for term in &m.terms[1..] {
@@ -230,6 +234,7 @@ pub fn predict(
         probabilities.push((name.to_string(), m.predict(&cols)));
         if name == model.nomogram.model {
             points = nomogram_points(model, m, &cols);
+            linear_predictor = m.linear_predictor(&cols);
         }
     }
     if let Some(i) = points.iter().position(|p| !p.is_finite()) {
@@ -272,6 +277,7 @@ pub fn predict(
         radscore: rad,
         probabilities,
         points,
+        linear_predictor,
         outcome,
     })
 }
