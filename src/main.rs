@@ -534,14 +534,18 @@ impl ExtractionArgs {
 /// The model-fitting options `fit` and `study` share.
 #[derive(clap::Args, Debug)]
 struct ModelArgs {
-    /// Clinical predictors, comma-separated: a column, or a threshold such as age>60 or
-    /// alp>120 (strict), which becomes a 0/1 indicator.
+    /// Clinical predictors, comma-separated: a column; a threshold such as age>60 or
+    /// alp>120 (strict) or a level such as stage=3, which becomes a 0/1 indicator; or a
+    /// categorical column factor(stage) (numeric level codes, 2–20 levels), coded as R's
+    /// treatment contrasts: one indicator per level against the smallest.
     #[arg(long, value_delimiter = ',')]
     clinical: Vec<String>,
     /// Candidate clinical predictors, comma-separated (same forms as --clinical): each is
     /// tested in a univariable logistic model; those with p < --enter-p enter a
     /// multivariable model with the Radscore (and --clinical), reduced by backward
-    /// elimination on AIC as R's step(); the survivors join the combined model.
+    /// elimination on AIC as R's step(); the survivors join the combined model. A
+    /// factor(…) candidate is one term: screened by its likelihood-ratio test, entered
+    /// and removed with all its indicators.
     /// model.json's clinical_selection holds both tables and the steps.
     #[arg(long, value_delimiter = ',')]
     clinical_candidates: Vec<String>,

@@ -291,6 +291,27 @@ fn selection_section(sel: &crate::study::selection::ClinicalSelection) -> String
         );
     }
     h += "</tbody></table>";
+    if !sel.univariable_groups.is_empty() {
+        let tests: Vec<String> = sel
+            .univariable_groups
+            .iter()
+            .map(|g| {
+                format!(
+                    "<code>{}</code>: likelihood-ratio χ² {:.2}, df {}, p {}",
+                    escape(&g.term),
+                    g.chi2,
+                    g.df,
+                    p_value(g.p)
+                )
+            })
+            .collect();
+        h += &format!(
+            "<p class=\"note\">Categorical candidates, one indicator per level against the \
+             smallest (the reference), entered and eliminated as one term by their \
+             univariable likelihood-ratio test: {}.</p>",
+            tests.join("; ")
+        );
+    }
     let list = |v: &[String]| {
         if v.is_empty() {
             "none".to_string()

@@ -800,6 +800,22 @@ pub fn fit_with_rows(ds: &Dataset, o: &FitOptions) -> Result<(Model, Vec<usize>)
     }
     let dropped_incomplete = before - rows.len();
     let y = ds.numeric(&o.outcome, &rows)?;
+    // Categorical predictors become level indicators, the levels those of the training
+    // patients.
+    let expand = |list: &[Clinical]| -> Result<Vec<Clinical>> {
+        let mut out = Vec::new();
+        for c in list {
+            let values = if c.factor {
+                ds.numeric(&c.column, &rows)?
+            } else {
+                Vec::new()
+            };
+            out.extend(c.expand_factor(&values)?);
+        }
+        Ok(out)
+    };
+    let fixed_clinical = expand(&o.clinical)?;
+    let candidate_clinical = expand(&o.clinical_candidates)?;
     let mut features = Vec::new();
     let mut dropped_constant = Vec::new();
     let mut x: Vec<Vec<f64>> = Vec::new();
@@ -907,7 +923,7 @@ pub fn fit_with_rows(ds: &Dataset, o: &FitOptions) -> Result<(Model, Vec<usize>)
         gpurad_version: crate::extract::VERSION.into(),
         outcome: o.outcome.clone(),
         id,
-        clinical: o.clinical.clone(),
+        clinical: fixed_clinical.clone(),
         features,
         dropped_constant,
         ignored_text_columns,
@@ -993,8 +1009,8 @@ pub fn fit_with_rows(ds: &Dataset, o: &FitOptions) -> Result<(Model, Vec<usize>)
         let (selection, chosen) = super::selection::select(
             &y,
             &rad,
-            &with_values(&o.clinical)?,
-            &with_values(&o.clinical_candidates)?,
+            &with_values(&fixed_clinical)?,
+            &with_values(&candidate_clinical)?,
             o.enter_p,
             o.firth,
         )?;

@@ -5,14 +5,22 @@
 //! level, reduced by backward elimination on AIC as R's
 //! `step(m, scope = list(lower = ~ Radscore + fixed), direction = "backward")`
 //! ([`crate::model::stepwise`]). The Radscore and the fixed predictors are never removed.
+//!
+//! A categorical candidate (`factor(stage)`, expanded into level indicators that share a
+//! [`Clinical::group`]) is one term, as R treats a factor: its univariable screen is the
+//! likelihood-ratio test of all its indicators against the intercept-only model (R's
+//! `anova(glm(y ~ factor(stage)), test = "Chisq")`; Firth's penalised likelihood ratio where
+//! maximum likelihood meets separation), it enters with all its indicators, and backward
+//! elimination keeps or drops them together.
 
 use serde::{Deserialize, Serialize};
 
 use super::clinical::Clinical;
 use crate::error::{Error, Result};
+use crate::model::distributions::chi_square_sf;
 use crate::model::firth::{fit_firth, FirthFit};
 use crate::model::logistic::{fit_logistic, LogisticFit, LogisticOptions};
-use crate::model::stepwise::{backward, backward_aic, Elimination, Step};
+use crate::model::stepwise::{aic, backward, Elimination, Step};
 use crate::model::StatsError;
 
 /// One row of a univariable or multivariable table (a model's coefficient of one term).
@@ -50,6 +58,21 @@ pub struct FailedTerm {
     pub error: String,
 }
 
+/// The univariable likelihood-ratio test of a categorical candidate's indicators.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupTest {
+    /// The term (`factor(stage)`).
+    pub term: String,
+    /// Degrees of freedom: its indicators (levels − 1).
+    pub df: usize,
+    /// Likelihood-ratio statistic (deviance of the intercept-only model − the term's).
+    pub chi2: f64,
+    /// Its p-value (chi-square with `df` degrees of freedom): the entry p of the term.
+    pub p: f64,
+    /// `glm` or `firth` (penalised likelihood ratio).
+    pub method: String,
+}
+
 /// The selection as stored in model.json (`clinical_selection`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClinicalSelection {
@@ -59,6 +82,9 @@ pub struct ClinicalSelection {
     pub univariable: Vec<TermRow>,
     /// Terms whose univariable model failed (they do not enter).
     pub univariable_failed: Vec<FailedTerm>,
+    /// Likelihood-ratio tests of the categorical candidates (their entry p).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub univariable_groups: Vec<GroupTest>,
     /// Candidates that entered the multivariable model.
     pub entered: Vec<String>,
     /// The multivariable model before elimination.
@@ -136,27 +162,90 @@ fn univariable_row(
         .map_err(|e| e.to_string())
 }
 
+/// The model's terms: each a name and the predictor columns it stands for.
+struct Terms<'a> {
+    names: Vec<&'a str>,
+    columns: Vec<Vec<(&'a str, &'a [f64])>>,
+}
+
+impl<'a> Terms<'a> {
+    /// The predictor columns of the terms `kept`, in term order.
+    fn columns_of(&self, kept: &[usize]) -> Vec<(&'a str, &'a [f64])> {
+        kept.iter()
+            .flat_map(|&t| self.columns[t].iter().copied())
+            .collect()
+    }
+}
+
 /// The multivariable model and its backward elimination by Firth's penalised likelihood.
 fn eliminate_firth(
     y: &[f64],
-    predictors: &[(&str, &[f64])],
+    terms: &Terms<'_>,
     forced: &[bool],
 ) -> crate::model::StatsResult<(FirthFit, Elimination<FirthFit>)> {
-    let names: Vec<&str> = predictors.iter().map(|p| p.0).collect();
-    let fit = |terms: &[usize]| {
-        let cols: Vec<(&str, &[f64])> = terms.iter().map(|&t| predictors[t]).collect();
-        let f = fit_firth(y, &cols)?;
+    let fit = |kept: &[usize]| {
+        let f = fit_firth(y, &terms.columns_of(kept))?;
         Ok((
             -2.0 * f.penalized_loglik + 2.0 * f.coefficients.len() as f64,
             f,
         ))
     };
-    let full = fit(&(0..predictors.len()).collect::<Vec<_>>())?.1;
-    Ok((full, backward(&names, forced, fit)?))
+    let full = fit(&(0..terms.names.len()).collect::<Vec<_>>())?.1;
+    Ok((full, backward(&terms.names, forced, fit)?))
+}
+
+/// The multivariable model and its backward elimination by maximum likelihood (AIC
+/// `deviance + 2k`).
+fn eliminate_ml(
+    y: &[f64],
+    terms: &Terms<'_>,
+    forced: &[bool],
+) -> crate::model::StatsResult<(LogisticFit, Elimination<LogisticFit>)> {
+    let options = LogisticOptions::default();
+    let fit = |kept: &[usize]| {
+        let f = fit_logistic(y, &terms.columns_of(kept), None, &options)?;
+        Ok((aic(&f), f))
+    };
+    let full = fit(&(0..terms.names.len()).collect::<Vec<_>>())?.1;
+    Ok((full, backward(&terms.names, forced, fit)?))
+}
+
+/// The univariable rows of a categorical term's indicators and its likelihood-ratio test
+/// against the intercept-only model: maximum likelihood, or Firth's penalised likelihood
+/// when asked or when maximum likelihood meets separation.
+fn group_univariable(
+    y: &[f64],
+    term: &str,
+    cols: &[(&str, &[f64])],
+    firth: bool,
+) -> std::result::Result<(Vec<TermRow>, GroupTest), String> {
+    let df = cols.len();
+    let test = |chi2: f64, method: &str| -> std::result::Result<GroupTest, String> {
+        let p = chi_square_sf(chi2.max(0.0), df as f64).map_err(|e| e.to_string())?;
+        Ok(GroupTest {
+            term: term.to_string(),
+            df,
+            chi2,
+            p,
+            method: method.into(),
+        })
+    };
+    if !firth {
+        match fit_logistic(y, cols, None, &LogisticOptions::default()) {
+            Ok(f) => return Ok((rows_of(&f), test(f.null_deviance - f.deviance, "glm")?)),
+            Err(StatsError::Separation { .. }) => {}
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    let full = fit_firth(y, cols).map_err(|e| e.to_string())?;
+    let null = fit_firth(y, &[]).map_err(|e| e.to_string())?;
+    let chi2 = 2.0 * (full.penalized_loglik - null.penalized_loglik);
+    Ok((firth_rows(&full), test(chi2, "firth")?))
 }
 
 /// Selects the clinical predictors of the combined model. `fixed` and `candidates` pair each
-/// predictor with its values for the training patients (`y`, `radscore` in the same order).
+/// predictor with its values for the training patients (`y`, `radscore` in the same order);
+/// candidates that share a [`Clinical::group`] (a factor's level indicators) form one term.
 /// Returns the selection and the combined model's clinical predictors.
 ///
 /// # Errors
@@ -170,31 +259,51 @@ pub fn select(
     enter_p: f64,
     firth: bool,
 ) -> Result<(ClinicalSelection, Vec<Clinical>)> {
-    let options = LogisticOptions::default();
+    // Candidate terms in first-appearance order: a name and the candidates it stands for.
+    let mut candidate_terms: Vec<(&str, Vec<usize>)> = Vec::new();
+    for (k, (c, _)) in candidates.iter().enumerate() {
+        match candidate_terms.iter_mut().find(|(t, _)| *t == c.term()) {
+            Some((_, members)) if c.group.is_some() => members.push(k),
+            _ => candidate_terms.push((c.term(), vec![k])),
+        }
+    }
+    let column = |k: usize| (candidates[k].0.name.as_str(), candidates[k].1.as_slice());
     let mut univariable = Vec::new();
     let mut univariable_failed = Vec::new();
-    let mut entered = Vec::new();
-    let all = std::iter::once(("Radscore", radscore, None))
-        .chain(
-            fixed
-                .iter()
-                .map(|(c, v)| (c.name.as_str(), v.as_slice(), None)),
-        )
-        .chain(
-            candidates
-                .iter()
-                .enumerate()
-                .map(|(k, (c, v))| (c.name.as_str(), v.as_slice(), Some(k))),
-        );
-    for (name, values, candidate) in all {
+    let mut univariable_groups = Vec::new();
+    let mut entered: Vec<usize> = Vec::new();
+    let fixed_terms = std::iter::once(("Radscore", radscore))
+        .chain(fixed.iter().map(|(c, v)| (c.name.as_str(), v.as_slice())));
+    for (name, values) in fixed_terms {
         match univariable_row(y, name, values, firth) {
-            Ok(row) => {
-                if let Some(k) = candidate {
-                    if row.p < enter_p {
-                        entered.push(k);
-                    }
+            Ok(row) => univariable.push(row),
+            Err(error) => univariable_failed.push(FailedTerm {
+                term: name.to_string(),
+                error,
+            }),
+        }
+    }
+    for (t, (name, members)) in candidate_terms.iter().enumerate() {
+        let outcome = if members.len() == 1 && candidates[members[0]].0.group.is_none() {
+            let (n, v) = column(members[0]);
+            univariable_row(y, n, v, firth).map(|row| {
+                let p = row.p;
+                (vec![row], p)
+            })
+        } else {
+            let cols: Vec<(&str, &[f64])> = members.iter().map(|&k| column(k)).collect();
+            group_univariable(y, name, &cols, firth).map(|(rows, test)| {
+                let p = test.p;
+                univariable_groups.push(test);
+                (rows, p)
+            })
+        };
+        match outcome {
+            Ok((rows, p)) => {
+                if p < enter_p {
+                    entered.push(t);
                 }
-                univariable.push(row);
+                univariable.extend(rows);
             }
             Err(error) => univariable_failed.push(FailedTerm {
                 term: name.to_string(),
@@ -202,15 +311,25 @@ pub fn select(
             }),
         }
     }
-    let mut predictors: Vec<(&str, &[f64])> = vec![("Radscore", radscore)];
-    predictors.extend(fixed.iter().map(|(c, v)| (c.name.as_str(), v.as_slice())));
-    let n_forced = predictors.len();
-    predictors.extend(
-        entered
-            .iter()
-            .map(|&k| (candidates[k].0.name.as_str(), candidates[k].1.as_slice())),
-    );
-    let forced: Vec<bool> = (0..predictors.len()).map(|i| i < n_forced).collect();
+    // The multivariable model's terms: the Radscore and the fixed predictors (never
+    // dropped), then the entered candidates.
+    let mut terms = Terms {
+        names: vec!["Radscore"],
+        columns: vec![vec![("Radscore", radscore)]],
+    };
+    for (c, v) in fixed {
+        terms.names.push(c.name.as_str());
+        terms.columns.push(vec![(c.name.as_str(), v.as_slice())]);
+    }
+    let n_forced = terms.names.len();
+    for &t in &entered {
+        let (name, members) = &candidate_terms[t];
+        terms.names.push(name);
+        terms
+            .columns
+            .push(members.iter().map(|&k| column(k)).collect());
+    }
+    let forced: Vec<bool> = (0..terms.names.len()).map(|i| i < n_forced).collect();
     let stats = |stage: &str, e: crate::model::StatsError| {
         Error::Compute(format!("clinical-factor selection, {stage}: {e}"))
     };
@@ -218,9 +337,7 @@ pub fn select(
     let ml = if firth {
         None
     } else {
-        match fit_logistic(y, &predictors, None, &options)
-            .and_then(|full| Ok((full, backward_aic(y, &predictors, &forced, &options)?)))
-        {
+        match eliminate_ml(y, &terms, &forced) {
             Ok(r) => Some(r),
             Err(StatsError::Separation { .. }) => None,
             Err(e) => return Err(stats("multivariable model", e)),
@@ -232,7 +349,7 @@ pub fn select(
     let (full_rows, kept, steps, aic, final_rows) = match ml {
         Some((full, e)) => (rows_of(&full), e.kept, e.steps, e.aic, rows_of(&e.fit)),
         None => {
-            let (full, e) = eliminate_firth(y, &predictors, &forced)
+            let (full, e) = eliminate_firth(y, &terms, &forced)
                 .map_err(|e| stats("multivariable model (Firth)", e))?;
             (
                 firth_rows(&full),
@@ -243,20 +360,19 @@ pub fn select(
             )
         }
     };
-    let kept_candidates: Vec<usize> = kept
-        .iter()
-        .filter(|&&i| i >= n_forced)
-        .map(|&i| entered[i - n_forced])
-        .collect();
     let mut clinical: Vec<Clinical> = fixed.iter().map(|(c, _)| c.clone()).collect();
-    clinical.extend(kept_candidates.iter().map(|&k| candidates[k].0.clone()));
+    for &i in kept.iter().filter(|&&i| i >= n_forced) {
+        let (_, members) = &candidate_terms[entered[i - n_forced]];
+        clinical.extend(members.iter().map(|&k| candidates[k].0.clone()));
+    }
     let selection = ClinicalSelection {
         enter_p,
         univariable,
         univariable_failed,
+        univariable_groups,
         entered: entered
             .iter()
-            .map(|&k| candidates[k].0.name.clone())
+            .map(|&t| candidate_terms[t].0.to_string())
             .collect(),
         multivariable_full: full_rows,
         steps,
