@@ -20,8 +20,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use crate::cohort;
+use crate::io::image_file;
 use crate::io::manifest::{self, Case};
-use crate::io::nifti;
 use crate::matrices::gpu::DeviceChoice;
 use crate::settings::Params;
 
@@ -103,7 +103,7 @@ fn read_only(cases: &[Case], params: &Params, jobs: usize) -> anyhow::Result<u64
                         failures.fetch_add(1, Ordering::Relaxed);
                         continue;
                     };
-                    match nifti::read_volume(img) {
+                    match image_file::read_volume(img) {
                         Ok(v) => {
                             voxels.fetch_add(v.data.len(), Ordering::Relaxed);
                         }
@@ -113,7 +113,7 @@ fn read_only(cases: &[Case], params: &Params, jobs: usize) -> anyhow::Result<u64
                     }
                     if !masks_read.contains(&mask) {
                         masks_read.push(mask);
-                        if nifti::read_mask(mask, label).is_err() {
+                        if image_file::read_mask(mask, label).is_err() {
                             failures.fetch_add(1, Ordering::Relaxed);
                         }
                     }

@@ -33,6 +33,16 @@ pub enum Error {
         /// What is wrong with it.
         cause: String,
     },
+    /// A file exists but is not a valid image of its format (NRRD, …).
+    #[error("'{path}' is not a readable {format} image: {cause}")]
+    Image {
+        /// The file that failed.
+        path: PathBuf,
+        /// The format it was read as.
+        format: &'static str,
+        /// What is wrong with it.
+        cause: String,
+    },
     /// Image and mask do not describe the same voxel grid.
     #[error("image '{image}' and mask '{mask}' do not match: {detail}")]
     Geometry {

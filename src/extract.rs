@@ -9,7 +9,7 @@ use crate::features::registry::FeatureClass;
 use crate::features::{firstorder, shape, texture};
 pub use crate::image::{crop_mask, crop_to_roi, crop_volume, roi_values};
 use crate::image::{BoundingBox, Mask, Volume};
-use crate::io::nifti;
+use crate::io::{image_file, nifti};
 use crate::matrices::gpu::{build_batch, DeviceChoice};
 use crate::matrices::{grey_image, grey_image_from, GreyImage, Matrix, Request};
 use crate::preprocess::discretize::{self, Discretized};
@@ -211,7 +211,7 @@ pub struct Prepared {
 /// resample or pre-crop, resegment) and cuts it to the final ROI's bounding box.
 pub fn prepare(image_path: &Path, mask_path: &Path, params: &Params) -> Result<Prepared> {
     // The mask first: its bounding box lets the image be decoded only there.
-    let mask = nifti::read_mask(mask_path, params.settings.label)?;
+    let mask = image_file::read_mask(mask_path, params.settings.label)?;
     prepare_with_mask(image_path, mask_path, &mask, params)
 }
 
@@ -270,7 +270,7 @@ fn prepare_prefixed(
     let s = &params.settings;
     // The header first: a mismatched image is refused before its voxels are read.
     checks::check_geometry(
-        &nifti::read_geometry(image_path)?,
+        &image_file::read_geometry(image_path)?,
         &full_mask.geometry,
         s.geometry_tolerance,
         image_path,
@@ -302,7 +302,7 @@ fn prepare_prefixed(
         box_voxels.saturating_mul(32),
         "raise --max-memory for an ROI this large",
     )?;
-    let opened = nifti::open(image_path)?;
+    let opened = image_file::open(image_path)?;
     let filtered = crate::filters::need_region(params);
     // The whole image's statistics (diagnostics, normalisation) in one pass over the file;
     // non-finite voxels outside the ROI are an error where a step reads them.
@@ -668,7 +668,7 @@ pub fn extract_sequences(
         let k = match masks.iter().position(|(p, _)| *p == input.mask) {
             Some(k) => k,
             None => {
-                let m = nifti::read_mask(input.mask, params.settings.label)
+                let m = image_file::read_mask(input.mask, params.settings.label)
                     .map_err(|e| named(input.name, e))?;
                 masks.push((input.mask, m));
                 masks.len() - 1

@@ -1,8 +1,10 @@
 //! Input and output: NIfTI images, batch manifests, feature tables.
 
+pub mod image_file;
 pub mod manifest;
 pub mod matrix_dump;
 pub mod nifti;
 pub mod nifti_write;
+pub mod nrrd;
 pub mod output;
 pub mod table;

@@ -657,6 +657,65 @@ pub fn open(path: &Path) -> Result<Opened> {
     })
 }
 
+impl Opened {
+    /// An image of another format: its voxel bytes (x fastest) of scalar type `datatype`,
+    /// unscaled, on `geometry`. The byte count must be the grid's voxels × the type's size.
+    pub(crate) fn from_parts(
+        bytes: Vec<u8>,
+        datatype: NiftiType,
+        big_endian: bool,
+        geometry: Geometry,
+    ) -> Opened {
+        assert_eq!(
+            bytes.len(),
+            geometry.len() * datatype.size_of(),
+            "voxel bytes for the grid"
+        );
+        Opened {
+            bytes,
+            datatype,
+            big_endian,
+            slope: 0.0,
+            inter: 0.0,
+            geometry,
+            pixel_type: pixel_type_of(datatype),
+        }
+    }
+
+    /// The voxels equal to `label` as the ROI (`path` names the file in messages).
+    pub fn into_mask(self, label: i64, path: &Path) -> Result<Mask> {
+        let target = label as f64;
+        let mut data: Vec<bool> = crate::limits::zeroed_vec(self.len(), || {
+            format!("the mask of '{}' ({} voxels)", path.display(), self.len())
+        })?;
+        self.for_each_chunk(|first, chunk| {
+            for (m, &x) in data[first..first + chunk.len()].iter_mut().zip(chunk) {
+                *m = x == target;
+            }
+        });
+        Ok(Mask {
+            geometry: self.geometry,
+            data,
+        })
+    }
+
+    /// Every voxel decoded, within the memory budget (8 bytes per voxel).
+    pub fn into_checked_volume(self, path: &Path) -> Result<Volume> {
+        crate::limits::check(
+            || {
+                format!(
+                    "decoding '{}' ({} voxels as 8-byte values)",
+                    path.display(),
+                    self.len()
+                )
+            },
+            self.len() as u128 * 8,
+            "raise --max-memory for an image this large",
+        )?;
+        self.into_volume()
+    }
+}
+
 /// Voxels decoded per chunk by [`Opened::for_each_chunk`].
 const CHUNK: usize = 16 * 1024;
 
@@ -904,37 +963,12 @@ fn integer_moments<const W: usize>(bytes: &[u8], decode: impl Fn([u8; W]) -> i32
 /// Reads a NIfTI file into a [`Volume`] of f64 values (scaled by `scl_slope`/`scl_inter`),
 /// within the memory budget (8 bytes per voxel besides the file's).
 pub fn read_volume(path: &Path) -> Result<Volume> {
-    let opened = open(path)?;
-    crate::limits::check(
-        || {
-            format!(
-                "decoding '{}' ({} voxels as 8-byte values)",
-                path.display(),
-                opened.len()
-            )
-        },
-        opened.len() as u128 * 8,
-        "raise --max-memory for an image this large",
-    )?;
-    opened.into_volume()
+    open(path)?.into_checked_volume(path)
 }
 
 /// Reads a label image and selects the voxels equal to `label` as the ROI.
 pub fn read_mask(path: &Path, label: i64) -> Result<Mask> {
-    let v = open(path)?;
-    let target = label as f64;
-    let mut data: Vec<bool> = crate::limits::zeroed_vec(v.len(), || {
-        format!("the mask of '{}' ({} voxels)", path.display(), v.len())
-    })?;
-    v.for_each_chunk(|first, chunk| {
-        for (m, &x) in data[first..first + chunk.len()].iter_mut().zip(chunk) {
-            *m = x == target;
-        }
-    });
-    Ok(Mask {
-        geometry: v.geometry,
-        data,
-    })
+    open(path)?.into_mask(label, path)
 }
 
 /// The distinct label values present in a label image (for error messages).

@@ -1,0 +1,67 @@
+//! Image files of any supported format, chosen by the file name: `.nrrd` and `.nhdr` are
+//! NRRD ([`super::nrrd`]), everything else NIfTI (`.nii`, `.nii.gz`; [`super::nifti`],
+//! whose errors name the expected formats). Every reader gives the same [`Opened`] image,
+//! with the same geometry checks, so the rest of gpurad never sees the format.
+
+use std::path::Path;
+
+use super::nifti::{self, Opened};
+use crate::error::Result;
+use crate::image::{Geometry, Mask, Volume};
+
+/// The image formats gpurad reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// NIfTI-1 or NIfTI-2 (`.nii`, `.nii.gz`).
+    Nifti,
+    /// NRRD (`.nrrd`, or a `.nhdr` header with detached data).
+    Nrrd,
+}
+
+/// The format of `path`, from its name.
+pub fn format_of(path: &Path) -> Format {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    if name.ends_with(".nrrd") || name.ends_with(".nhdr") {
+        Format::Nrrd
+    } else {
+        Format::Nifti
+    }
+}
+
+/// Reads and checks an image's header and voxel data, without decoding the voxels.
+pub fn open(path: &Path) -> Result<Opened> {
+    match format_of(path) {
+        Format::Nifti => nifti::open(path),
+        Format::Nrrd => super::nrrd::open(path),
+    }
+}
+
+/// The voxel grid of an image from its header alone.
+pub fn read_geometry(path: &Path) -> Result<Geometry> {
+    match format_of(path) {
+        Format::Nifti => nifti::read_geometry(path),
+        Format::Nrrd => super::nrrd::read_geometry(path),
+    }
+}
+
+/// Reads an image into a [`Volume`] of f64 values, within the memory budget.
+pub fn read_volume(path: &Path) -> Result<Volume> {
+    open(path)?.into_checked_volume(path)
+}
+
+/// Reads a label image and selects the voxels equal to `label` as the ROI.
+pub fn read_mask(path: &Path, label: i64) -> Result<Mask> {
+    open(path)?.into_mask(label, path)
+}
+
+/// The distinct non-zero label values present in a label image (for error messages).
+pub fn labels_present(path: &Path) -> Result<Vec<f64>> {
+    let v = read_volume(path)?;
+    let mut labels: Vec<f64> = v.data.into_iter().filter(|x| *x != 0.0).collect();
+    labels.sort_by(f64::total_cmp);
+    labels.dedup();
+    Ok(labels)
+}
