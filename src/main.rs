@@ -16,7 +16,7 @@ use gpurad::study::validate::{validate, write_predictions};
 use gpurad::{cohort, Params};
 use gpurad::{note, outln};
 
-/// Radiomics features from NIfTI and NRRD images, compatible with PyRadiomics and IBSI.
+/// Radiomics features from NIfTI, NRRD and MetaImage images, compatible with PyRadiomics and IBSI.
 #[derive(Parser)]
 #[command(name = "gpurad", version, about, long_about = None)]
 struct Cli {
@@ -45,7 +45,7 @@ enum Command {
     /// original_shape_MeshVolume, ...), preceded by diagnostics_* columns (version, settings
     /// hash, spacing, sizes, ROI voxel count).
     Extract {
-        /// Image file: NIfTI-1 or NIfTI-2 (.nii, .nii.gz) or NRRD (.nrrd, .nhdr with its data file).
+        /// Image file: NIfTI-1 or NIfTI-2 (.nii, .nii.gz), NRRD (.nrrd, .nhdr) or MetaImage (.mha, .mhd).
         #[arg(
             long,
             required_unless_present = "manifest",
@@ -262,7 +262,7 @@ enum Command {
     /// Write the texture matrices of one case (raw per-direction counts) as JSON or .npy, for
     /// debugging and for comparison with other tools.
     Matrices {
-        /// Image file (.nii, .nii.gz, .nrrd or .nhdr).
+        /// Image file (.nii, .nii.gz, .nrrd, .nhdr, .mha or .mhd).
         #[arg(long)]
         image: PathBuf,
         /// Mask on the same voxel grid as the image.

@@ -1,5 +1,6 @@
 //! Image files of any supported format, chosen by the file name: `.nrrd` and `.nhdr` are
-//! NRRD ([`super::nrrd`]), everything else NIfTI (`.nii`, `.nii.gz`; [`super::nifti`],
+//! NRRD ([`super::nrrd`]), `.mha` and `.mhd` MetaImage ([`super::metaimage`]), everything
+//! else NIfTI (`.nii`, `.nii.gz`; [`super::nifti`],
 //! whose errors name the expected formats). Every reader gives the same [`Opened`] image,
 //! with the same geometry checks, so the rest of gpurad never sees the format.
 
@@ -16,6 +17,8 @@ pub enum Format {
     Nifti,
     /// NRRD (`.nrrd`, or a `.nhdr` header with detached data).
     Nrrd,
+    /// MetaImage (`.mha`, or a `.mhd` header with a data file).
+    MetaImage,
 }
 
 /// The format of `path`, from its name.
@@ -26,6 +29,8 @@ pub fn format_of(path: &Path) -> Format {
         .unwrap_or_default();
     if name.ends_with(".nrrd") || name.ends_with(".nhdr") {
         Format::Nrrd
+    } else if name.ends_with(".mha") || name.ends_with(".mhd") {
+        Format::MetaImage
     } else {
         Format::Nifti
     }
@@ -36,6 +41,7 @@ pub fn open(path: &Path) -> Result<Opened> {
     match format_of(path) {
         Format::Nifti => nifti::open(path),
         Format::Nrrd => super::nrrd::open(path),
+        Format::MetaImage => super::metaimage::open(path),
     }
 }
 
@@ -44,6 +50,7 @@ pub fn read_geometry(path: &Path) -> Result<Geometry> {
     match format_of(path) {
         Format::Nifti => nifti::read_geometry(path),
         Format::Nrrd => super::nrrd::read_geometry(path),
+        Format::MetaImage => super::metaimage::read_geometry(path),
     }
 }
 

@@ -3,6 +3,7 @@
 pub mod image_file;
 pub mod manifest;
 pub mod matrix_dump;
+pub mod metaimage;
 pub mod nifti;
 pub mod nifti_write;
 pub mod nrrd;
