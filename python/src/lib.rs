@@ -1,0 +1,223 @@
+//! The `gpurad._gpurad` extension module: gpurad's extraction for Python. The Python
+//! package (`python/gpurad`) builds PyRadiomics' `RadiomicsFeatureExtractor` on these
+//! functions; parameters travel as PyRadiomics' parameter document in JSON (a subset of
+//! YAML), so they are read and checked by the same code as on the command line.
+//!
+//! Extraction releases the GIL. Images given as arrays are written, with their exact
+//! geometry and pixel type, to a private temporary NRRD file (whose header holds the
+//! spacing, origin and directions as full-precision decimals) and read back by gpurad's
+//! reader, so that every way in gives the same result as a file.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+
+use gpurad::extract::{extract_case, Value};
+use gpurad::features::registry::FeatureClass;
+use gpurad::settings::ImageTypeKind;
+use gpurad::Params;
+
+fn error(e: impl std::fmt::Display) -> PyErr {
+    PyValueError::new_err(e.to_string())
+}
+
+/// A feature row as (key, value) pairs: numbers as float, text as str.
+fn row_to_python(py: Python<'_>, row: Vec<(String, Value)>) -> PyResult<Vec<(String, PyObject)>> {
+    row.into_iter()
+        .map(|(k, v)| {
+            let value = match v {
+                Value::Number(x) => x.into_pyobject(py)?.into_any().unbind(),
+                Value::Text(t) => t.into_pyobject(py)?.into_any().unbind(),
+            };
+            Ok((k, value))
+        })
+        .collect()
+}
+
+/// Extracts the features of `image` and `mask` (files in any format gpurad reads) under the
+/// parameter document `params_json`.
+#[pyfunction]
+fn extract_files(
+    py: Python<'_>,
+    image: PathBuf,
+    mask: PathBuf,
+    params_json: &str,
+) -> PyResult<Vec<(String, PyObject)>> {
+    let params = Params::from_yaml(params_json).map_err(error)?;
+    let row = py
+        .allow_threads(|| extract_case(&image, &mask, &params))
+        .map_err(error)?;
+    row_to_python(py, row)
+}
+
+/// The NRRD type of a numpy dtype string (`int16`, `float32`, …).
+fn nrrd_type(dtype: &str) -> PyResult<(&'static str, usize)> {
+    Ok(match dtype {
+        "int8" => ("int8", 1),
+        "uint8" => ("uint8", 1),
+        "int16" => ("int16", 2),
+        "uint16" => ("uint16", 2),
+        "int32" => ("int32", 4),
+        "uint32" => ("uint32", 4),
+        "int64" => ("int64", 8),
+        "uint64" => ("uint64", 8),
+        "float32" => ("float", 4),
+        "float64" => ("double", 8),
+        other => {
+            return Err(error(format!(
+                "arrays of dtype {other} are not supported (integers, float32 or float64)"
+            )))
+        }
+    })
+}
+
+/// The geometry of an array image: voxels x fastest, LPS world (as SimpleITK).
+struct Grid {
+    size: [usize; 3],
+    spacing: [f64; 3],
+    origin: [f64; 3],
+    /// Row-major, as SimpleITK's `GetDirection`.
+    direction: [f64; 9],
+}
+
+/// Writes `data` (little-endian values of `dtype`, x fastest) with `grid` as a raw NRRD.
+fn write_nrrd(path: &Path, data: &[u8], dtype: &str, grid: &Grid) -> PyResult<()> {
+    let (t, width) = nrrd_type(dtype)?;
+    let voxels = grid.size.iter().product::<usize>();
+    if voxels == 0 || data.len() != voxels * width {
+        return Err(error(format!(
+            "the array holds {} bytes, but size {:?} of {dtype} needs {}",
+            data.len(),
+            grid.size,
+            voxels * width
+        )));
+    }
+    let all = grid
+        .spacing
+        .iter()
+        .chain(&grid.origin)
+        .chain(&grid.direction);
+    if all.clone().any(|v| !v.is_finite()) || grid.spacing.iter().any(|s| *s <= 0.0) {
+        return Err(error(
+            "spacing must be positive and origin and direction finite",
+        ));
+    }
+    let directions: Vec<String> = (0..3)
+        .map(|j| {
+            let v: Vec<String> = (0..3)
+                .map(|i| format!("{:?}", grid.direction[i * 3 + j] * grid.spacing[j]))
+                .collect();
+            format!("({})", v.join(","))
+        })
+        .collect();
+    let header = format!(
+        "NRRD0004\ntype: {t}\ndimension: 3\nspace: left-posterior-superior\nsizes: {} {} {}\nspace directions: {}\nkinds: domain domain domain\nendian: little\nencoding: raw\nspace origin: ({:?},{:?},{:?})\n\n",
+        grid.size[0],
+        grid.size[1],
+        grid.size[2],
+        directions.join(" "),
+        grid.origin[0],
+        grid.origin[1],
+        grid.origin[2]
+    );
+    let mut f = std::fs::File::create(path).map_err(error)?;
+    f.write_all(header.as_bytes()).map_err(error)?;
+    f.write_all(data).map_err(error)?;
+    Ok(())
+}
+
+/// Extracts the features of an image and a mask given as arrays (bytes of little-endian
+/// `image_dtype` / `mask_dtype` values, x fastest, as a C-ordered numpy array indexed
+/// [z, y, x]) on one grid: `size` (x, y, z), `spacing`, `origin` (LPS) and `direction`
+/// (row-major, as SimpleITK).
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+fn extract_arrays(
+    py: Python<'_>,
+    image: &[u8],
+    image_dtype: &str,
+    mask: &[u8],
+    mask_dtype: &str,
+    size: [usize; 3],
+    spacing: [f64; 3],
+    origin: [f64; 3],
+    direction: [f64; 9],
+    params_json: &str,
+) -> PyResult<Vec<(String, PyObject)>> {
+    let params = Params::from_yaml(params_json).map_err(error)?;
+    let grid = Grid {
+        size,
+        spacing,
+        origin,
+        direction,
+    };
+    let dir = tempfile::tempdir().map_err(error)?;
+    let (image_path, mask_path) = (dir.path().join("image.nrrd"), dir.path().join("mask.nrrd"));
+    write_nrrd(&image_path, image, image_dtype, &grid)?;
+    write_nrrd(&mask_path, mask, mask_dtype, &grid)?;
+    let row = py
+        .allow_threads(|| extract_case(&image_path, &mask_path, &params))
+        .map_err(error)?;
+    row_to_python(py, row)
+}
+
+/// A YAML document (a PyRadiomics parameter file) as JSON.
+#[pyfunction]
+fn yaml_to_json(text: &str) -> PyResult<String> {
+    let value: serde_json::Value = serde_yaml_ng::from_str(text).map_err(error)?;
+    Ok(value.to_string())
+}
+
+/// Checks a parameter document as extraction would, without extracting.
+#[pyfunction]
+fn check_params(params_json: &str) -> PyResult<()> {
+    Params::from_yaml(params_json).map(|_| ()).map_err(error)
+}
+
+/// Every feature class with its features and whether each is on by default.
+#[pyfunction]
+fn feature_classes() -> Vec<(String, Vec<(String, bool)>)> {
+    FeatureClass::ALL
+        .iter()
+        .map(|c| {
+            (
+                c.name().to_string(),
+                c.spec()
+                    .features
+                    .iter()
+                    .map(|f| (f.name.to_string(), f.default))
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+/// Every image type's name, as in a parameter file.
+#[pyfunction]
+fn image_types() -> Vec<String> {
+    ImageTypeKind::ALL
+        .iter()
+        .map(|k| k.name().to_string())
+        .collect()
+}
+
+/// gpurad's version.
+#[pyfunction]
+fn version() -> &'static str {
+    gpurad::extract::VERSION
+}
+
+/// The extension module.
+#[pymodule]
+fn _gpurad(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(extract_files, m)?)?;
+    m.add_function(wrap_pyfunction!(extract_arrays, m)?)?;
+    m.add_function(wrap_pyfunction!(yaml_to_json, m)?)?;
+    m.add_function(wrap_pyfunction!(check_params, m)?)?;
+    m.add_function(wrap_pyfunction!(feature_classes, m)?)?;
+    m.add_function(wrap_pyfunction!(image_types, m)?)?;
+    m.add_function(wrap_pyfunction!(version, m)?)?;
+    Ok(())
+}
