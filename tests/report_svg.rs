@@ -41,7 +41,8 @@ fn parse(svg: &str) -> Figure<'_> {
         .collect();
     assert_eq!(vb.len(), 4);
     assert_eq!((vb[0], vb[1]), (0.0, 0.0));
-    assert!(vb[2] >= 600.0 && vb[3] >= 450.0, "{vb:?}");
+    // 600 wide; at least 450 tall but for the nomogram, which is as tall as its scales.
+    assert!(vb[2] >= 600.0 && vb[3] >= 300.0, "{vb:?}");
     for node in doc.descendants() {
         for a in node.attributes() {
             let v = a.value();
@@ -725,6 +726,18 @@ fn nomogram_has_points_predictor_total_and_risk_scales() {
     for t in ["0", "100", "Male", "Female", "0.05", "0.5", "0.9"] {
         assert!(ticks.contains(&t.to_string()), "{t} not in {ticks:?}");
     }
+    // No blank band under the risk scale: its lowest text is within 40 px of the bottom.
+    let lowest = fig
+        .doc
+        .descendants()
+        .filter(|n| n.tag_name().name() == "text")
+        .filter_map(|n| n.attribute("y").and_then(|y| y.parse::<f64>().ok()))
+        .fold(0.0, f64::max);
+    assert!(
+        fig.height - lowest < 40.0,
+        "lowest text at {lowest} of {}",
+        fig.height
+    );
 }
 
 #[test]

@@ -202,8 +202,8 @@ pub fn nomogram_svg(plot: &NomogramPlot) -> ReportResult<String> {
     }
     let rows = plot.predictors.len() + 3;
     let row = ((MIN_HEIGHT - TOP - 50.0) / (rows - 1) as f64).clamp(ROW_MIN, ROW_MAX);
-    // As tall as the scales need: no blank band under the risk axis.
-    let height = TOP + row * (rows - 1) as f64 + 50.0;
+    // As tall as the scales need: the risk scale's lower tick labels and a small margin.
+    let height = TOP + row * (rows - 1) as f64 + 36.0;
     let points_x = |pts: f64| X0 + pts / 100.0 * (X1 - X0);
     let total_x = |t: f64| (X0 + (t - t_lo) / (t_hi - t_lo) * (X1 - X0)).clamp(X0, X1);
 
