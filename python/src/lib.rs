@@ -163,6 +163,39 @@ fn extract_arrays(
     row_to_python(py, row)
 }
 
+/// Extracts every case of the manifest CSV `manifest` into the CSV file `output` with the
+/// cohort engine (`gpurad extract --manifest`): `jobs` workers (0: one per core), resumable
+/// (`resume`: completed rows of an existing output are kept), failures recorded as rows.
+/// Returns (cases, extracted, resumed, failures).
+#[pyfunction]
+fn extract_batch(
+    py: Python<'_>,
+    manifest: PathBuf,
+    params_json: &str,
+    output: PathBuf,
+    jobs: usize,
+    resume: bool,
+    progress: bool,
+) -> PyResult<(usize, usize, usize, usize)> {
+    let params = Params::from_yaml(params_json).map_err(error)?;
+    let cases = gpurad::io::manifest::read(&manifest).map_err(error)?;
+    let options = gpurad::cohort::Options {
+        jobs,
+        device: gpurad::matrices::gpu::DeviceChoice::Auto,
+        resume,
+        shard: None,
+        progress: if progress {
+            gpurad::cohort::Progress::Auto
+        } else {
+            gpurad::cohort::Progress::Quiet
+        },
+    };
+    let s = py
+        .allow_threads(|| gpurad::cohort::run(&cases, &params, &output, &options))
+        .map_err(error)?;
+    Ok((s.cases, s.extracted, s.resumed, s.failures))
+}
+
 /// A YAML document (a PyRadiomics parameter file) as JSON.
 #[pyfunction]
 fn yaml_to_json(text: &str) -> PyResult<String> {
@@ -214,6 +247,7 @@ fn version() -> &'static str {
 fn _gpurad(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(extract_files, m)?)?;
     m.add_function(wrap_pyfunction!(extract_arrays, m)?)?;
+    m.add_function(wrap_pyfunction!(extract_batch, m)?)?;
     m.add_function(wrap_pyfunction!(yaml_to_json, m)?)?;
     m.add_function(wrap_pyfunction!(check_params, m)?)?;
     m.add_function(wrap_pyfunction!(feature_classes, m)?)?;
