@@ -196,6 +196,176 @@ fn extract_batch(
     Ok((s.cases, s.extracted, s.resumed, s.failures))
 }
 
+/// The model-fitting options of `gpurad fit`, from a JSON object with the command's option
+/// names (`outcome`, `clinical`, `clinical_candidates`, `filter`, `lambda`, …) and its
+/// defaults.
+fn fit_options(json: &str) -> PyResult<gpurad::study::fit::FitOptions> {
+    use gpurad::study::clinical::Clinical;
+    let v: serde_json::Value = serde_json::from_str(json).map_err(error)?;
+    let o = v
+        .as_object()
+        .ok_or_else(|| error("the fit options must be a dict"))?;
+    let known = [
+        "outcome",
+        "id",
+        "clinical",
+        "clinical_candidates",
+        "enter_p",
+        "firth",
+        "bootstrap",
+        "bootstrap_pipeline",
+        "exclude",
+        "cohort_col",
+        "train_value",
+        "foldid_col",
+        "nfolds",
+        "seed",
+        "lambda",
+        "drop_incomplete",
+        "filter",
+    ];
+    if let Some(k) = o.keys().find(|k| !known.contains(&k.as_str())) {
+        return Err(error(format!(
+            "unknown fit option '{k}' (known: {})",
+            known.join(", ")
+        )));
+    }
+    let text = |k: &str| o.get(k).and_then(|v| v.as_str()).map(str::to_string);
+    let list = |k: &str| -> PyResult<Vec<String>> {
+        match o.get(k) {
+            None | Some(serde_json::Value::Null) => Ok(Vec::new()),
+            Some(serde_json::Value::Array(a)) => a
+                .iter()
+                .map(|x| {
+                    x.as_str()
+                        .map(str::to_string)
+                        .ok_or_else(|| error(format!("'{k}' must be a list of strings")))
+                })
+                .collect(),
+            Some(serde_json::Value::String(s)) => {
+                Ok(s.split(',').map(|t| t.trim().to_string()).collect())
+            }
+            Some(_) => Err(error(format!("'{k}' must be a list of strings"))),
+        }
+    };
+    let number = |k: &str, default: f64| -> PyResult<f64> {
+        match o.get(k) {
+            None | Some(serde_json::Value::Null) => Ok(default),
+            Some(v) => v
+                .as_f64()
+                .ok_or_else(|| error(format!("'{k}' must be a number"))),
+        }
+    };
+    let whole = |k: &str, default: u64| -> PyResult<u64> {
+        match o.get(k) {
+            None | Some(serde_json::Value::Null) => Ok(default),
+            Some(v) => v
+                .as_u64()
+                .ok_or_else(|| error(format!("'{k}' must be a whole number ≥ 0"))),
+        }
+    };
+    let flag = |k: &str| o.get(k).and_then(|v| v.as_bool()).unwrap_or(false);
+    let clinical = |k: &str| -> PyResult<Vec<Clinical>> {
+        list(k)?
+            .iter()
+            .map(|c| Clinical::parse(c).map_err(error))
+            .collect()
+    };
+    Ok(gpurad::study::fit::FitOptions {
+        outcome: text("outcome").ok_or_else(|| error("the fit options need 'outcome'"))?,
+        id: text("id"),
+        clinical: clinical("clinical")?,
+        clinical_candidates: clinical("clinical_candidates")?,
+        enter_p: number("enter_p", 0.05)?,
+        exclude: list("exclude")?,
+        cohort: text("cohort_col"),
+        train_value: text("train_value").unwrap_or_else(|| "train".into()),
+        foldid: text("foldid_col"),
+        nfolds: whole("nfolds", 10)? as usize,
+        seed: whole("seed", 1)?,
+        lambda: text("lambda")
+            .unwrap_or_else(|| "min".into())
+            .parse()
+            .map_err(error)?,
+        drop_incomplete: flag("drop_incomplete"),
+        filters: list("filter")?
+            .iter()
+            .map(|f| f.parse().map_err(error))
+            .collect::<PyResult<_>>()?,
+        repeats: Vec::new(),
+        firth: flag("firth"),
+        bootstrap: whole("bootstrap", 1000)? as usize,
+        bootstrap_pipeline: whole("bootstrap_pipeline", 0)? as usize,
+    })
+}
+
+/// Fits the Radscore and the logistic models on the training patients of the CSV table
+/// `table` (as `gpurad fit`); returns model.json's content as JSON.
+#[pyfunction]
+fn fit(py: Python<'_>, table: PathBuf, options_json: &str) -> PyResult<String> {
+    let mut options = fit_options(options_json)?;
+    let ds = gpurad::study::dataset::Dataset::read(&table).map_err(error)?;
+    if options.cohort.is_none() && ds.column("cohort").is_ok() {
+        options.cohort = Some("cohort".into());
+    }
+    let model = py
+        .allow_threads(|| gpurad::study::pipeline_validation::fit_validated(&ds, &options))
+        .map_err(error)?;
+    serde_json::to_string(&model).map_err(error)
+}
+
+/// Reads and checks a model given as JSON, as `gpurad validate` checks model.json.
+fn model_of(dir: &Path, model_json: &str) -> PyResult<gpurad::study::fit::Model> {
+    let path = dir.join("model.json");
+    std::fs::write(&path, model_json).map_err(error)?;
+    gpurad::study::fit::Model::read(&path).map_err(error)
+}
+
+/// Validates a model (JSON) on every cohort of the CSV table `table` (as `gpurad
+/// validate`); returns (metrics.json's cohorts as JSON, predictions as CSV text).
+#[pyfunction]
+#[pyo3(signature = (model_json, table, cohort_col=None, drop_incomplete=false))]
+fn validate(
+    py: Python<'_>,
+    model_json: &str,
+    table: PathBuf,
+    cohort_col: Option<String>,
+    drop_incomplete: bool,
+) -> PyResult<(String, String)> {
+    let dir = tempfile::tempdir().map_err(error)?;
+    let model = model_of(dir.path(), model_json)?;
+    let ds = gpurad::study::dataset::Dataset::read(&table).map_err(error)?;
+    let cohort = cohort_col.or_else(|| ds.column("cohort").ok().map(|_| "cohort".to_string()));
+    let (metrics, preds) = py
+        .allow_threads(|| {
+            gpurad::study::validate::validate(&model, &ds, cohort.as_deref(), drop_incomplete)
+        })
+        .map_err(error)?;
+    let mut csv = Vec::new();
+    gpurad::study::validate::write_predictions(&preds, &mut csv).map_err(error)?;
+    Ok((
+        serde_json::to_string(&metrics).map_err(error)?,
+        String::from_utf8(csv).map_err(error)?,
+    ))
+}
+
+/// Radscore, probabilities and nomogram points of a model (JSON) for every patient of the
+/// CSV table `table` (as `gpurad predict`); returns the predictions as CSV text.
+#[pyfunction]
+fn predict(py: Python<'_>, model_json: &str, table: PathBuf) -> PyResult<String> {
+    let dir = tempfile::tempdir().map_err(error)?;
+    let model = model_of(dir.path(), model_json)?;
+    let ds = gpurad::study::dataset::Dataset::read(&table).map_err(error)?;
+    let cohort = ds.column("cohort").ok().map(|_| "cohort".to_string());
+    let rows: Vec<usize> = (0..ds.rows.len()).collect();
+    let preds = py
+        .allow_threads(|| gpurad::study::validate::predict(&model, &ds, &rows, cohort.as_deref()))
+        .map_err(error)?;
+    let mut csv = Vec::new();
+    gpurad::study::validate::write_predictions(&preds, &mut csv).map_err(error)?;
+    String::from_utf8(csv).map_err(error)
+}
+
 /// A YAML document (a PyRadiomics parameter file) as JSON.
 #[pyfunction]
 fn yaml_to_json(text: &str) -> PyResult<String> {
@@ -248,6 +418,9 @@ fn _gpurad(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(extract_files, m)?)?;
     m.add_function(wrap_pyfunction!(extract_arrays, m)?)?;
     m.add_function(wrap_pyfunction!(extract_batch, m)?)?;
+    m.add_function(wrap_pyfunction!(fit, m)?)?;
+    m.add_function(wrap_pyfunction!(validate, m)?)?;
+    m.add_function(wrap_pyfunction!(predict, m)?)?;
     m.add_function(wrap_pyfunction!(yaml_to_json, m)?)?;
     m.add_function(wrap_pyfunction!(check_params, m)?)?;
     m.add_function(wrap_pyfunction!(feature_classes, m)?)?;
