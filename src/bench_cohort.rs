@@ -113,7 +113,7 @@ fn read_only(cases: &[Case], params: &Params, jobs: usize) -> anyhow::Result<u64
                     }
                     if !masks_read.contains(&mask) {
                         masks_read.push(mask);
-                        if image_file::read_mask(mask, label).is_err() {
+                        if image_file::read_mask_for(img, mask, label).is_err() {
                             failures.fetch_add(1, Ordering::Relaxed);
                         }
                     }

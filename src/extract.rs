@@ -211,7 +211,7 @@ pub struct Prepared {
 /// resample or pre-crop, resegment) and cuts it to the final ROI's bounding box.
 pub fn prepare(image_path: &Path, mask_path: &Path, params: &Params) -> Result<Prepared> {
     // The mask first: its bounding box lets the image be decoded only there.
-    let mask = image_file::read_mask(mask_path, params.settings.label)?;
+    let mask = image_file::read_mask_for(image_path, mask_path, params.settings.label)?;
     prepare_with_mask(image_path, mask_path, &mask, params)
 }
 
@@ -668,7 +668,7 @@ pub fn extract_sequences(
         let k = match masks.iter().position(|(p, _)| *p == input.mask) {
             Some(k) => k,
             None => {
-                let m = image_file::read_mask(input.mask, params.settings.label)
+                let m = image_file::read_mask_for(input.image, input.mask, params.settings.label)
                     .map_err(|e| named(input.name, e))?;
                 masks.push((input.mask, m));
                 masks.len() - 1

@@ -45,14 +45,15 @@ enum Command {
     /// original_shape_MeshVolume, ...), preceded by diagnostics_* columns (version, settings
     /// hash, spacing, sizes, ROI voxel count).
     Extract {
-        /// Image file: NIfTI-1 or NIfTI-2 (.nii, .nii.gz), NRRD (.nrrd, .nhdr) or MetaImage (.mha, .mhd).
+        /// Image: NIfTI-1 or NIfTI-2 (.nii, .nii.gz), NRRD (.nrrd, .nhdr), MetaImage (.mha, .mhd) or
+        /// a DICOM series (its folder).
         #[arg(
             long,
             required_unless_present = "manifest",
             conflicts_with = "manifest"
         )]
         image: Option<PathBuf>,
-        /// Mask (label image) on the same voxel grid as the image.
+        /// Mask: a label image on the image's voxel grid, or a DICOM RTSTRUCT (.dcm) with one ROI.
         #[arg(long, requires = "image")]
         mask: Option<PathBuf>,
         /// Cohort CSV, one row per patient: ID, one Image_<SEQ> column per sequence
@@ -387,6 +388,26 @@ enum Command {
     /// Time texture-matrix construction on the CPU and the GPU over synthetic volumes of
     /// growing ROI size and grey-level count; prints a table and writes it as CSV.
     Bench(bench::BenchArgs),
+    /// Convert an image and its mask to NIfTI (image.nii.gz, mask.nii.gz in -o DIR): any
+    /// format gpurad reads, a DICOM series given as its folder, and an RTSTRUCT (.dcm)
+    /// rasterised on the image's grid (voxel centres inside the ROI's contours).
+    Convert {
+        /// Image file, or the folder of a DICOM series.
+        #[arg(long)]
+        image: PathBuf,
+        /// Mask: a label image, or a DICOM RTSTRUCT file.
+        #[arg(long)]
+        mask: Option<PathBuf>,
+        /// The RTSTRUCT's ROI, by name (needed when it holds several).
+        #[arg(long)]
+        roi: Option<String>,
+        /// Mask label to keep (label images; default: every non-zero label).
+        #[arg(long)]
+        label: Option<i64>,
+        /// Output folder.
+        #[arg(short, long)]
+        output: PathBuf,
+    },
     /// List every image type and feature: PyRadiomics name, whether it is on by default, its
     /// IBSI identifier, its formula and notes (the registry behind docs/features.md).
     Features {
@@ -824,6 +845,78 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         saved.display()
                     );
                 }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Convert {
+            image,
+            mask,
+            roi,
+            label,
+            output,
+        } => {
+            use gpurad::image::PixelType;
+            use gpurad::io::image_file::{self, Format};
+            use gpurad::io::nifti_write::write_volume;
+            std::fs::create_dir_all(&output).map_err(|e| {
+                anyhow::anyhow!("cannot create the folder '{}': {e}", output.display())
+            })?;
+            let (image_out, mask_out) = (output.join("image.nii.gz"), output.join("mask.nii.gz"));
+            output::refuse_overwrite(&image_out, "-o", [("image", image.as_path())])?;
+            let opened = image_file::open(&image)?;
+            let pixel = opened.pixel_type;
+            let v = opened.into_checked_volume(&image)?;
+            let g = v.geometry.clone();
+            let integral = |lo: f64, hi: f64| {
+                v.data
+                    .iter()
+                    .all(|x| x.fract() == 0.0 && (lo..=hi).contains(x))
+            };
+            match pixel {
+                PixelType::U8 | PixelType::I8 | PixelType::U16 | PixelType::I16
+                    if integral(i16::MIN as f64, i16::MAX as f64) =>
+                {
+                    let d: Vec<i16> = v.data.iter().map(|&x| x as i16).collect();
+                    write_volume(&image_out, &g, &d)?
+                }
+                PixelType::U16 | PixelType::I32 | PixelType::U32
+                    if integral(i32::MIN as f64, i32::MAX as f64) =>
+                {
+                    let d: Vec<i32> = v.data.iter().map(|&x| x as i32).collect();
+                    write_volume(&image_out, &g, &d)?
+                }
+                _ => write_volume(&image_out, &g, &v.data)?,
+            }
+            note!("image: {} → {}", image.display(), image_out.display());
+            if let Some(mask) = mask {
+                output::refuse_overwrite(&mask_out, "-o", [("mask", mask.as_path())])?;
+                let data: Vec<u8> = if image_file::format_of(&mask) == Format::DicomFile {
+                    let m = gpurad::io::dicom::read_rtstruct(&mask, &g, roi.as_deref())?;
+                    m.data.iter().map(|&b| u8::from(b)).collect()
+                } else {
+                    if roi.is_some() {
+                        anyhow::bail!(
+                            "--roi names an RTSTRUCT's ROI; '{}' is a label image",
+                            mask.display()
+                        );
+                    }
+                    let m = image_file::read_volume(&mask)?;
+                    gpurad::checks::check_geometry(&g, &m.geometry, 1e-3, &image, &mask)?;
+                    m.data
+                        .iter()
+                        .map(|&x| match label {
+                            Some(l) => u8::from(x == l as f64),
+                            None => u8::from(x != 0.0),
+                        })
+                        .collect()
+                };
+                let voxels = data.iter().filter(|&&b| b == 1).count();
+                write_volume(&mask_out, &g, &data)?;
+                note!(
+                    "mask: {} → {} ({voxels} ROI voxels)",
+                    mask.display(),
+                    mask_out.display()
+                );
             }
             Ok(ExitCode::SUCCESS)
         }

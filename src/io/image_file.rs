@@ -1,6 +1,7 @@
-//! Image files of any supported format, chosen by the file name: `.nrrd` and `.nhdr` are
-//! NRRD ([`super::nrrd`]), `.mha` and `.mhd` MetaImage ([`super::metaimage`]), everything
-//! else NIfTI (`.nii`, `.nii.gz`; [`super::nifti`],
+//! Image files of any supported format, chosen by the file name: a folder is a DICOM series
+//! and a `.dcm` file a DICOM RTSTRUCT mask ([`super::dicom`]), `.nrrd` and `.nhdr` are NRRD
+//! ([`super::nrrd`]), `.mha` and `.mhd` MetaImage ([`super::metaimage`]), everything else
+//! NIfTI (`.nii`, `.nii.gz`; [`super::nifti`],
 //! whose errors name the expected formats). Every reader gives the same [`Opened`] image,
 //! with the same geometry checks, so the rest of gpurad never sees the format.
 
@@ -19,6 +20,10 @@ pub enum Format {
     Nrrd,
     /// MetaImage (`.mha`, or a `.mhd` header with a data file).
     MetaImage,
+    /// A folder of DICOM slices: one image series.
+    DicomSeries,
+    /// One DICOM file (`.dcm`): an RTSTRUCT, as a mask on its image's grid.
+    DicomFile,
 }
 
 /// The format of `path`, from its name.
@@ -27,7 +32,11 @@ pub fn format_of(path: &Path) -> Format {
         .file_name()
         .map(|n| n.to_string_lossy().to_ascii_lowercase())
         .unwrap_or_default();
-    if name.ends_with(".nrrd") || name.ends_with(".nhdr") {
+    if path.is_dir() {
+        Format::DicomSeries
+    } else if name.ends_with(".dcm") {
+        Format::DicomFile
+    } else if name.ends_with(".nrrd") || name.ends_with(".nhdr") {
         Format::Nrrd
     } else if name.ends_with(".mha") || name.ends_with(".mhd") {
         Format::MetaImage
@@ -42,6 +51,8 @@ pub fn open(path: &Path) -> Result<Opened> {
         Format::Nifti => nifti::open(path),
         Format::Nrrd => super::nrrd::open(path),
         Format::MetaImage => super::metaimage::open(path),
+        Format::DicomSeries => super::dicom::read_series(path),
+        Format::DicomFile => Err(single_dicom(path)),
     }
 }
 
@@ -51,6 +62,8 @@ pub fn read_geometry(path: &Path) -> Result<Geometry> {
         Format::Nifti => nifti::read_geometry(path),
         Format::Nrrd => super::nrrd::read_geometry(path),
         Format::MetaImage => super::metaimage::read_geometry(path),
+        Format::DicomSeries => Ok(super::dicom::read_series(path)?.geometry),
+        Format::DicomFile => Err(single_dicom(path)),
     }
 }
 
@@ -62,6 +75,29 @@ pub fn read_volume(path: &Path) -> Result<Volume> {
 /// Reads a label image and selects the voxels equal to `label` as the ROI.
 pub fn read_mask(path: &Path, label: i64) -> Result<Mask> {
     open(path)?.into_mask(label, path)
+}
+
+/// The ROI of `mask_path` for the image `image_path`: a label image's voxels equal to
+/// `label`, or an RTSTRUCT's only ROI rasterised on the image's grid (with several ROIs,
+/// `gpurad convert --roi NAME` chooses one).
+pub fn read_mask_for(image_path: &Path, mask_path: &Path, label: i64) -> Result<Mask> {
+    match format_of(mask_path) {
+        Format::DicomFile => {
+            super::dicom::read_rtstruct(mask_path, &read_geometry(image_path)?, None)
+        }
+        _ => read_mask(mask_path, label),
+    }
+}
+
+/// The error for a single DICOM file given as an image.
+fn single_dicom(path: &Path) -> crate::error::Error {
+    crate::error::Error::Image {
+        path: path.to_path_buf(),
+        format: "DICOM",
+        cause:
+            "a single DICOM file is read as an RTSTRUCT mask; give an image series as its folder"
+                .into(),
+    }
 }
 
 /// The distinct non-zero label values present in a label image (for error messages).

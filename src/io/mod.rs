@@ -1,5 +1,6 @@
 //! Input and output: NIfTI images, batch manifests, feature tables.
 
+pub mod dicom;
 pub mod image_file;
 pub mod manifest;
 pub mod matrix_dump;

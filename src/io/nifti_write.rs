@@ -16,11 +16,13 @@ use nifti::{NiftiError, NiftiHeader};
 use crate::error::{Error, Result};
 use crate::image::Geometry;
 
-/// Voxel types the writer stores: `i16` for images and `u8` for label masks (any other
-/// scalar type the `nifti` crate encodes may be added with one line).
+/// Voxel types the writer stores: `i16`, `i32` and `f64` for images and `u8` for label
+/// masks (any other scalar type the `nifti` crate encodes may be added with one line).
 pub trait WritableVoxel: nifti::DataElement + bytemuck::Pod {}
 
 impl WritableVoxel for i16 {}
+impl WritableVoxel for i32 {}
+impl WritableVoxel for f64 {}
 impl WritableVoxel for u8 {}
 
 /// `NIFTI_XFORM_SCANNER_ANAT`: coordinates relative to the scanner.

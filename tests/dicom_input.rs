@@ -1,0 +1,126 @@
+//! DICOM input against IBSI's own NIfTI files of the CT radiomics phantom (external data):
+//! the DICOM series reads as IBSI's image — equal voxel values, the same grid (spacing and
+//! origin to the NIfTI header's float32 precision, direction exactly) — and the RTSTRUCT's
+//! GTV, rasterised on that grid, overlaps IBSI's mask with a Dice coefficient ≥ 0.98.
+
+mod common;
+
+use common::*;
+use gpurad::io::dicom::{read_rtstruct, read_series, rtstruct_roi_names};
+use gpurad::io::image_file::{read_mask, read_volume};
+
+#[test]
+fn ct_phantom_series_and_rtstruct_equal_ibsi_nifti() {
+    let Some((image, mask)) = ibsi_ct_phantom() else {
+        return;
+    };
+    let dicom = shared_data_path().join("ibsi/ct_radiomics_phantom/dicom");
+    let series = read_series(&dicom.join("image")).unwrap();
+    let g = series.geometry.clone();
+    let got = series.into_volume().unwrap();
+    let want = read_volume(&image).unwrap();
+    let w = &want.geometry;
+    assert_eq!(g.size, w.size);
+    for k in 0..3 {
+        assert!(
+            (g.spacing[k] - w.spacing[k]).abs() <= 1e-5 * w.spacing[k],
+            "spacing {g:?} vs {w:?}"
+        );
+        assert!(
+            (g.origin[k] - w.origin[k]).abs() <= 1e-3,
+            "origin {g:?} vs {w:?}"
+        );
+        for i in 0..3 {
+            assert!(
+                (g.direction[i][k] - w.direction[i][k]).abs() <= 1e-6,
+                "direction {g:?} vs {w:?}"
+            );
+        }
+    }
+    assert_eq!(got.data, want.data, "voxel values");
+
+    let rts = std::fs::read_dir(dicom.join("mask"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .next()
+        .unwrap();
+    let names = rtstruct_roi_names(&rts).unwrap();
+    assert!(!names.is_empty());
+    let roi = names
+        .iter()
+        .find(|n| n.to_lowercase().contains("gtv"))
+        .unwrap_or(&names[0]);
+    let ours = read_rtstruct(&rts, &g, Some(roi)).unwrap();
+    let ibsi = read_mask(&mask, 1).unwrap();
+    let a = ours.data.iter().filter(|&&v| v).count();
+    let b = ibsi.data.iter().filter(|&&v| v).count();
+    let both = ours
+        .data
+        .iter()
+        .zip(&ibsi.data)
+        .filter(|(x, y)| **x && **y)
+        .count();
+    let dice = 2.0 * both as f64 / (a + b) as f64;
+    eprintln!("RTSTRUCT '{roi}': {a} voxels, IBSI mask {b}, Dice {dice:.4}");
+    assert!(
+        dice >= 0.98,
+        "Dice {dice} ({a} vs {b} voxels, {both} shared)"
+    );
+    let e = read_rtstruct(&rts, &g, Some("no such ROI"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("no such ROI") && e.contains(roi.as_str()), "{e}");
+}
+
+#[test]
+fn extraction_from_dicom_equals_extraction_from_ibsi_nifti() {
+    let Some((image, mask)) = ibsi_ct_phantom() else {
+        return;
+    };
+    let dicom = shared_data_path().join("ibsi/ct_radiomics_phantom/dicom");
+    let rts = std::fs::read_dir(dicom.join("mask"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .next()
+        .unwrap();
+    let params = gpurad::Params::default();
+    let a = gpurad::extract::extract_case(&dicom.join("image"), &rts, &params).unwrap();
+    let b = gpurad::extract::extract_case(&image, &mask, &params).unwrap();
+    let mut compared = 0;
+    for ((ka, va), (kb, vb)) in a.iter().zip(&b) {
+        assert_eq!(ka, kb);
+        if let (gpurad::row::Value::Number(x), gpurad::row::Value::Number(y)) = (va, vb) {
+            if ka.starts_with("diagnostics_") {
+                continue;
+            }
+            // The NIfTI header holds the grid in float32; the DICOM series in decimals.
+            let tol = if ka.contains("_shape_") || ka.ends_with("TotalEnergy") {
+                1e-6
+            } else {
+                0.0
+            };
+            assert!(
+                (x - y).abs() <= tol * y.abs(),
+                "{ka}: DICOM {x} vs NIfTI {y}"
+            );
+            compared += 1;
+        }
+    }
+    assert!(compared >= 107, "{compared}");
+}
+
+#[test]
+fn dicom_folders_without_a_series_and_single_files_as_images_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("notes.txt"), "not DICOM").unwrap();
+    let e = read_series(dir.path()).err().unwrap().to_string();
+    assert!(e.contains("no DICOM image"), "{e}");
+    let single = dir.path().join("x.dcm");
+    std::fs::write(&single, b"DICM").unwrap();
+    let e = gpurad::io::image_file::read_volume(&single)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("x.dcm") && e.contains("folder"), "{e}");
+    let e = rtstruct_roi_names(&single).unwrap_err().to_string();
+    assert!(e.contains("x.dcm"), "{e}");
+}
