@@ -389,16 +389,18 @@ enum Command {
     /// growing ROI size and grey-level count; prints a table and writes it as CSV.
     Bench(bench::BenchArgs),
     /// Convert an image and its mask to NIfTI (image.nii.gz, mask.nii.gz in -o DIR): any
-    /// format gpurad reads, a DICOM series given as its folder, and an RTSTRUCT (.dcm)
-    /// rasterised on the image's grid (voxel centres inside the ROI's contours).
+    /// format gpurad reads, a DICOM series given as its folder, and an RTSTRUCT (.dcm,
+    /// rasterised on the image's grid: voxel centres inside the ROI's contours) or a
+    /// DICOM-SEG segment.
     Convert {
         /// Image file, or the folder of a DICOM series.
         #[arg(long)]
         image: PathBuf,
-        /// Mask: a label image, or a DICOM RTSTRUCT file.
+        /// Mask: a label image, or a DICOM RTSTRUCT or SEG file.
         #[arg(long)]
         mask: Option<PathBuf>,
-        /// The RTSTRUCT's ROI, by name (needed when it holds several).
+        /// The RTSTRUCT's ROI or the SEG's segment, by name (or segment number): needed when
+        /// the file holds several.
         #[arg(long)]
         roi: Option<String>,
         /// Mask label to keep (label images; default: every non-zero label).
@@ -891,7 +893,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if let Some(mask) = mask {
                 output::refuse_overwrite(&mask_out, "-o", [("mask", mask.as_path())])?;
                 let data: Vec<u8> = if image_file::format_of(&mask) == Format::DicomFile {
-                    let m = gpurad::io::dicom::read_rtstruct(&mask, &g, roi.as_deref())?;
+                    let m = gpurad::io::dicom::read_mask_file(&mask, &g, roi.as_deref())?;
                     m.data.iter().map(|&b| u8::from(b)).collect()
                 } else {
                     if roi.is_some() {

@@ -124,3 +124,44 @@ fn dicom_folders_without_a_series_and_single_files_as_images_are_errors() {
     let e = rtstruct_roi_names(&single).unwrap_err().to_string();
     assert!(e.contains("x.dcm"), "{e}");
 }
+
+#[test]
+fn a_dicom_seg_written_from_ibsis_mask_reads_back_equal() {
+    let Some((_, mask)) = ibsi_ct_phantom() else {
+        return;
+    };
+    let series_dir = shared_data_path().join("ibsi/ct_radiomics_phantom/dicom/image");
+    // Written by highdicom from IBSI's mask (tests/fixtures/dicom_seg/make_fixtures.py).
+    let seg = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/dicom_seg/gtv_seg.dcm");
+    let g = read_series(&series_dir).unwrap().geometry;
+    let ibsi = read_mask(&mask, 1).unwrap();
+    let same = |a: &[bool], b: &[bool]| -> (usize, usize, usize) {
+        let count = |v: &[bool]| v.iter().filter(|&&x| x).count();
+        let both = a.iter().zip(b).filter(|(x, y)| **x && **y).count();
+        (count(a), count(b), both)
+    };
+    for name in [Some("GTV"), Some("1"), None] {
+        let m = gpurad::io::dicom::read_seg(&seg, &g, name).unwrap();
+        let (a, b, both) = same(&m.data, &ibsi.data);
+        assert!(
+            a == b && both == b,
+            "segment {name:?}: {a} voxels, IBSI {b}, shared {both}"
+        );
+    }
+    let e = gpurad::io::dicom::read_seg(&seg, &g, Some("liver"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("liver") && e.contains("GTV"), "{e}");
+    // As an extraction's mask: the same ROI as IBSI's NIfTI mask.
+    let via_seg = gpurad::io::image_file::read_mask_for(&series_dir, &seg, 1).unwrap();
+    let (a, b, both) = same(&via_seg.data, &ibsi.data);
+    assert!(a == b && both == b, "{a} voxels, IBSI {b}, shared {both}");
+    // A grid the SEG's frames do not lie on is refused.
+    let mut shifted = g.clone();
+    shifted.origin[0] += 0.37;
+    let e = gpurad::io::dicom::read_seg(&seg, &shifted, None)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("does not lie on a slice"), "{e}");
+}

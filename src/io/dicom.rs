@@ -12,6 +12,12 @@
 //! integers when those are integers, else 64-bit floats. Only uncompressed transfer syntaxes
 //! are read; a compressed one is an error naming it.
 //!
+//! **SEG** (PS3.3 C.8.20): a segment chosen by label or number; each of its frames
+//! (`PlanePositionSequence` per frame, `SegmentIdentificationSequence` per frame or shared
+//! by all) must lie on a slice of the image grid, in its orientation and spacing; BINARY frames are
+//! bit-packed across frame boundaries (first pixel in the lowest bit), FRACTIONAL ones keep
+//! the voxels at or above half the maximum fractional value.
+//!
 //! **RTSTRUCT** (PS3.3 C.8.8.6): the ROI is chosen by name (`StructureSetROISequence`); each
 //! `CLOSED_PLANAR` contour lies on one slice of the grid (its points' z index, rounded); a
 //! voxel is inside when its centre is inside the contour's polygon (even–odd rule in the
@@ -443,6 +449,214 @@ fn inside(poly: &[(f64, f64)], x: f64, y: f64) -> bool {
         j = i;
     }
     c
+}
+
+/// The mask of a DICOM segmentation file on `geometry` (the image series' grid): an
+/// RTSTRUCT's ROI ([`read_rtstruct`]) or a SEG's segment ([`read_seg`]), chosen by `roi`
+/// (name, or a SEG segment's number; the only one when `None`).
+pub fn read_mask_file(path: &Path, geometry: &Geometry, roi: Option<&str>) -> Result<Mask> {
+    let obj = open(path)?;
+    match text(&obj, tags::MODALITY).as_deref() {
+        Some("SEG") => seg_mask(path, &obj, geometry, roi),
+        Some("RTSTRUCT") | None => read_rtstruct(path, geometry, roi),
+        Some(other) => Err(bad(
+            path,
+            format!("modality {other}: a mask is an RTSTRUCT or a SEG file"),
+        )),
+    }
+}
+
+/// Reads segment `segment` (label or number; the only one when `None`) of the DICOM-SEG
+/// `path` on `geometry`.
+///
+/// # Errors
+/// As [`read_mask_file`], and frames that do not lie on the grid's slices.
+pub fn read_seg(path: &Path, geometry: &Geometry, segment: Option<&str>) -> Result<Mask> {
+    let obj = open(path)?;
+    seg_mask(path, &obj, geometry, segment)
+}
+
+fn first_item(obj: &InMemDicomObject, tag: dicom_object::Tag) -> Option<&InMemDicomObject> {
+    obj.element(tag).ok()?.items()?.first()
+}
+
+fn seg_mask(
+    path: &Path,
+    obj: &InMemDicomObject,
+    g: &Geometry,
+    segment: Option<&str>,
+) -> Result<Mask> {
+    let segments: Vec<(i64, String)> = obj
+        .element(tags::SEGMENT_SEQUENCE)
+        .ok()
+        .and_then(|e| e.items())
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|it| {
+                    let n = it
+                        .element(tags::SEGMENT_NUMBER)
+                        .ok()?
+                        .to_int::<i64>()
+                        .ok()?;
+                    Some((n, text(it, tags::SEGMENT_LABEL).unwrap_or_default()))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let listed: Vec<String> = segments.iter().map(|(n, l)| format!("{n} '{l}'")).collect();
+    let number = match segment {
+        Some(s) => segments
+            .iter()
+            .find(|(n, l)| l == s || n.to_string() == s)
+            .map(|(n, _)| *n)
+            .ok_or_else(|| {
+                bad(
+                    path,
+                    format!("no segment '{s}' (segments: {})", listed.join(", ")),
+                )
+            })?,
+        None if segments.len() == 1 => segments[0].0,
+        None => {
+            return Err(bad(
+                path,
+                format!(
+                    "{} segments: choose one with --roi (segments: {})",
+                    segments.len(),
+                    listed.join(", ")
+                ),
+            ))
+        }
+    };
+    let rows = int(path, obj, tags::ROWS, "Rows")? as usize;
+    let cols = int(path, obj, tags::COLUMNS, "Columns")? as usize;
+    let [nx, ny, nz] = g.size;
+    if rows != ny || cols != nx {
+        return Err(bad(
+            path,
+            format!("frames of {cols}×{rows} pixels on an image of {nx}×{ny}"),
+        ));
+    }
+    let bits = int(path, obj, tags::BITS_ALLOCATED, "BitsAllocated")?;
+    let fractional = text(obj, tags::SEGMENTATION_TYPE).as_deref() == Some("FRACTIONAL");
+    let max_fraction = obj
+        .element(tags::MAXIMUM_FRACTIONAL_VALUE)
+        .ok()
+        .and_then(|e| e.to_int::<i64>().ok())
+        .unwrap_or(255) as f64;
+    if !(bits == 1 && !fractional || bits == 8 && fractional) {
+        return Err(bad(
+            path,
+            format!(
+                "{bits} bits allocated for a {} segmentation",
+                if fractional { "FRACTIONAL" } else { "BINARY" }
+            ),
+        ));
+    }
+    let frames = obj
+        .element(tags::PER_FRAME_FUNCTIONAL_GROUPS_SEQUENCE)
+        .ok()
+        .and_then(|e| e.items())
+        .ok_or_else(|| bad(path, "no PerFrameFunctionalGroupsSequence"))?;
+    let data = obj
+        .element(tags::PIXEL_DATA)
+        .map_err(|_| bad(path, "no pixel data"))?
+        .to_bytes()
+        .map_err(|e| bad(path, format!("pixel data: {e}")))?;
+    let per_frame = rows * cols;
+    let needed_bits = frames.len() * per_frame * bits as usize;
+    if data.len() * 8 < needed_bits {
+        return Err(bad(
+            path,
+            format!(
+                "pixel data of {} bytes for {} frames",
+                data.len(),
+                frames.len()
+            ),
+        ));
+    }
+    let to_index = |p: [f64; 3]| -> [f64; 3] {
+        let d = [p[0] - g.origin[0], p[1] - g.origin[1], p[2] - g.origin[2]];
+        let mut out = [0.0; 3];
+        for (j, o) in out.iter_mut().enumerate() {
+            *o = (0..3).map(|i| g.direction[i][j] * d[i]).sum::<f64>() / g.spacing[j];
+        }
+        out
+    };
+    let mut mask = crate::limits::zeroed_vec::<bool>(g.len(), || {
+        format!("the mask of '{}' ({} voxels)", path.display(), g.len())
+    })?;
+    // A functional group common to every frame sits in the shared groups instead.
+    let shared = first_item(obj, tags::SHARED_FUNCTIONAL_GROUPS_SEQUENCE);
+    let segment_of = |item: &InMemDicomObject| {
+        first_item(item, tags::SEGMENT_IDENTIFICATION_SEQUENCE)
+            .and_then(|s| s.element(tags::REFERENCED_SEGMENT_NUMBER).ok())
+            .and_then(|e| e.to_int::<i64>().ok())
+    };
+    let orientation_of = |item: &InMemDicomObject| {
+        first_item(item, tags::PLANE_ORIENTATION_SEQUENCE)
+            .and_then(|p| p.element(tags::IMAGE_ORIENTATION_PATIENT).ok())
+            .and_then(|e| e.to_multi_float64().ok())
+    };
+    if let Some(o) = shared.and_then(orientation_of) {
+        let grid = [
+            g.direction[0][0],
+            g.direction[1][0],
+            g.direction[2][0],
+            g.direction[0][1],
+            g.direction[1][1],
+            g.direction[2][1],
+        ];
+        if o.len() != 6 || o.iter().zip(grid).any(|(a, b)| (a - b).abs() > 1e-4) {
+            return Err(bad(
+                path,
+                format!("its frames' orientation {o:?} is not the image grid's {grid:?}"),
+            ));
+        }
+    }
+    for (f, item) in frames.iter().enumerate() {
+        let seg = segment_of(item).or_else(|| shared.and_then(segment_of));
+        if seg != Some(number) {
+            continue;
+        }
+        let pos = first_item(item, tags::PLANE_POSITION_SEQUENCE)
+            .and_then(|p| p.element(tags::IMAGE_POSITION_PATIENT).ok())
+            .and_then(|e| e.to_multi_float64().ok())
+            .filter(|v| v.len() == 3)
+            .ok_or_else(|| bad(path, format!("frame {} has no ImagePositionPatient", f + 1)))?;
+        let idx = to_index([pos[0], pos[1], pos[2]]);
+        let k = idx[2].round();
+        if idx[0].abs() > 0.01
+            || idx[1].abs() > 0.01
+            || (idx[2] - k).abs() > 0.01
+            || k < 0.0
+            || k >= nz as f64
+        {
+            return Err(bad(
+                path,
+                format!(
+                    "frame {} at index {idx:?} does not lie on a slice of the image grid",
+                    f + 1
+                ),
+            ));
+        }
+        let k = k as usize;
+        for p in 0..per_frame {
+            let on = if bits == 1 {
+                let bit = f * per_frame + p;
+                data[bit / 8] >> (bit % 8) & 1 == 1
+            } else {
+                data[f * per_frame + p] as f64 >= 0.5 * max_fraction
+            };
+            if on {
+                mask[k * per_frame + p] = true;
+            }
+        }
+    }
+    Ok(Mask {
+        geometry: g.clone(),
+        data: mask,
+    })
 }
 
 /// Rasterises ROI `roi` (by name; the only one when `None`) of the RTSTRUCT `path` on

@@ -78,12 +78,12 @@ pub fn read_mask(path: &Path, label: i64) -> Result<Mask> {
 }
 
 /// The ROI of `mask_path` for the image `image_path`: a label image's voxels equal to
-/// `label`, or an RTSTRUCT's only ROI rasterised on the image's grid (with several ROIs,
+/// `label`, or a DICOM RTSTRUCT's or SEG's only ROI on the image's grid (with several,
 /// `gpurad convert --roi NAME` chooses one).
 pub fn read_mask_for(image_path: &Path, mask_path: &Path, label: i64) -> Result<Mask> {
     match format_of(mask_path) {
         Format::DicomFile => {
-            super::dicom::read_rtstruct(mask_path, &read_geometry(image_path)?, None)
+            super::dicom::read_mask_file(mask_path, &read_geometry(image_path)?, None)
         }
         _ => read_mask(mask_path, label),
     }
