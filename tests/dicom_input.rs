@@ -165,3 +165,44 @@ fn a_dicom_seg_written_from_ibsis_mask_reads_back_equal() {
         .to_string();
     assert!(e.contains("does not lie on a slice"), "{e}");
 }
+
+#[test]
+fn mutated_dicom_files_never_panic() {
+    let seg = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/dicom_seg/gtv_seg.dcm");
+    let original = std::fs::read(&seg).unwrap();
+    let g = gpurad::image::Geometry::with_spacing([204, 201, 60], [1.0, 1.0, 1.0]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mutant.dcm");
+    let mut state = 0x1234_5678_9abc_def1u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut refused = 0;
+    for round in 0..150 {
+        let mut bytes = original.clone();
+        // Mutate the header region (the first 4 KiB hold the data elements), or truncate.
+        if round % 3 == 2 {
+            bytes.truncate((next() % bytes.len() as u64) as usize);
+        } else {
+            for _ in 0..1 + next() % 6 {
+                let k = (next() % 4096) as usize;
+                bytes[k] = (next() & 0xff) as u8;
+            }
+        }
+        std::fs::write(&path, &bytes).unwrap();
+        let series = dir.path().join("series");
+        let _ = std::fs::create_dir_all(&series);
+        std::fs::write(series.join("slice.dcm"), &bytes).unwrap();
+        let a = gpurad::io::dicom::read_mask_file(&path, &g, None);
+        let _ = gpurad::io::dicom::read_series(&series);
+        if let Err(e) = a {
+            assert!(e.to_string().contains("mutant.dcm"), "round {round}: {e}");
+            refused += 1;
+        }
+    }
+    assert!(refused > 25, "{refused} of 150 refused");
+}
