@@ -1,6 +1,6 @@
 //! Every `gpurad` command in the README runs as written, as a newcomer would run it: from a
 //! folder that holds what the repository and the demo give them (the bundled cases under
-//! `tests/fixtures/cases`, then `gpurad-demo/` from the README's first command), in README
+//! `tests/fixtures/cases` and example images under `tests/fixtures/formats`, then `gpurad-demo/` from the README's first command), in README
 //! order, each ending with exit code 0. The SLURM array script runs as two array tasks.
 //! Commands that need PyRadiomics (`.venv-ref`) run only where it is installed.
 
@@ -41,17 +41,21 @@ fn readme_commands() -> Vec<String> {
     commands
 }
 
-/// The folder a newcomer works in: the repository's bundled cases (linked, read-only).
+/// The folder a newcomer works in: the repository's bundled cases and example images
+/// (copied).
 fn workspace() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let fixtures = dir.path().join("tests/fixtures");
-    std::fs::create_dir_all(&fixtures).unwrap();
-    let cases = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cases");
-    for entry in std::fs::read_dir(&cases).unwrap() {
-        let entry = entry.unwrap();
-        let to = fixtures.join("cases").join(entry.file_name());
-        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
-        std::fs::copy(entry.path(), to).unwrap();
+    for folder in ["cases", "formats"] {
+        let from = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(folder);
+        for entry in std::fs::read_dir(&from).unwrap() {
+            let entry = entry.unwrap();
+            let to = fixtures.join(folder).join(entry.file_name());
+            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+            std::fs::copy(entry.path(), to).unwrap();
+        }
     }
     dir
 }
