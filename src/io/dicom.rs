@@ -575,14 +575,6 @@ fn seg_mask(
             ),
         ));
     }
-    let to_index = |p: [f64; 3]| -> [f64; 3] {
-        let d = [p[0] - g.origin[0], p[1] - g.origin[1], p[2] - g.origin[2]];
-        let mut out = [0.0; 3];
-        for (j, o) in out.iter_mut().enumerate() {
-            *o = (0..3).map(|i| g.direction[i][j] * d[i]).sum::<f64>() / g.spacing[j];
-        }
-        out
-    };
     let mut mask = crate::limits::zeroed_vec::<bool>(g.len(), || {
         format!("the mask of '{}' ({} voxels)", path.display(), g.len())
     })?;
@@ -624,7 +616,7 @@ fn seg_mask(
             .and_then(|e| e.to_multi_float64().ok())
             .filter(|v| v.len() == 3)
             .ok_or_else(|| bad(path, format!("frame {} has no ImagePositionPatient", f + 1)))?;
-        let idx = to_index([pos[0], pos[1], pos[2]]);
+        let idx = g.physical_to_index([pos[0], pos[1], pos[2]]);
         let k = idx[2].round();
         if idx[0].abs() > 0.01
             || idx[1].abs() > 0.01
@@ -707,17 +699,7 @@ pub fn read_rtstruct(path: &Path, geometry: &Geometry, roi: Option<&str>) -> Res
         .and_then(|it| it.element(tags::CONTOUR_SEQUENCE).ok())
         .and_then(|e| e.items())
         .ok_or_else(|| bad(path, format!("ROI {number} has no contours")))?;
-    // World → continuous index: inverse of origin + direction · (spacing ⊙ index).
     let g = geometry;
-    let to_index = |p: [f64; 3]| -> [f64; 3] {
-        let d = [p[0] - g.origin[0], p[1] - g.origin[1], p[2] - g.origin[2]];
-        let mut out = [0.0; 3];
-        for (j, o) in out.iter_mut().enumerate() {
-            // The direction matrix is orthonormal: its inverse is its transpose.
-            *o = (0..3).map(|i| g.direction[i][j] * d[i]).sum::<f64>() / g.spacing[j];
-        }
-        out
-    };
     let [nx, ny, nz] = g.size;
     let mut data = crate::limits::zeroed_vec::<bool>(g.len(), || {
         format!("the mask of '{}' ({} voxels)", path.display(), g.len())
@@ -738,7 +720,7 @@ pub fn read_rtstruct(path: &Path, geometry: &Geometry, roi: Option<&str>) -> Res
         }
         let idx: Vec<[f64; 3]> = pts
             .chunks_exact(3)
-            .map(|p| to_index([p[0], p[1], p[2]]))
+            .map(|p| g.physical_to_index([p[0], p[1], p[2]]))
             .collect();
         let zk = idx.iter().map(|p| p[2]).sum::<f64>() / idx.len() as f64;
         let k = zk.round();
