@@ -439,30 +439,38 @@ fn harmonization_section(
     h
 }
 
+/// Head of a table of validated indexes ([`index_rows`]).
+const INDEX_TABLE_HEAD: &str = "<table><thead><tr><th class=\"l\">Index</th><th>Apparent</th>\
+     <th>Training</th><th>Test</th><th>Optimism</th><th>Corrected</th></tr></thead><tbody>";
+
+/// One table row per validated index (`rms::validate`'s columns).
+fn index_rows(rows: &[crate::model::bootstrap::IndexRow]) -> String {
+    rows.iter()
+        .map(|r| {
+            let label = match r.index.as_str() {
+                "C" => "C (AUC)",
+                "Intercept" => "Calibration intercept",
+                "Slope" => "Calibration slope",
+                "Brier" => "Brier score",
+                other => other,
+            };
+            format!(
+                "<tr><td class=\"l\">{}</td><td>{:.3}</td><td>{:.3}</td><td>{:.3}</td><td>{:.3}</td><td>{:.3}</td></tr>",
+                escape(label),
+                r.apparent,
+                r.training,
+                r.test,
+                r.optimism,
+                r.corrected
+            )
+        })
+        .collect()
+}
+
 /// The bootstrap internal validation of the nomogram's model (as `rms::validate`).
 fn internal_validation_section(v: &crate::model::bootstrap::BootstrapValidation) -> String {
-    let mut h = String::from(
-        "<h2>Internal validation</h2><table><thead><tr><th class=\"l\">Index</th><th>Apparent</th>\
-         <th>Training</th><th>Test</th><th>Optimism</th><th>Corrected</th></tr></thead><tbody>",
-    );
-    for r in &v.indexes {
-        let label = match r.index.as_str() {
-            "C" => "C (AUC)",
-            "Intercept" => "Calibration intercept",
-            "Slope" => "Calibration slope",
-            "Brier" => "Brier score",
-            other => other,
-        };
-        h += &format!(
-            "<tr><td class=\"l\">{}</td><td>{:.3}</td><td>{:.3}</td><td>{:.3}</td><td>{:.3}</td><td>{:.3}</td></tr>",
-            escape(label),
-            r.apparent,
-            r.training,
-            r.test,
-            r.optimism,
-            r.corrected
-        );
-    }
+    let mut h = format!("<h2>Internal validation</h2>{INDEX_TABLE_HEAD}");
+    h += &index_rows(&v.indexes);
     h += &format!(
         "</tbody></table><p class=\"note\">Bootstrap validation of the nomogram's model on the \
          training cohort (as R's <code>rms::validate</code>): the model refitted on {} resamples \
@@ -484,28 +492,8 @@ fn internal_validation_section(v: &crate::model::bootstrap::BootstrapValidation)
 }
 
 fn pipeline_validation_section(v: &crate::model::bootstrap::PipelineValidation) -> String {
-    let mut h = String::from(
-        "<h3>Whole pipeline</h3><table><thead><tr><th class=\"l\">Index</th><th>Apparent</th>\
-         <th>Training</th><th>Test</th><th>Optimism</th><th>Corrected</th></tr></thead><tbody>",
-    );
-    for r in &v.indexes {
-        let label = match r.index.as_str() {
-            "C" => "C (AUC)",
-            "Intercept" => "Calibration intercept",
-            "Slope" => "Calibration slope",
-            "Brier" => "Brier score",
-            other => other,
-        };
-        h += &format!(
-            "<tr><td class=\"l\">{}</td><td>{:.3}</td><td>{:.3}</td><td>{:.3}</td><td>{:.3}</td><td>{:.3}</td></tr>",
-            escape(label),
-            r.apparent,
-            r.training,
-            r.test,
-            r.optimism,
-            r.corrected
-        );
-    }
+    let mut h = format!("<h3>Whole pipeline</h3>{INDEX_TABLE_HEAD}");
+    h += &index_rows(&v.indexes);
     h += &format!(
         "</tbody></table><p class=\"note\">The whole pipeline — feature filters, \
          cross-validated LASSO (folds drawn per patient), clinical-factor selection and the \
