@@ -243,19 +243,7 @@ fn header(path: &Path, r: &mut impl BufRead) -> Result<Header> {
 
 /// Reads exactly `need` voxel bytes from `r`.
 fn read_data(path: &Path, mut r: impl Read, h: &Header, need: usize) -> Result<Vec<u8>> {
-    let io = |cause: std::io::Error| {
-        if matches!(
-            cause.kind(),
-            std::io::ErrorKind::InvalidData | std::io::ErrorKind::InvalidInput
-        ) {
-            bad(path, format!("the compressed data is corrupt: {cause}"))
-        } else {
-            Error::Io {
-                path: path.to_path_buf(),
-                cause,
-            }
-        }
-    };
+    let io = |cause: std::io::Error| super::voxel_data::read_error(path, "MetaImage", cause);
     let short = |got: usize| {
         bad(
             path,
@@ -319,32 +307,15 @@ pub fn read_geometry(path: &Path) -> Result<Geometry> {
 /// Reads and checks a MetaImage (header and voxel data), without decoding the voxels.
 pub fn open(path: &Path) -> Result<Opened> {
     let (h, r) = open_header(path)?;
-    let element = h.datatype.size_of();
-    let need = crate::limits::product(&[
-        h.size[0] as u128,
-        h.size[1] as u128,
-        h.size[2] as u128,
-        element as u128,
-    ]);
-    crate::limits::check(
-        || {
-            format!(
-                "the voxels of '{}' (DimSize {:?} × {element} bytes)",
-                path.display(),
-                h.size
-            )
-        },
-        need,
-        "raise --max-memory for an image this large",
-    )?;
-    let need = need as usize;
+    let need = super::voxel_data::checked_bytes(path, h.size, h.datatype.size_of())?;
     let bytes = match &h.data_file {
         None => read_data(path, r, &h, need)?,
-        Some(file) => {
-            let (f, _) = crate::limits::open_regular(file, "MetaImage data file")
-                .map_err(|e| bad(path, format!("its data file: {e}")))?;
-            read_data(file, BufReader::new(f), &h, need)?
-        }
+        Some(file) => read_data(
+            file,
+            super::voxel_data::open_data_file(path, file, "MetaImage")?,
+            &h,
+            need,
+        )?,
     };
     Ok(Opened::from_parts(
         bytes,

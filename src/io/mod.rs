@@ -10,3 +10,4 @@ pub mod nifti_write;
 pub mod nrrd;
 pub mod output;
 pub mod table;
+pub mod voxel_data;

@@ -370,18 +370,7 @@ impl Header {
 
 /// Reads exactly `need` voxel bytes from `r` (after the header) as `h` stores them.
 fn read_data(path: &Path, mut r: impl BufRead, h: &Header, need: usize) -> Result<Vec<u8>> {
-    let io = |cause: std::io::Error| {
-        if cause.kind() == std::io::ErrorKind::InvalidData
-            || cause.kind() == std::io::ErrorKind::InvalidInput
-        {
-            bad(path, format!("the compressed data is corrupt: {cause}"))
-        } else {
-            Error::Io {
-                path: path.to_path_buf(),
-                cause,
-            }
-        }
-    };
+    let io = |cause: std::io::Error| super::voxel_data::read_error(path, "NRRD", cause);
     for _ in 0..h.line_skip {
         let mut line = Vec::new();
         r.by_ref()
@@ -523,32 +512,15 @@ pub fn read_geometry(path: &Path) -> Result<Geometry> {
 pub fn open(path: &Path) -> Result<Opened> {
     let (h, r) = header(path)?;
     let geometry = h.geometry(path)?;
-    let element = h.datatype.size_of();
-    let need = crate::limits::product(&[
-        h.size[0] as u128,
-        h.size[1] as u128,
-        h.size[2] as u128,
-        element as u128,
-    ]);
-    crate::limits::check(
-        || {
-            format!(
-                "the voxels of '{}' (sizes {:?} × {element} bytes)",
-                path.display(),
-                h.size
-            )
-        },
-        need,
-        "raise --max-memory for an image this large",
-    )?;
-    let need = need as usize;
+    let need = super::voxel_data::checked_bytes(path, h.size, h.datatype.size_of())?;
     let bytes = match &h.data_file {
         None => read_data(path, r, &h, need)?,
-        Some(file) => {
-            let (f, _) = crate::limits::open_regular(file, "NRRD data file")
-                .map_err(|e| bad(path, format!("its data file: {e}")))?;
-            read_data(file, BufReader::new(f), &h, need)?
-        }
+        Some(file) => read_data(
+            file,
+            super::voxel_data::open_data_file(path, file, "NRRD")?,
+            &h,
+            need,
+        )?,
     };
     // Ascii values are stored little-endian whatever the header says.
     let big_endian = h.big_endian && h.encoding != Encoding::Ascii;
