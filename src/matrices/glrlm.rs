@@ -92,63 +92,62 @@ pub fn build(img: &GreyImage, angles: &[Offset]) -> Glrlm {
 /// Empties the directions along which no line holds two ROI voxels (PyRadiomics drops them).
 pub fn empty_flat_directions(img: &GreyImage, m: &mut Glrlm) {
     let block = m.ng * m.nr;
+    // The ROI's voxels, listed once for every direction: a sparse ROI spread over a large
+    // box would otherwise have the whole box scanned twice per direction.
+    let roi = roi_voxels(img);
     for (a, &off) in m.angles.iter().enumerate() {
-        if !has_multi_voxel_line(img, off) {
+        if !multi_voxel_line_among(img, &roi, off) {
             m.counts[a * block..(a + 1) * block].fill(0);
         }
     }
+}
+
+/// Box indices of the ROI's voxels, x fastest.
+fn roi_voxels(img: &GreyImage) -> Vec<usize> {
+    (0..img.levels.len())
+        .filter(|&i| img.levels[i] != 0)
+        .collect()
 }
 
 /// Whether some line along `off` through the box holds at least two ROI voxels (not
 /// necessarily adjacent). Each voxel is mapped to the first grid position of its line: walk
 /// back along `off` until a moving coordinate would leave the box.
 pub fn has_multi_voxel_line(img: &GreyImage, off: Offset) -> bool {
+    multi_voxel_line_among(img, &roi_voxels(img), off)
+}
+
+/// [`has_multi_voxel_line`] with the ROI's voxels (box indices, x fastest) given.
+fn multi_voxel_line_among(img: &GreyImage, roi: &[usize], off: Offset) -> bool {
     let s = img.size;
+    let coords = |i: usize| [i % s[0], (i / s[0]) % s[1], i / (s[0] * s[1])];
     // Two adjacent ROI voxels along `off` answer at once (the usual case, found within the
     // first line of a dense ROI); only ROIs without such a pair need the set below.
-    for z in 0..s[2] {
-        for y in 0..s[1] {
-            for x in 0..s[0] {
-                if img.levels[img.index(x, y, z)] == 0 {
-                    continue;
-                }
-                if let Some((nx, ny, nz)) = super::glcm::neighbour(s, x, y, z, off) {
-                    if img.levels[img.index(nx, ny, nz)] != 0 {
-                        return true;
-                    }
-                }
+    for &i in roi {
+        let [x, y, z] = coords(i);
+        if let Some((nx, ny, nz)) = super::glcm::neighbour(s, x, y, z, off) {
+            if img.levels[img.index(nx, ny, nz)] != 0 {
+                return true;
             }
         }
     }
-    // A set, not a per-voxel table: a dense ROI answers after a few voxels, and clearing a
-    // table of the whole box for every direction would cost more than the answer.
-    let mut seen = std::collections::HashSet::new();
-    for z in 0..s[2] {
-        for y in 0..s[1] {
-            for x in 0..s[0] {
-                if img.levels[img.index(x, y, z)] == 0 {
-                    continue;
+    let mut seen = std::collections::HashSet::with_capacity(roi.len());
+    for &i in roi {
+        let p = coords(i);
+        let back = (0..3)
+            .filter(|&k| off[k] != 0)
+            .map(|k| {
+                let step = off[k].unsigned_abs() as usize;
+                if off[k] > 0 {
+                    p[k] / step
+                } else {
+                    (s[k] - 1 - p[k]) / step
                 }
-                let p = [x, y, z];
-                let back = (0..3)
-                    .filter(|&k| off[k] != 0)
-                    .map(|k| {
-                        let step = off[k].unsigned_abs() as usize;
-                        if off[k] > 0 {
-                            p[k] / step
-                        } else {
-                            (s[k] - 1 - p[k]) / step
-                        }
-                    })
-                    .min()
-                    .unwrap_or(0) as i64;
-                let start: Vec<usize> = (0..3)
-                    .map(|k| (p[k] as i64 - back * off[k] as i64) as usize)
-                    .collect();
-                if !seen.insert(img.index(start[0], start[1], start[2])) {
-                    return true;
-                }
-            }
+            })
+            .min()
+            .unwrap_or(0) as i64;
+        let start = |k: usize| (p[k] as i64 - back * off[k] as i64) as usize;
+        if !seen.insert(img.index(start(0), start(1), start(2))) {
+            return true;
         }
     }
     false
@@ -262,6 +261,63 @@ mod tests {
             }
         }
         counts
+    }
+
+    #[test]
+    fn multi_voxel_lines_are_found_as_pairs_on_one_line_are() {
+        // Brute force: two ROI voxels share a line along `o` when their difference is a
+        // whole multiple of `o`.
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for size in [[9, 7, 5], [15, 3, 4], [6, 6, 6]] {
+            let n: usize = size.iter().product();
+            for roi_voxels in [0, 1, 2, 3, 5, 8] {
+                for _ in 0..20 {
+                    let mut levels = vec![0u32; n];
+                    for _ in 0..roi_voxels {
+                        levels[(next() % n as u64) as usize] = 1;
+                    }
+                    let img = GreyImage {
+                        size,
+                        spacing: [1.0; 3],
+                        levels,
+                        ng: 1,
+                    };
+                    let pts: Vec<[i64; 3]> = (0..n)
+                        .filter(|&i| img.levels[i] != 0)
+                        .map(|i| {
+                            [
+                                (i % size[0]) as i64,
+                                ((i / size[0]) % size[1]) as i64,
+                                (i / (size[0] * size[1])) as i64,
+                            ]
+                        })
+                        .collect();
+                    for o in crate::matrices::angles::generate(size, &[1], None) {
+                        let on_line = |a: [i64; 3], b: [i64; 3]| {
+                            let d = [b[0] - a[0], b[1] - a[1], b[2] - a[2]];
+                            let k = (0..3).find(|&j| o[j] != 0).expect("a moving axis");
+                            let t = d[k] / o[k] as i64;
+                            d[k] % o[k] as i64 == 0 && (0..3).all(|j| d[j] == t * o[j] as i64)
+                        };
+                        let want = pts
+                            .iter()
+                            .enumerate()
+                            .any(|(i, &a)| pts[i + 1..].iter().any(|&b| on_line(a, b)));
+                        assert_eq!(
+                            has_multi_voxel_line(&img, o),
+                            want,
+                            "{size:?} {o:?} {pts:?}"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]
