@@ -418,21 +418,80 @@ pub fn rtstruct_roi_names(path: &Path) -> Result<Vec<String>> {
     Ok(structure_rois(&obj).into_iter().map(|(_, n)| n).collect())
 }
 
-/// (ROI number, name) of each structure.
-fn structure_rois(obj: &InMemDicomObject) -> Vec<(i64, String)> {
-    obj.element(tags::STRUCTURE_SET_ROI_SEQUENCE)
+/// (number, label) of each item of sequence `seq` (structures of an RTSTRUCT, segments of a
+/// SEG).
+fn numbered_items(
+    obj: &InMemDicomObject,
+    seq: dicom_object::Tag,
+    number: dicom_object::Tag,
+    label: dicom_object::Tag,
+) -> Vec<(i64, String)> {
+    obj.element(seq)
         .ok()
         .and_then(|e| e.items())
         .map(|items| {
             items
                 .iter()
                 .filter_map(|it| {
-                    let n = it.element(tags::ROI_NUMBER).ok()?.to_int::<i64>().ok()?;
-                    Some((n, text(it, tags::ROI_NAME).unwrap_or_default()))
+                    let n = it.element(number).ok()?.to_int::<i64>().ok()?;
+                    Some((n, text(it, label).unwrap_or_default()))
                 })
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// (ROI number, name) of each structure.
+fn structure_rois(obj: &InMemDicomObject) -> Vec<(i64, String)> {
+    numbered_items(
+        obj,
+        tags::STRUCTURE_SET_ROI_SEQUENCE,
+        tags::ROI_NUMBER,
+        tags::ROI_NAME,
+    )
+}
+
+/// The number of the item of `items` (number, label) named `wanted` (its label, or with
+/// `by_number` its number too), or the only item when `wanted` is `None`; errors list the
+/// items, `kind` (ROI, segment) naming them.
+fn choose(
+    path: &Path,
+    items: &[(i64, String)],
+    wanted: Option<&str>,
+    kind: &str,
+    by_number: bool,
+) -> Result<i64> {
+    let listed: Vec<String> = items
+        .iter()
+        .map(|(n, l)| {
+            if by_number {
+                format!("{n} '{l}'")
+            } else {
+                l.clone()
+            }
+        })
+        .collect();
+    match wanted {
+        Some(w) => items
+            .iter()
+            .find(|(n, l)| l == w || (by_number && n.to_string() == w))
+            .map(|(n, _)| *n)
+            .ok_or_else(|| {
+                bad(
+                    path,
+                    format!("no {kind} '{w}' ({kind}s: {})", listed.join(", ")),
+                )
+            }),
+        None if items.len() == 1 => Ok(items[0].0),
+        None => Err(bad(
+            path,
+            format!(
+                "{} {kind}s: choose one with --roi ({kind}s: {})",
+                items.len(),
+                listed.join(", ")
+            ),
+        )),
+    }
 }
 
 /// Whether point (x, y) is inside the polygon `poly` (even–odd rule).
@@ -486,48 +545,13 @@ fn seg_mask(
     g: &Geometry,
     segment: Option<&str>,
 ) -> Result<Mask> {
-    let segments: Vec<(i64, String)> = obj
-        .element(tags::SEGMENT_SEQUENCE)
-        .ok()
-        .and_then(|e| e.items())
-        .map(|items| {
-            items
-                .iter()
-                .filter_map(|it| {
-                    let n = it
-                        .element(tags::SEGMENT_NUMBER)
-                        .ok()?
-                        .to_int::<i64>()
-                        .ok()?;
-                    Some((n, text(it, tags::SEGMENT_LABEL).unwrap_or_default()))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let listed: Vec<String> = segments.iter().map(|(n, l)| format!("{n} '{l}'")).collect();
-    let number = match segment {
-        Some(s) => segments
-            .iter()
-            .find(|(n, l)| l == s || n.to_string() == s)
-            .map(|(n, _)| *n)
-            .ok_or_else(|| {
-                bad(
-                    path,
-                    format!("no segment '{s}' (segments: {})", listed.join(", ")),
-                )
-            })?,
-        None if segments.len() == 1 => segments[0].0,
-        None => {
-            return Err(bad(
-                path,
-                format!(
-                    "{} segments: choose one with --roi (segments: {})",
-                    segments.len(),
-                    listed.join(", ")
-                ),
-            ))
-        }
-    };
+    let segments = numbered_items(
+        obj,
+        tags::SEGMENT_SEQUENCE,
+        tags::SEGMENT_NUMBER,
+        tags::SEGMENT_LABEL,
+    );
+    let number = choose(path, &segments, segment, "segment", true)?;
     let rows = int(path, obj, tags::ROWS, "Rows")? as usize;
     let cols = int(path, obj, tags::COLUMNS, "Columns")? as usize;
     let [nx, ny, nz] = g.size;
@@ -659,31 +683,7 @@ fn seg_mask(
 /// contour off the grid's slices, or no contour.
 pub fn read_rtstruct(path: &Path, geometry: &Geometry, roi: Option<&str>) -> Result<Mask> {
     let obj = open(path)?;
-    let rois = structure_rois(&obj);
-    let names: Vec<&str> = rois.iter().map(|(_, n)| n.as_str()).collect();
-    let number = match roi {
-        Some(name) => rois
-            .iter()
-            .find(|(_, n)| n == name)
-            .map(|(k, _)| *k)
-            .ok_or_else(|| {
-                bad(
-                    path,
-                    format!("no ROI named '{name}' (ROIs: {})", names.join(", ")),
-                )
-            })?,
-        None if rois.len() == 1 => rois[0].0,
-        None => {
-            return Err(bad(
-                path,
-                format!(
-                    "{} ROIs: choose one with --roi (ROIs: {})",
-                    rois.len(),
-                    names.join(", ")
-                ),
-            ))
-        }
-    };
+    let number = choose(path, &structure_rois(&obj), roi, "ROI", false)?;
     let contours = obj
         .element(tags::ROI_CONTOUR_SEQUENCE)
         .ok()
