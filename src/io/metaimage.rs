@@ -254,13 +254,8 @@ fn read_data(path: &Path, mut r: impl Read, h: &Header, need: usize) -> Result<V
             ),
         )
     };
-    if h.header_size == -1 {
-        let mut all = Vec::new();
-        r.read_to_end(&mut all).map_err(io)?;
-        if all.len() < need {
-            return Err(short(all.len()));
-        }
-        return Ok(all.split_off(all.len() - need));
+    if !h.compressed {
+        return super::voxel_data::read_raw(path, "MetaImage", r, h.header_size, need, short);
     }
     std::io::copy(
         &mut r.by_ref().take(h.header_size as u64),
@@ -268,23 +263,19 @@ fn read_data(path: &Path, mut r: impl Read, h: &Header, need: usize) -> Result<V
     )
     .map_err(io)?;
     let mut data = Vec::with_capacity(need);
-    if h.compressed {
-        let mut z = flate2::read::ZlibDecoder::new(r);
-        z.by_ref()
-            .take(need as u64 + 1)
-            .read_to_end(&mut data)
-            .map_err(io)?;
-        if data.len() > need {
-            return Err(bad(
-                path,
-                format!(
-                    "the compressed data hold more than the {need} bytes DimSize {:?} describes",
-                    h.size
-                ),
-            ));
-        }
-    } else {
-        r.take(need as u64).read_to_end(&mut data).map_err(io)?;
+    let mut z = flate2::read::ZlibDecoder::new(r);
+    z.by_ref()
+        .take(need as u64 + 1)
+        .read_to_end(&mut data)
+        .map_err(io)?;
+    if data.len() > need {
+        return Err(bad(
+            path,
+            format!(
+                "the compressed data hold more than the {need} bytes DimSize {:?} describes",
+                h.size
+            ),
+        ));
     }
     if data.len() < need {
         return Err(short(data.len()));

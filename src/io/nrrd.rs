@@ -389,28 +389,7 @@ fn read_data(path: &Path, mut r: impl BufRead, h: &Header, need: usize) -> Resul
         )
     };
     match h.encoding {
-        Encoding::Raw => {
-            if h.byte_skip == -1 {
-                // The data are the last `need` bytes of the file.
-                let mut all = Vec::new();
-                r.read_to_end(&mut all).map_err(io)?;
-                if all.len() < need {
-                    return Err(short(all.len()));
-                }
-                return Ok(all.split_off(all.len() - need));
-            }
-            std::io::copy(
-                &mut r.by_ref().take(h.byte_skip as u64),
-                &mut std::io::sink(),
-            )
-            .map_err(io)?;
-            let mut data = Vec::with_capacity(need);
-            r.take(need as u64).read_to_end(&mut data).map_err(io)?;
-            if data.len() < need {
-                return Err(short(data.len()));
-            }
-            Ok(data)
-        }
+        Encoding::Raw => super::voxel_data::read_raw(path, "NRRD", r, h.byte_skip, need, short),
         Encoding::Gzip => {
             let mut z = flate2::read::MultiGzDecoder::new(r);
             std::io::copy(

@@ -3,7 +3,7 @@
 //! with errors that name the header, and read errors that tell corrupt compressed data from
 //! a failing disk.
 
-use std::io::BufReader;
+use std::io::{BufReader, Read};
 use std::path::Path;
 
 use crate::error::{Error, Result};
@@ -60,4 +60,37 @@ pub fn read_error(path: &Path, format: &'static str, cause: std::io::Error) -> E
             cause,
         }
     }
+}
+
+/// Reads `need` uncompressed voxel bytes from `r`: after skipping `skip` bytes, or with
+/// `skip` −1 the stream's last `need` bytes (NRRD's `byte skip`, MetaImage's `HeaderSize`).
+/// `short(got)` is the error when the stream holds fewer.
+pub fn read_raw(
+    path: &Path,
+    format: &'static str,
+    mut r: impl Read,
+    skip: i64,
+    need: usize,
+    short: impl Fn(usize) -> Error,
+) -> Result<Vec<u8>> {
+    let io = |cause| read_error(path, format, cause);
+    if skip == -1 {
+        let mut all = Vec::new();
+        r.read_to_end(&mut all).map_err(io)?;
+        if all.len() < need {
+            return Err(short(all.len()));
+        }
+        return Ok(all.split_off(all.len() - need));
+    }
+    std::io::copy(
+        &mut r.by_ref().take(skip.max(0) as u64),
+        &mut std::io::sink(),
+    )
+    .map_err(io)?;
+    let mut data = Vec::with_capacity(need);
+    r.take(need as u64).read_to_end(&mut data).map_err(io)?;
+    if data.len() < need {
+        return Err(short(data.len()));
+    }
+    Ok(data)
 }
