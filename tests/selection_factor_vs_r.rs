@@ -8,29 +8,21 @@
 //! Tolerances as `tests/selection_vs_r.rs`: coefficients, SEs and p-values 1e-6 relative
 //! (IRLS converged to 1e-14 in deviance on both sides), AIC 1e-9 relative.
 
+mod common;
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 
+use common::csv_rows;
 use gpurad::study::clinical::Clinical;
 use gpurad::study::selection::{select, TermRow};
 
 fn read_csv(name: &str) -> Vec<HashMap<String, String>> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/selection")
-        .join(name);
-    let text = std::fs::read_to_string(path).unwrap();
-    let mut lines = text.lines();
-    let header: Vec<String> = lines.next().unwrap().split(',').map(String::from).collect();
-    lines
-        .filter(|l| !l.is_empty())
-        .map(|l| {
-            header
-                .iter()
-                .cloned()
-                .zip(l.split(',').map(String::from))
-                .collect()
-        })
-        .collect()
+    csv_rows(
+        &PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/selection")
+            .join(name),
+    )
 }
 
 fn num(s: &str) -> f64 {

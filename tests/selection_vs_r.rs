@@ -8,9 +8,12 @@
 //! least-squares solvers); AIC 1e-9 relative; Clopper–Pearson bounds 1e-9 relative (R's
 //! `qbeta` and our bisection on the regularised incomplete beta both reach ~1e-15).
 
+mod common;
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 
+use common::csv_rows;
 use gpurad::evaluate::proportion::clopper_pearson;
 use gpurad::study::clinical::Clinical;
 use gpurad::study::selection::{select, TermRow};
@@ -21,19 +24,7 @@ fn dir() -> PathBuf {
 
 /// Rows of a CSV as maps from column name to cell.
 fn read_csv(name: &str) -> Vec<HashMap<String, String>> {
-    let text = std::fs::read_to_string(dir().join(name)).unwrap();
-    let mut lines = text.lines();
-    let header: Vec<String> = lines.next().unwrap().split(',').map(String::from).collect();
-    lines
-        .filter(|l| !l.is_empty())
-        .map(|l| {
-            header
-                .iter()
-                .cloned()
-                .zip(l.split(',').map(String::from))
-                .collect()
-        })
-        .collect()
+    csv_rows(&dir().join(name))
 }
 
 fn num(s: &str) -> f64 {

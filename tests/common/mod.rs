@@ -207,6 +207,24 @@ pub fn half_unit(published: &str) -> f64 {
     0.5 * 10f64.powi(exp - decimals)
 }
 
+/// A CSV file as rows, each a map from column name to cell (as text).
+pub fn csv_rows(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
+    let mut reader =
+        csv::Reader::from_path(path).unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()));
+    let headers = reader.headers().unwrap().clone();
+    reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()));
+            headers
+                .iter()
+                .map(String::from)
+                .zip(r.iter().map(String::from))
+                .collect()
+        })
+        .collect()
+}
+
 /// A CSV file as (headers, columns keyed by header), cells as text.
 pub fn csv_columns(path: &Path) -> (Vec<String>, std::collections::HashMap<String, Vec<String>>) {
     let mut reader =
