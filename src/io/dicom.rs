@@ -246,6 +246,19 @@ pub fn read_series(dir: &Path) -> Result<Opened> {
             .to_bytes()
             .map_err(|e| bad(path, format!("pixel data: {e}")))?;
         let n = rows * cols;
+        // The decoded series (8 bytes a voxel, twice while it is assembled) is checked
+        // against the memory budget slice by slice, before this slice is decoded.
+        crate::limits::check(
+            || {
+                format!(
+                    "the series in '{}' ({cols}×{rows} pixels × {} slices so far)",
+                    dir.display(),
+                    slices.len() + 1
+                )
+            },
+            (slices.len() as u128 + 1) * n as u128 * 16,
+            "raise --max-memory for a series this large",
+        )?;
         let width = match bits {
             8 => 1,
             16 => 2,
