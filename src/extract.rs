@@ -9,7 +9,8 @@ use crate::features::registry::FeatureClass;
 use crate::features::{firstorder, shape, texture};
 pub use crate::image::{crop_mask, crop_to_roi, crop_volume, roi_values};
 use crate::image::{BoundingBox, Mask, Volume};
-use crate::io::{image_file, nifti};
+use crate::io::image_file::{self, ImageInput};
+use crate::io::nifti;
 use crate::matrices::gpu::{build_batch, DeviceChoice};
 use crate::matrices::{grey_image, grey_image_from, GreyImage, Matrix, Request};
 use crate::preprocess::discretize::{self, Discretized};
@@ -224,8 +225,8 @@ pub fn prepare_with_mask(
     params: &Params,
 ) -> Result<Prepared> {
     prepare_prefixed(
-        image_path,
-        mask_path,
+        ImageInput::File(image_path),
+        ImageInput::File(mask_path),
         full_mask,
         params,
         config_diagnostics(params),
@@ -261,16 +262,17 @@ fn config_diagnostics(params: &Params) -> Row {
 /// [`prepare_with_mask`], with the row's first columns (`config`, from
 /// [`config_diagnostics`]) made once per case.
 fn prepare_prefixed(
-    image_path: &Path,
-    mask_path: &Path,
+    image: ImageInput<'_>,
+    mask: ImageInput<'_>,
     full_mask: &Mask,
     params: &Params,
     config: Row,
 ) -> Result<Prepared> {
+    let (input, image_path, mask_path) = (image, image.path(), mask.path());
     let s = &params.settings;
     // The header first: a mismatched image is refused before its voxels are read.
     checks::check_geometry(
-        &image_file::read_geometry(image_path)?,
+        &input.geometry()?,
         &full_mask.geometry,
         s.geometry_tolerance,
         image_path,
@@ -302,7 +304,7 @@ fn prepare_prefixed(
         box_voxels.saturating_mul(32),
         "raise --max-memory for an ROI this large",
     )?;
-    let opened = image_file::open(image_path)?;
+    let opened = input.open()?;
     let filtered = crate::filters::need_region(params);
     // The whole image's statistics (diagnostics, normalisation) in one pass over the file;
     // non-finite voxels outside the ROI are an error where a step reads them.
@@ -505,11 +507,27 @@ pub fn extract_case_on(
     params: &Params,
     device: DeviceChoice,
 ) -> Result<Row> {
+    extract_input_on(
+        ImageInput::File(image_path),
+        ImageInput::File(mask_path),
+        params,
+        device,
+    )
+}
+
+/// As [`extract_case_on`], for an image and mask that may be held in memory (the Python
+/// package's arrays): the same steps, checks and columns as on files.
+pub fn extract_input_on(
+    image: ImageInput<'_>,
+    mask: ImageInput<'_>,
+    params: &Params,
+    device: DeviceChoice,
+) -> Result<Row> {
     extract_sequences(
         &[SequenceInput {
             name: None,
-            image: image_path,
-            mask: mask_path,
+            image,
+            mask,
         }],
         params,
         device,
@@ -521,10 +539,10 @@ pub fn extract_case_on(
 pub struct SequenceInput<'a> {
     /// Sequence name, or `None` for a single-image case (unprefixed columns).
     pub name: Option<&'a str>,
-    /// Image file.
-    pub image: &'a Path,
-    /// Mask file on the image's grid.
-    pub mask: &'a Path,
+    /// Image (a file, or an image in memory).
+    pub image: ImageInput<'a>,
+    /// Mask on the image's grid.
+    pub mask: ImageInput<'a>,
 }
 
 /// A sequence read and preprocessed, its images (the original and the filtered ones)
@@ -662,13 +680,13 @@ pub fn extract_sequences(
     };
     let config = config_diagnostics(params);
     // Each distinct mask file is read once per case.
-    let mut masks: Vec<(&Path, Mask)> = Vec::new();
+    let mut masks: Vec<(ImageInput<'_>, Mask)> = Vec::new();
     let mut staged = Vec::with_capacity(inputs.len());
     for input in inputs {
-        let k = match masks.iter().position(|(p, _)| *p == input.mask) {
+        let k = match masks.iter().position(|(p, _)| p.same_as(&input.mask)) {
             Some(k) => k,
             None => {
-                let m = image_file::read_mask_for(input.image, input.mask, params.settings.label)
+                let m = image_file::read_input_mask(input.image, input.mask, params.settings.label)
                     .map_err(|e| named(input.name, e))?;
                 masks.push((input.mask, m));
                 masks.len() - 1

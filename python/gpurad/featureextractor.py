@@ -6,7 +6,7 @@ or keyword settings) and has the same methods and attributes as
 returns an ``OrderedDict`` with PyRadiomics' keys, in PyRadiomics' order, and its value
 types (diagnostics as str, int, tuple or dict; features as ``numpy.float64`` when numpy is
 installed). Images and masks are file paths (NIfTI, NRRD, MetaImage), SimpleITK images, or
-numpy arrays indexed ``[z, y, x]`` (as ``SimpleITK.GetArrayFromImage`` gives them) with
+numpy arrays indexed ``[z, y, x]`` (as ``SimpleITK.GetArrayViewFromImage`` gives them) with
 ``spacing``, ``origin`` and ``direction`` in SimpleITK's conventions.
 
 Parameters are checked by gpurad when they are set and when features are extracted: an
@@ -28,6 +28,25 @@ except ImportError:  # pragma: no cover - exercised only without numpy
 
 def _feature_classes():
     return collections.OrderedDict(_gpurad.feature_classes())
+
+
+def _typed_row(row):
+    """A row of (key, value) pairs as PyRadiomics types it, in its order: diagnostics one by
+    one, feature values converted together (``numpy.float64`` scalars)."""
+    typed = [None] * len(row)
+    features = []
+    for i, (k, v) in enumerate(row):
+        if k.startswith("diagnostics_") or not isinstance(v, float):
+            typed[i] = (k, _python_value(k, v))
+        else:
+            features.append(i)
+    if features:
+        values = [row[i][1] for i in features]
+        if _np is not None:
+            values = _np.array(values, dtype=_np.float64)
+        for i, v in zip(features, values):
+            typed[i] = (row[i][0], v)
+    return collections.OrderedDict(typed)
 
 
 def _python_value(key, value):
@@ -181,6 +200,8 @@ class RadiomicsFeatureExtractor:
         ``[z, y, x]`` on the same grid, described by ``spacing`` (required for arrays),
         ``origin`` (default 0) and ``direction`` (row-major 3 × 3, default identity).
         ``label`` selects the mask's ROI label (default: the ``label`` setting, else 1).
+        Arrays and SimpleITK images are read in place, without a copy, with the GIL released:
+        another thread must not write to them until ``execute`` returns.
         """
         if kwargs.get("voxelBased"):
             raise NotImplementedError("voxel-based extraction is not available in gpurad")
@@ -198,51 +219,56 @@ class RadiomicsFeatureExtractor:
             row = self._execute_arrays(
                 imageFilepath, maskFilepath, spacing, origin, direction, params
             )
-        return collections.OrderedDict((k, _python_value(k, v)) for k, v in row)
+        return _typed_row(row)
 
     def _execute_arrays(self, image, mask, spacing, origin, direction, params):
         if _np is None:
             raise TypeError("images that are not file paths need numpy")
-        if hasattr(image, "GetSpacing") and hasattr(image, "GetDirection"):
-            spacing, origin, direction = (
-                image.GetSpacing(),
-                image.GetOrigin(),
-                image.GetDirection(),
-            )
+        if hasattr(mask, "GetSpacing") and not hasattr(image, "GetSpacing"):
+            raise TypeError("a SimpleITK mask needs a SimpleITK image (or a file path)")
+        if hasattr(image, "GetSpacing"):
+            # Each SimpleITK image brings its own grid (gpurad checks that they agree); views
+            # of their buffers are copied once, below.
+            image_grid = _sitk_grid(image)
+            mask_grid = _sitk_grid(mask) if hasattr(mask, "GetSpacing") else image_grid
             import SimpleITK as sitk
 
-            image = sitk.GetArrayFromImage(image)
+            image = sitk.GetArrayViewFromImage(image)
             if hasattr(mask, "GetSpacing"):
-                mask = sitk.GetArrayFromImage(mask)
-        image, mask = _np.asarray(image), _np.asarray(mask)
-        if image.ndim != 3 or image.shape != mask.shape:
-            raise ValueError(
-                f"image {image.shape} and mask {mask.shape} must be 3D arrays of one shape"
+                mask = sitk.GetArrayViewFromImage(mask)
+        else:
+            if spacing is None:
+                raise ValueError("arrays need their voxel spacing (spacing=(x, y, z))")
+            origin = (0.0, 0.0, 0.0) if origin is None else origin
+            direction = (
+                (1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0) if direction is None else direction
             )
-        if spacing is None:
-            raise ValueError("arrays need their voxel spacing (spacing=(x, y, z))")
-        origin = (0.0, 0.0, 0.0) if origin is None else origin
-        direction = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0) if direction is None else direction
-        direction = [float(v) for v in _np.asarray(direction, dtype=float).flatten()]
-        if len(direction) != 9:
-            raise ValueError("direction must hold 9 numbers (a 3 × 3 matrix, row-major)")
-        if mask.dtype == bool:
-            mask = mask.astype(_np.uint8)
-
-        def little(a):
+            image_grid = mask_grid = _grid(spacing, origin, direction)
+        image, mask = _np.asarray(image), _np.asarray(mask)
+        for name, a in (("image", image), ("mask", mask)):
+            if a.ndim != 3:
+                raise ValueError(f"the {name} must be a 3D array indexed [z, y, x], not {a.shape}")
+        def native(a):
+            # C order in the machine's byte order: the engine reads the buffer in place.
             a = _np.ascontiguousarray(a)
-            return a.astype(a.dtype.newbyteorder("<"), copy=False)
+            return a.astype(a.dtype.newbyteorder("="), copy=False)
 
-        image, mask = little(image), little(mask)
-        size = [int(image.shape[2]), int(image.shape[1]), int(image.shape[0])]
-        return _gpurad.extract_arrays(
-            image.tobytes(),
-            image.dtype.name,
-            mask.tobytes(),
-            mask.dtype.name,
-            size,
-            [float(v) for v in spacing],
-            [float(v) for v in origin],
-            direction,
-            params,
-        )
+        return _gpurad.extract_arrays(native(image), image_grid, native(mask), mask_grid, params)
+
+
+def _grid(spacing, origin, direction):
+    """(spacing, origin, direction) as lists of floats, direction row-major 3 × 3."""
+    spacing = [float(v) for v in spacing]
+    origin = [float(v) for v in origin]
+    direction = [float(v) for v in _np.asarray(direction, dtype=float).flatten()]
+    if len(spacing) != 3 or len(origin) != 3:
+        raise ValueError("spacing and origin must hold 3 numbers (x, y, z)")
+    if len(direction) != 9:
+        raise ValueError("direction must hold 9 numbers (a 3 × 3 matrix, row-major)")
+    return spacing, origin, direction
+
+
+def _sitk_grid(image):
+    if image.GetDimension() != 3:
+        raise ValueError(f"images must be 3D, not {image.GetDimension()}D")
+    return _grid(image.GetSpacing(), image.GetOrigin(), image.GetDirection())

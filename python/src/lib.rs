@@ -3,19 +3,22 @@
 //! functions; parameters travel as PyRadiomics' parameter document in JSON (a subset of
 //! YAML), so they are read and checked by the same code as on the command line.
 //!
-//! Extraction releases the GIL. Images given as arrays are written, with their exact
-//! geometry and pixel type, to a private temporary NRRD file (whose header holds the
-//! spacing, origin and directions as full-precision decimals) and read back by gpurad's
-//! reader, so that every way in gives the same result as a file.
+//! Extraction releases the GIL. Images given as arrays are held in memory with their exact
+//! geometry and pixel type, checked as a file's header is and read by the same code as
+//! every file format, so that every way in gives the same result as a file.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use numpy::{PyArray3, PyArrayMethods, PyUntypedArrayMethods};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
-use gpurad::extract::{extract_case, Value};
+use gpurad::extract::{extract_case, extract_input_on, Value};
 use gpurad::features::registry::FeatureClass;
+use gpurad::image::Geometry;
+use gpurad::io::image_file::ImageInput;
+use gpurad::io::memory_image::MemoryImage;
+use gpurad::matrices::gpu::DeviceChoice;
 use gpurad::settings::ImageTypeKind;
 use gpurad::Params;
 
@@ -52,114 +55,100 @@ fn extract_files(
     row_to_python(py, row)
 }
 
-/// The NRRD type of a numpy dtype string (`int16`, `float32`, …).
-fn nrrd_type(dtype: &str) -> PyResult<(&'static str, usize)> {
-    Ok(match dtype {
-        "int8" => ("int8", 1),
-        "uint8" => ("uint8", 1),
-        "int16" => ("int16", 2),
-        "uint16" => ("uint16", 2),
-        "int32" => ("int32", 4),
-        "uint32" => ("uint32", 4),
-        "int64" => ("int64", 8),
-        "uint64" => ("uint64", 8),
-        "float32" => ("float", 4),
-        "float64" => ("double", 8),
-        other => {
-            return Err(error(format!(
-                "arrays of dtype {other} are not supported (integers, float32 or float64)"
-            )))
-        }
-    })
-}
-
-/// The geometry of an array image: voxels x fastest, LPS world (as SimpleITK).
-struct Grid {
-    size: [usize; 3],
-    spacing: [f64; 3],
-    origin: [f64; 3],
-    /// Row-major, as SimpleITK's `GetDirection`.
-    direction: [f64; 9],
-}
-
-/// Writes `data` (little-endian values of `dtype`, x fastest) with `grid` as a raw NRRD.
-fn write_nrrd(path: &Path, data: &[u8], dtype: &str, grid: &Grid) -> PyResult<()> {
-    let (t, width) = nrrd_type(dtype)?;
-    let voxels = grid.size.iter().product::<usize>();
-    if voxels == 0 || data.len() != voxels * width {
-        return Err(error(format!(
-            "the array holds {} bytes, but size {:?} of {dtype} needs {}",
-            data.len(),
-            grid.size,
-            voxels * width
-        )));
-    }
-    let all = grid
-        .spacing
-        .iter()
-        .chain(&grid.origin)
-        .chain(&grid.direction);
-    if all.clone().any(|v| !v.is_finite()) || grid.spacing.iter().any(|s| *s <= 0.0) {
-        return Err(error(
-            "spacing must be positive and origin and direction finite",
-        ));
-    }
-    let directions: Vec<String> = (0..3)
-        .map(|j| {
-            let v: Vec<String> = (0..3)
-                .map(|i| format!("{:?}", grid.direction[i * 3 + j] * grid.spacing[j]))
-                .collect();
-            format!("({})", v.join(","))
-        })
-        .collect();
-    let header = format!(
-        "NRRD0004\ntype: {t}\ndimension: 3\nspace: left-posterior-superior\nsizes: {} {} {}\nspace directions: {}\nkinds: domain domain domain\nendian: little\nencoding: raw\nspace origin: ({:?},{:?},{:?})\n\n",
-        grid.size[0],
-        grid.size[1],
-        grid.size[2],
-        directions.join(" "),
-        grid.origin[0],
-        grid.origin[1],
-        grid.origin[2]
-    );
-    let mut f = std::fs::File::create(path).map_err(error)?;
-    f.write_all(header.as_bytes()).map_err(error)?;
-    f.write_all(data).map_err(error)?;
-    Ok(())
-}
-
-/// Extracts the features of an image and a mask given as arrays (bytes of little-endian
-/// `image_dtype` / `mask_dtype` values, x fastest, as a C-ordered numpy array indexed
-/// [z, y, x]) on one grid: `size` (x, y, z), `spacing`, `origin` (LPS) and `direction`
+/// The grid of an array image as Python hands it over: spacing, origin (LPS) and direction
 /// (row-major, as SimpleITK).
+type ArrayGrid = ([f64; 3], [f64; 3], [f64; 9]);
+
+/// Calls `f` with the voxels of the C-contiguous numpy array `a` (indexed [z, y, x], native
+/// byte order) as bytes, read in place without a copy under a shared borrow of the array,
+/// with its dtype name and size (x, y, z). (As with any in-place read, the array must not be
+/// written to by another thread while the call runs: `execute` documents it.)
+fn with_voxels<R>(
+    a: &Bound<'_, PyAny>,
+    f: impl FnOnce(&[u8], &str, [usize; 3]) -> PyResult<R>,
+) -> PyResult<R> {
+    macro_rules! as_type {
+        ($t:ty, $name:expr) => {
+            if let Ok(array) = a.downcast::<PyArray3<$t>>() {
+                let view = array.try_readonly().map_err(error)?;
+                let shape = view.shape();
+                let size = [shape[2], shape[1], shape[0]];
+                let values = view.as_slice().map_err(error)?;
+                return f(bytemuck::cast_slice(values), $name, size);
+            }
+        };
+    }
+    as_type!(bool, "bool");
+    as_type!(i8, "int8");
+    as_type!(u8, "uint8");
+    as_type!(i16, "int16");
+    as_type!(u16, "uint16");
+    as_type!(i32, "int32");
+    as_type!(u32, "uint32");
+    as_type!(i64, "int64");
+    as_type!(u64, "uint64");
+    as_type!(f32, "float32");
+    as_type!(f64, "float64");
+    Err(error(format!(
+        "arrays must be 3D numpy arrays of bool, integers, float32 or float64 in native byte order, not {}",
+        a.getattr("dtype")
+            .and_then(|d| d.str().map(|s| s.to_string()))
+            .unwrap_or_else(|_| a.get_type().to_string())
+    )))
+}
+
+/// The image named `name` in messages from its voxels and grid, checked; the voxels stay
+/// where they are (borrowed, not copied).
+fn memory_image<'a>(
+    name: &str,
+    bytes: &'a [u8],
+    dtype: &str,
+    size: [usize; 3],
+    (spacing, origin, direction): ArrayGrid,
+) -> PyResult<MemoryImage<'a>> {
+    let mut geometry = Geometry::with_spacing(size, spacing);
+    geometry.origin = origin;
+    for (r, row) in geometry.direction.iter_mut().enumerate() {
+        row.copy_from_slice(&direction[r * 3..r * 3 + 3]);
+    }
+    MemoryImage::new(name, bytes, dtype, geometry).map_err(error)
+}
+
+/// Extracts the features of an image and a mask given as C-contiguous 3D numpy arrays in
+/// native byte order (indexed [z, y, x], as SimpleITK's `GetArrayViewFromImage` gives them),
+/// each on its own grid ([`ArrayGrid`]): the grids are checked against each other as files'
+/// are, and the voxels read in place by the same code as files.
 #[pyfunction]
-#[allow(clippy::too_many_arguments)]
 fn extract_arrays(
     py: Python<'_>,
-    image: &[u8],
-    image_dtype: &str,
-    mask: &[u8],
-    mask_dtype: &str,
-    size: [usize; 3],
-    spacing: [f64; 3],
-    origin: [f64; 3],
-    direction: [f64; 9],
+    image: Bound<'_, PyAny>,
+    image_grid: ArrayGrid,
+    mask: Bound<'_, PyAny>,
+    mask_grid: ArrayGrid,
     params_json: &str,
 ) -> PyResult<Vec<(String, PyObject)>> {
     let params = Params::from_yaml(params_json).map_err(error)?;
-    let grid = Grid {
-        size,
-        spacing,
-        origin,
-        direction,
-    };
-    let dir = tempfile::tempdir().map_err(error)?;
-    let (image_path, mask_path) = (dir.path().join("image.nrrd"), dir.path().join("mask.nrrd"));
-    write_nrrd(&image_path, image, image_dtype, &grid)?;
-    write_nrrd(&mask_path, mask, mask_dtype, &grid)?;
-    let row = py
-        .allow_threads(|| extract_case(&image_path, &mask_path, &params))
-        .map_err(error)?;
+    let row = with_voxels(&image, |image_bytes, image_dtype, image_size| {
+        with_voxels(&mask, |mask_bytes, mask_dtype, mask_size| {
+            let image = memory_image(
+                "image array",
+                image_bytes,
+                image_dtype,
+                image_size,
+                image_grid,
+            )?;
+            let mask = memory_image("mask array", mask_bytes, mask_dtype, mask_size, mask_grid)?;
+            py.allow_threads(|| {
+                extract_input_on(
+                    ImageInput::Memory(&image),
+                    ImageInput::Memory(&mask),
+                    &params,
+                    DeviceChoice::Cpu,
+                )
+            })
+            .map_err(error)
+        })
+    })?;
     row_to_python(py, row)
 }
 

@@ -109,6 +109,21 @@ def test_simpleitk_images_and_numpy_arrays_equal_file_paths():
     )
     assert close(float(with_label["original_firstorder_Mean"]),
                  float(from_paths["original_firstorder_Mean"]), 1e-12)
+    # Arrays in other layouts and byte orders give the same features: a bool mask, a
+    # Fortran-ordered big-endian image, a float32 image; the caller's arrays are unchanged.
+    voxels = sitk.GetArrayFromImage(image)
+    big_endian = numpy.asfortranarray(voxels.astype(voxels.dtype.newbyteorder(">")))
+    bool_mask = sitk.GetArrayFromImage(mask) == 1
+    kept = (big_endian.copy(), bool_mask.copy())
+    grid = dict(spacing=image.GetSpacing(), origin=image.GetOrigin(),
+                direction=image.GetDirection())
+    for im in (big_endian, voxels.astype(numpy.float32)):
+        other = extractor.execute(im, bool_mask, **grid)
+        for key, value in from_paths.items():
+            if not key.startswith("diagnostics_"):
+                assert close(float(other[key]), float(value), 1e-9), (im.dtype, key)
+    assert numpy.array_equal(big_endian, kept[0]) and big_endian.dtype == kept[0].dtype
+    assert numpy.array_equal(bool_mask, kept[1])
 
 
 def test_parameters_as_pyradiomics_reads_them(tmp_path):
@@ -156,8 +171,20 @@ def test_errors_are_python_exceptions_with_gpurad_messages(tmp_path):
     numpy = pytest.importorskip("numpy")
     with pytest.raises(ValueError, match="spacing"):
         extractor.execute(numpy.zeros((3, 4, 5)), numpy.ones((3, 4, 5)))
-    with pytest.raises(ValueError, match="shape"):
+    with pytest.raises(ValueError, match="size"):
         extractor.execute(numpy.zeros((3, 4, 5)), numpy.ones((3, 4, 6)), spacing=(1, 1, 1))
+    with pytest.raises(ValueError, match="3D"):
+        extractor.execute(numpy.zeros((4, 5)), numpy.ones((4, 5)), spacing=(1, 1, 1))
+    with pytest.raises(ValueError, match="orthonormal"):
+        extractor.execute(numpy.zeros((3, 4, 5)), numpy.ones((3, 4, 5)), spacing=(1, 1, 1),
+                          direction=(1, 1, 0, 0, 1, 0, 0, 0, 1))
+    # A SimpleITK mask brings its own grid: one moved off the image's is refused, as files are.
+    sitk = pytest.importorskip("SimpleITK")
+    img, msk = sitk.ReadImage(image), sitk.ReadImage(mask)
+    moved = sitk.Image(msk)
+    moved.SetOrigin([o + 2.0 for o in msk.GetOrigin()])
+    with pytest.raises(ValueError, match="origin"):
+        extractor.execute(img, moved)
 
 
 def test_extract_batch_runs_the_cohort_engine(tmp_path):

@@ -45,6 +45,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 use crate::extract::{extract_sequences, sequence_columns, Row, SequenceInput, Value};
+use crate::io::image_file::ImageInput;
 use crate::io::manifest::{Case, Manifest};
 use crate::matrices::gpu::DeviceChoice;
 use crate::settings::Params;
@@ -255,8 +256,8 @@ fn case_inputs(case: &Case) -> Result<Vec<SequenceInput<'_>>> {
             };
             Ok(SequenceInput {
                 name: s.name.as_deref(),
-                image: s.image.as_deref().ok_or_else(|| missing("Image"))?,
-                mask: s.mask.as_deref().ok_or_else(|| missing("Mask"))?,
+                image: ImageInput::File(s.image.as_deref().ok_or_else(|| missing("Image"))?),
+                mask: ImageInput::File(s.mask.as_deref().ok_or_else(|| missing("Mask"))?),
             })
         })
         .collect()

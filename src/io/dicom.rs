@@ -117,7 +117,7 @@ struct Slice {
 /// # Errors
 /// No image, several series, slices that disagree (orientation, size, spacing), a gantry
 /// tilt or non-uniform slice spacing, compressed pixel data, or an unreadable file.
-pub fn read_series(dir: &Path) -> Result<Opened> {
+pub fn read_series(dir: &Path) -> Result<Opened<'static>> {
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|cause| Error::Io {
             path: dir.to_path_buf(),
@@ -412,7 +412,7 @@ pub fn read_series(dir: &Path) -> Result<Opened> {
             all.iter().flat_map(|&v| v.to_le_bytes()).collect(),
         )
     };
-    Ok(Opened::from_parts(bytes, datatype, false, geometry))
+    Ok(Opened::from_parts(bytes.into(), datatype, false, geometry))
 }
 
 /// `SliceThickness` of a single-slice series.

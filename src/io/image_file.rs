@@ -7,6 +7,7 @@
 
 use std::path::Path;
 
+use super::memory_image::MemoryImage;
 use super::nifti::{self, Opened};
 use crate::error::Result;
 use crate::image::{Geometry, Mask, Volume};
@@ -46,7 +47,7 @@ pub fn format_of(path: &Path) -> Format {
 }
 
 /// Reads and checks an image's header and voxel data, without decoding the voxels.
-pub fn open(path: &Path) -> Result<Opened> {
+pub fn open(path: &Path) -> Result<Opened<'static>> {
     match format_of(path) {
         Format::Nifti => nifti::open(path),
         Format::Nrrd => super::nrrd::open(path),
@@ -86,6 +87,62 @@ pub fn read_mask_for(image_path: &Path, mask_path: &Path, label: i64) -> Result<
             super::dicom::read_mask_file(mask_path, &read_geometry(image_path)?, None)
         }
         _ => read_mask(mask_path, label),
+    }
+}
+
+/// An image to read: a file of any supported format, or one held in memory.
+#[derive(Debug, Clone, Copy)]
+pub enum ImageInput<'a> {
+    /// A file (or a DICOM series folder).
+    File(&'a Path),
+    /// An image in memory (an array handed over by a caller).
+    Memory(&'a MemoryImage<'a>),
+}
+
+impl<'a> ImageInput<'a> {
+    /// The path (or, in memory, the name) it is called by in messages.
+    pub fn path(&self) -> &'a Path {
+        match self {
+            ImageInput::File(p) => p,
+            ImageInput::Memory(m) => m.name(),
+        }
+    }
+
+    /// Its header and voxel data, not decoded (see [`open`]).
+    pub fn open(&self) -> Result<Opened<'a>> {
+        match self {
+            ImageInput::File(p) => open(p),
+            ImageInput::Memory(m) => Ok(m.open()),
+        }
+    }
+
+    /// Its voxel grid, from the header alone (see [`read_geometry`]).
+    pub fn geometry(&self) -> Result<Geometry> {
+        match self {
+            ImageInput::File(p) => read_geometry(p),
+            ImageInput::Memory(m) => Ok(m.geometry().clone()),
+        }
+    }
+
+    /// True when both are the same file, or the same image in memory.
+    pub fn same_as(&self, other: &ImageInput<'_>) -> bool {
+        match (self, other) {
+            (ImageInput::File(a), ImageInput::File(b)) => a == b,
+            (ImageInput::Memory(a), ImageInput::Memory(b)) => std::ptr::eq(*a, *b),
+            _ => false,
+        }
+    }
+}
+
+/// The ROI of `mask` for `image`, as [`read_mask_for`] gives it for files; a mask in memory
+/// is a label image.
+pub fn read_input_mask(image: ImageInput<'_>, mask: ImageInput<'_>, label: i64) -> Result<Mask> {
+    match (image, mask) {
+        (ImageInput::File(i), ImageInput::File(m)) => read_mask_for(i, m, label),
+        (_, ImageInput::File(m)) if format_of(m) == Format::DicomFile => {
+            super::dicom::read_mask_file(m, &image.geometry()?, None)
+        }
+        (_, m) => m.open()?.into_mask(label, m.path()),
     }
 }
 

@@ -296,7 +296,7 @@ pub fn read_geometry(path: &Path) -> Result<Geometry> {
 }
 
 /// Reads and checks a MetaImage (header and voxel data), without decoding the voxels.
-pub fn open(path: &Path) -> Result<Opened> {
+pub fn open(path: &Path) -> Result<Opened<'static>> {
     let (h, r) = open_header(path)?;
     let need = super::voxel_data::checked_bytes(path, h.size, h.datatype.size_of())?;
     let bytes = match &h.data_file {
@@ -309,7 +309,7 @@ pub fn open(path: &Path) -> Result<Opened> {
         )?,
     };
     Ok(Opened::from_parts(
-        bytes,
+        bytes.into(),
         h.datatype,
         h.big_endian,
         h.geometry,

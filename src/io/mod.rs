@@ -4,6 +4,7 @@ pub mod dicom;
 pub mod image_file;
 pub mod manifest;
 pub mod matrix_dump;
+pub mod memory_image;
 pub mod metaimage;
 pub mod nifti;
 pub mod nifti_write;

@@ -16,6 +16,7 @@
 //! the qform when `qform_code > 0`, else the diagonal of `pixdim`; the RAS affine of the file is
 //! turned into LPS (x and y negated) so origins and directions equal SimpleITK's.
 
+use std::borrow::Cow;
 use std::io::Read;
 use std::path::Path;
 
@@ -605,8 +606,9 @@ fn pixel_type_of(t: NiftiType) -> PixelType {
 }
 
 /// An opened image: its voxel bytes and what is needed to decode them.
-pub struct Opened {
-    bytes: Vec<u8>,
+pub struct Opened<'a> {
+    /// Read from a file (owned), or an image held in memory (borrowed, not copied).
+    bytes: Cow<'a, [u8]>,
     datatype: NiftiType,
     big_endian: bool,
     slope: f32,
@@ -626,7 +628,7 @@ pub fn read_geometry(path: &Path) -> Result<Geometry> {
 }
 
 /// Reads and checks a NIfTI file's header and voxel data, without decoding the voxels.
-pub fn open(path: &Path) -> Result<Opened> {
+pub fn open(path: &Path) -> Result<Opened<'static>> {
     let (h, bytes) = read_image(path)?;
     let size = spatial_size(path, &h)?;
     let geometry = geometry(path, &h, size)?;
@@ -647,7 +649,7 @@ pub fn open(path: &Path) -> Result<Opened> {
         pixel_type_of(datatype)
     };
     Ok(Opened {
-        bytes,
+        bytes: Cow::Owned(bytes),
         datatype,
         big_endian: h.endianness == Endianness::Big,
         slope: h.scl_slope as f32,
@@ -657,15 +659,15 @@ pub fn open(path: &Path) -> Result<Opened> {
     })
 }
 
-impl Opened {
+impl<'a> Opened<'a> {
     /// An image of another format: its voxel bytes (x fastest) of scalar type `datatype`,
     /// unscaled, on `geometry`. The byte count must be the grid's voxels × the type's size.
     pub(crate) fn from_parts(
-        bytes: Vec<u8>,
+        bytes: Cow<'a, [u8]>,
         datatype: NiftiType,
         big_endian: bool,
         geometry: Geometry,
-    ) -> Opened {
+    ) -> Opened<'a> {
         assert_eq!(
             bytes.len(),
             geometry.len() * datatype.size_of(),
@@ -688,15 +690,56 @@ impl Opened {
         let mut data: Vec<bool> = crate::limits::zeroed_vec(self.len(), || {
             format!("the mask of '{}' ({} voxels)", path.display(), self.len())
         })?;
-        self.for_each_chunk(|first, chunk| {
-            for (m, &x) in data[first..first + chunk.len()].iter_mut().zip(chunk) {
-                *m = x == target;
-            }
-        });
+        if !self.integer_mask(label, &mut data) {
+            self.for_each_chunk(|first, chunk| {
+                for (m, &x) in data[first..first + chunk.len()].iter_mut().zip(chunk) {
+                    *m = x == target;
+                }
+            });
+        }
         Ok(Mask {
             geometry: self.geometry,
             data,
         })
+    }
+
+    /// The voxels equal to `label` marked in `out`, comparing the stored integers directly
+    /// (the same result as comparing decoded values: integers of at most 32 bits are exact
+    /// in f64). Returns false, leaving `out` alone, for scaled, 64-bit or floating-point data.
+    fn integer_mask(&self, label: i64, out: &mut [bool]) -> bool {
+        if !(self.slope == 0.0 || (self.slope == 1.0 && self.inter == 0.0)) {
+            return false;
+        }
+        let be = self.big_endian;
+        macro_rules! compare {
+            ($t:ty, $n:expr) => {{
+                match <$t>::try_from(label) {
+                    Ok(target) => {
+                        for (m, b) in out.iter_mut().zip(self.bytes.chunks_exact($n)) {
+                            let a: [u8; $n] = b.try_into().expect("element size");
+                            let v = if be {
+                                <$t>::from_be_bytes(a)
+                            } else {
+                                <$t>::from_le_bytes(a)
+                            };
+                            *m = v == target;
+                        }
+                    }
+                    // A label the type cannot hold is in no voxel.
+                    Err(_) => out.fill(false),
+                }
+                true
+            }};
+        }
+        match self.datatype {
+            NiftiType::Uint8 => compare!(u8, 1),
+            NiftiType::Int8 => compare!(i8, 1),
+            NiftiType::Uint16 => compare!(u16, 2),
+            NiftiType::Int16 => compare!(i16, 2),
+            NiftiType::Uint32 => compare!(u32, 4),
+            NiftiType::Int32 => compare!(i32, 4),
+            _ => false,
+        }
     }
 
     /// Every voxel decoded, within the memory budget (8 bytes per voxel).
@@ -719,7 +762,7 @@ impl Opened {
 /// Voxels decoded per chunk by [`Opened::for_each_chunk`].
 const CHUNK: usize = 16 * 1024;
 
-impl Opened {
+impl Opened<'_> {
     /// Decodes voxels `first..first + out.len()` (x fastest, as NIfTI stores them) into `out`,
     /// scaled by `scl_slope`/`scl_inter` exactly as the `nifti` crate does (`v · slope + inter`
     /// with the f32 header values, unless the slope is 0).
@@ -993,6 +1036,49 @@ mod tests {
             origin: [0.0; 3],
             direction: [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]],
         }
+    }
+
+    /// Masks from stored integers equal those from decoded values, for every integer type,
+    /// both byte orders, and labels inside, outside and at the edges of each type's range.
+    #[test]
+    fn integer_masks_equal_decoded_comparison() {
+        let types = [
+            NiftiType::Uint8,
+            NiftiType::Int8,
+            NiftiType::Uint16,
+            NiftiType::Int16,
+            NiftiType::Uint32,
+            NiftiType::Int32,
+        ];
+        let g = grid([7, 5, 3]);
+        for t in types {
+            let w = t.size_of();
+            // Bytes from a fixed generator: every pattern of the type's width occurs.
+            let bytes: Vec<u8> = (0..g.len() * w)
+                .map(|i| [0u8, 1, 255, 128, 127, 2][(i * 7 + i / 3) % 6])
+                .collect();
+            for be in [false, true] {
+                let img = Opened::from_parts(Cow::Borrowed(&bytes), t, be, g.clone());
+                let decoded = {
+                    let mut v = vec![0.0; g.len()];
+                    img.decode_into(0, &mut v);
+                    v
+                };
+                let mut labels: Vec<i64> = decoded.iter().map(|&x| x as i64).collect();
+                labels.extend([0, 1, -1, 255, 256, -129, 65535, 65536, i64::MAX, i64::MIN]);
+                for label in labels {
+                    let mut got = vec![true; g.len()];
+                    assert!(
+                        img.integer_mask(label, &mut got),
+                        "{t:?} is an integer type"
+                    );
+                    let want: Vec<bool> = decoded.iter().map(|&x| x == label as f64).collect();
+                    assert_eq!(got, want, "{t:?} big-endian {be} label {label}");
+                }
+            }
+        }
+        let floats = Opened::from_parts(vec![0; g.len() * 4].into(), NiftiType::Float32, false, g);
+        assert!(!floats.integer_mask(0, &mut [false; 105]));
     }
 
     /// Mean and SD as normalisation takes them from decoded values.

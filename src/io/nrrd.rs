@@ -488,7 +488,7 @@ pub fn read_geometry(path: &Path) -> Result<Geometry> {
 }
 
 /// Reads and checks a NRRD image (header and voxel data), without decoding the voxels.
-pub fn open(path: &Path) -> Result<Opened> {
+pub fn open(path: &Path) -> Result<Opened<'static>> {
     let (h, r) = header(path)?;
     let geometry = h.geometry(path)?;
     let need = super::voxel_data::checked_bytes(path, h.size, h.datatype.size_of())?;
@@ -503,5 +503,10 @@ pub fn open(path: &Path) -> Result<Opened> {
     };
     // Ascii values are stored little-endian whatever the header says.
     let big_endian = h.big_endian && h.encoding != Encoding::Ascii;
-    Ok(Opened::from_parts(bytes, h.datatype, big_endian, geometry))
+    Ok(Opened::from_parts(
+        bytes.into(),
+        h.datatype,
+        big_endian,
+        geometry,
+    ))
 }
