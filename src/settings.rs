@@ -579,20 +579,32 @@ impl Settings {
             "label" => self.label = as_int(key, v)?,
             "normalize" => self.normalize = as_bool(key, v)?,
             "normalizeScale" => self.normalize_scale = as_positive(key, v)?,
-            "removeOutliers" => self.remove_outliers = if nullable { None } else { Some(as_positive(key, v)?) },
+            "removeOutliers" => {
+                self.remove_outliers = if nullable {
+                    None
+                } else {
+                    Some(as_positive(key, v)?)
+                }
+            }
             "resampledPixelSpacing" => {
                 self.resampled_pixel_spacing = if nullable {
                     None
                 } else {
                     let l = as_list(key, v)?;
                     if l.len() != 3 {
-                        return Err(bad(key, format!("expected 3 spacings [x, y, z], got {}", l.len())));
+                        return Err(bad(
+                            key,
+                            format!("expected 3 spacings [x, y, z], got {}", l.len()),
+                        ));
                     }
                     let mut s = [0.0; 3];
                     for (o, x) in s.iter_mut().zip(l) {
                         *o = as_f64(key, x)?;
                         if *o < 0.0 {
-                            return Err(bad(key, "spacings must be >= 0 (0 keeps the original spacing)"));
+                            return Err(bad(
+                                key,
+                                "spacings must be >= 0 (0 keeps the original spacing)",
+                            ));
                         }
                     }
                     Some(s)
@@ -614,8 +626,9 @@ impl Settings {
                     Value::Number(_) => match as_int(key, v)? {
                         1 => Interpolator::NearestNeighbor,
                         2 => Interpolator::Linear,
-                        3 => Interpolator::BSpline,
-                        i => return Err(bad(key, format!("SimpleITK interpolator code {i} is not supported (1, 2 or 3)"))),
+                        // sitkBSpline: 3 in SimpleITK 1.x, 23 (sitkBSpline3) from 2.0.
+                        3 | 23 => Interpolator::BSpline,
+                        i => return Err(bad(key, format!("SimpleITK interpolator code {i} is not supported (1 sitkNearestNeighbor, 2 sitkLinear, 3 or 23 sitkBSpline)"))),
                     },
                     Value::Null => Interpolator::BSpline,
                     other => return Err(bad(key, format!("expected a name, got {}", describe(other)))),
@@ -633,7 +646,10 @@ impl Settings {
                         [lo, hi] => {
                             let (lo, hi) = (as_f64(key, lo)?, as_f64(key, hi)?);
                             if hi < lo {
-                                return Err(bad(key, format!("upper bound {hi} is below lower bound {lo}")));
+                                return Err(bad(
+                                    key,
+                                    format!("upper bound {hi} is below lower bound {lo}"),
+                                ));
                             }
                             Some((lo, Some(hi)))
                         }
@@ -646,13 +662,22 @@ impl Settings {
                     "absolute" => ResegmentMode::Absolute,
                     "relative" => ResegmentMode::Relative,
                     "sigma" => ResegmentMode::Sigma,
-                    o => return Err(bad(key, format!("'{o}' is not one of absolute, relative, sigma"))),
+                    o => {
+                        return Err(bad(
+                            key,
+                            format!("'{o}' is not one of absolute, relative, sigma"),
+                        ))
+                    }
                 }
             }
             "resegmentShape" => self.resegment_shape = as_bool(key, v)?,
             "binWidth" => self.bin_width = as_positive(key, v)?,
             "binCount" => {
-                self.bin_count = if nullable { None } else { Some(as_count(key, v, 1, 1 << 24)?) }
+                self.bin_count = if nullable {
+                    None
+                } else {
+                    Some(as_count(key, v, 1, 1 << 24)?)
+                }
             }
             "binningOrigin" => {
                 self.binning_origin = match as_str(key, v)? {
@@ -672,7 +697,11 @@ impl Settings {
             "voxelArrayShift" => self.voxel_array_shift = as_f64(key, v)?,
             "minimumROIDimensions" => self.minimum_roi_dimensions = as_count(key, v, 1, 3)?,
             "minimumROISize" => {
-                self.minimum_roi_size = if nullable { None } else { Some(as_count(key, v, 1, i64::MAX)?) }
+                self.minimum_roi_size = if nullable {
+                    None
+                } else {
+                    Some(as_count(key, v, 1, i64::MAX)?)
+                }
             }
             "geometryTolerance" => {
                 self.geometry_tolerance = if nullable { 1e-6 } else { as_positive(key, v)? }
@@ -687,7 +716,10 @@ impl Settings {
                 if l.is_empty() {
                     return Err(bad(key, "needs at least one distance"));
                 }
-                self.distances = l.iter().map(|x| as_count(key, x, 1, 1000)).collect::<Result<_>>()?;
+                self.distances = l
+                    .iter()
+                    .map(|x| as_count(key, x, 1, 1000))
+                    .collect::<Result<_>>()?;
             }
             "symmetricalGLCM" => self.symmetrical_glcm = as_bool(key, v)?,
             "weightingNorm" => {
@@ -696,7 +728,12 @@ impl Settings {
                 } else {
                     let s = as_str(key, v)?;
                     if !["manhattan", "euclidean", "infinity", "no_weighting"].contains(&s) {
-                        return Err(bad(key, format!("'{s}' is not one of manhattan, euclidean, infinity, no_weighting")));
+                        return Err(bad(
+                            key,
+                            format!(
+                                "'{s}' is not one of manhattan, euclidean, infinity, no_weighting"
+                            ),
+                        ));
                     }
                     Some(s.to_string())
                 }
@@ -717,7 +754,10 @@ impl Settings {
             "sigma" => {
                 let l = if nullable { &[][..] } else { as_list(key, v)? };
                 if l.len() > MAX_SIGMAS {
-                    return Err(bad(key, format!("{} values; at most {MAX_SIGMAS} are accepted", l.len())));
+                    return Err(bad(
+                        key,
+                        format!("{} values; at most {MAX_SIGMAS} are accepted", l.len()),
+                    ));
                 }
                 let mut sigma: Vec<Sigma> = Vec::with_capacity(l.len());
                 for x in l {
@@ -749,7 +789,12 @@ impl Settings {
                     "ror" => Lbp2dMethod::Ror,
                     "uniform" => Lbp2dMethod::Uniform,
                     "var" => Lbp2dMethod::Var,
-                    o => return Err(bad(key, format!("'{o}' is not one of default, ror, uniform, var"))),
+                    o => {
+                        return Err(bad(
+                            key,
+                            format!("'{o}' is not one of default, ror, uniform, var"),
+                        ))
+                    }
                 }
             }
             // PyRadiomics fails with fewer than 2 levels (its harmonics table is then 1-D).
@@ -1039,6 +1084,22 @@ fn parse_feature_classes(v: &Value) -> Result<BTreeMap<FeatureClass, Vec<String>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// SimpleITK's interpolator codes: sitkBSpline is 3 in SimpleITK 1.x and 23 from 2.0
+    /// (what `sitk.sitkBSpline` gives scripts today); other codes are refused by name.
+    #[test]
+    fn interpolator_codes_of_both_simpleitk_generations() {
+        let parse = |code: &str| {
+            Params::from_yaml(&format!("setting:\n  interpolator: {code}\n"))
+                .map(|p| p.settings.interpolator)
+        };
+        assert_eq!(parse("1").unwrap(), Interpolator::NearestNeighbor);
+        assert_eq!(parse("2").unwrap(), Interpolator::Linear);
+        assert_eq!(parse("3").unwrap(), Interpolator::BSpline);
+        assert_eq!(parse("23").unwrap(), Interpolator::BSpline);
+        let e = parse("4").unwrap_err().to_string();
+        assert!(e.contains("code 4") && e.contains("23 sitkBSpline"), "{e}");
+    }
 
     #[test]
     fn floats_are_written_as_python_writes_them() {

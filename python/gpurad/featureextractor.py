@@ -19,6 +19,7 @@ import json
 import os
 
 from . import _gpurad
+from .toolbox import logger
 
 try:  # numpy is optional: without it feature values are Python floats.
     import numpy as _np
@@ -205,6 +206,7 @@ class RadiomicsFeatureExtractor:
         """
         if kwargs.get("voxelBased"):
             raise NotImplementedError("voxel-based extraction is not available in gpurad")
+        logger.info("Calculating features with gpurad %s", _gpurad.version())
         document = self._document()
         if label is not None:
             document = dict(document, setting=dict(self.settings, label=int(label)))

@@ -395,6 +395,13 @@ fn image_types() -> Vec<String> {
         .collect()
 }
 
+/// The feature catalogue (every class and feature with its IBSI code, formula and note, and
+/// every image type) as JSON: `gpurad features --format json`.
+#[pyfunction]
+fn catalogue_json() -> String {
+    gpurad::catalogue::json(None)
+}
+
 /// gpurad's version.
 #[pyfunction]
 fn version() -> &'static str {
@@ -414,6 +421,7 @@ fn _gpurad(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(check_params, m)?)?;
     m.add_function(wrap_pyfunction!(feature_classes, m)?)?;
     m.add_function(wrap_pyfunction!(image_types, m)?)?;
+    m.add_function(wrap_pyfunction!(catalogue_json, m)?)?;
     m.add_function(wrap_pyfunction!(version, m)?)?;
     Ok(())
 }
