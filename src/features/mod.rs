@@ -5,6 +5,7 @@ pub mod glcm;
 pub mod gldm;
 pub mod glrlm;
 pub mod glszm;
+pub mod ibsi;
 pub mod ngtdm;
 pub mod registry;
 pub mod shape;

@@ -1,0 +1,112 @@
+//! IBSI-1 digital phantom: the IBSI feature families gpurad computes by IBSI's definitions
+//! (`gpurad::features::ibsi`) against the reference values
+//! (`tests/fixtures/ibsi/reference_values.csv`, IBSI reference manual): every intensity
+//! statistic, intensity histogram, intensity–volume histogram and local intensity feature,
+//! and the morphological features PyRadiomics lacks (the convex-hull densities excepted).
+//!
+//! The phantom's intensities are already discrete (IBSI: no discretisation for the digital
+//! phantom): the histogram bins are the intensities 1 … 6 and the IVH grid is
+//! G = [min, max] with step 1. A value passes within its tolerance or, where the tolerance is
+//! below the published precision, when it rounds to the published value (half a unit of its
+//! last digit).
+
+mod common;
+
+use common::*;
+use gpurad::features::ibsi::{histogram, ivh, local_intensity, morphology, statistics};
+use gpurad::features::shape::{mesh, principal_variances};
+use gpurad::io::image_file::{read_mask, read_volume};
+use gpurad::settings::ShapeCovariance;
+
+/// The reference rows of the digital phantom for `families`, keyed by gpurad's id (the IBSI
+/// id, with the IVH parameter where IBSI's id is shared): (id, published value, tolerance).
+fn references(families: &[&str]) -> Vec<(String, String, f64)> {
+    csv_rows(&ibsi_reference_values())
+        .into_iter()
+        .filter(|r| {
+            r["dataset"] == "digital_phantom" && families.contains(&r["family_code"].as_str())
+        })
+        .map(|r| {
+            let id = &r["feature_ibsi_id"];
+            let caption = &r["table_caption"];
+            let key = match id.as_str() {
+                "BC2M" | "GBPN" => {
+                    let x = if caption.contains("10%") { "10" } else { "90" };
+                    let kind = if id == "BC2M" { "V" } else { "I" };
+                    format!("{id}_{kind}{x}")
+                }
+                _ => id.clone(),
+            };
+            (
+                key,
+                r["value"].clone(),
+                r["tolerance"].parse().unwrap_or(0.0),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn digital_phantom_ibsi_families() {
+    let (image_path, mask_path) = ibsi_phantom();
+    let image = read_volume(&image_path).unwrap();
+    let mask = read_mask(&mask_path, 1).unwrap();
+    let values: Vec<f64> = (0..mask.data.len())
+        .filter(|&i| mask.data[i])
+        .map(|i| image.data[i])
+        .collect();
+    let (lo, hi) = values
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
+            (a.min(x), b.max(x))
+        });
+
+    let mut got: Vec<(&str, f64)> = Vec::new();
+    got.extend(statistics::features(&values));
+    got.extend(histogram::features(&values, hi as usize));
+    got.extend(ivh::features(
+        &values,
+        ivh::IvhGrid::Discrete { range: (lo, hi) },
+    ));
+    got.extend(local_intensity::features(&image, &mask));
+    got.extend(morphology::features(&morphology::MorphologyInput {
+        morphology: &mask,
+        image: &image,
+        intensity: &mask,
+        area_volume: mesh::area_and_volume(&mask),
+        variances: principal_variances(&mask, ShapeCovariance::Ibsi),
+    }));
+
+    let refs = references(&["stat", "ih", "ivh", "loc", "morph"]);
+    let mut failures = Vec::new();
+    let mut compared = 0;
+    for (id, value) in &got {
+        let Some((_, published, tol)) = refs.iter().find(|(k, _, _)| k == id) else {
+            failures.push(format!("{id}: no reference value"));
+            continue;
+        };
+        let reference: f64 = published.parse().unwrap();
+        let allowed = tol.max(half_unit(published));
+        let ok = (value - reference).abs() <= allowed + 1e-12;
+        println!(
+            "{id}: gpurad {value:.6} IBSI {published} ± {allowed} {}",
+            if ok { "ok" } else { "FAIL" }
+        );
+        if !ok {
+            failures.push(format!("{id}: {value} vs {published} ± {allowed}"));
+        }
+        compared += 1;
+    }
+    // Every reference row of the first-order families has a value.
+    for family in ["stat", "ih", "ivh", "loc"] {
+        for (id, _, _) in references(&[family]) {
+            assert!(
+                got.iter().any(|(k, _)| *k == id),
+                "{family} {id} not computed"
+            );
+        }
+    }
+    println!("IBSI digital phantom: {compared} values of the IBSI families compared");
+    assert_eq!(compared, 18 + 23 + 6 + 2 + 9);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
