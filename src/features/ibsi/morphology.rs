@@ -14,6 +14,8 @@
 //! | R59B | area density (AABB) | A / A_aabb |
 //! | 6BDE | volume density (enclosing ellipsoid) | 3V / (4π a b c) |
 //! | RDD2 | area density (enclosing ellipsoid) | A / A_aee, A_aee = 4πab Σ_{ν=0}^{20} (αβ)^ν / (1 − 4ν²) P_ν((α² + β²) / (2αβ)), α = √(1 − b²/a²), β = √(1 − c²/a²) |
+//! | R3ER | volume density (convex hull) | V / V_convex, the convex hull of the mesh's vertices |
+//! | 7T7F | area density (convex hull) | A / A_convex |
 //! | 99N0 | integrated intensity | V · mean X_gl |
 //! | N365 | Moran's I | N / W · Σ_{k≠l} w_kl (X_k − μ)(X_l − μ) / Σ (X_k − μ)², w_kl = 1 / ‖x⃗_k − x⃗_l‖, W = Σ_{k≠l} w_kl |
 //! | NPT7 | Geary's C | (N − 1) / (2W) · Σ_{k≠l} w_kl (X_k − X_l)² / Σ (X_k − μ)² |
@@ -22,6 +24,7 @@
 
 use rayon::prelude::*;
 
+use crate::features::shape::convex_hull::hull_volume_area;
 use crate::image::{Mask, Volume};
 
 /// What the morphological features are computed from.
@@ -90,7 +93,7 @@ fn pair_sums(points: &[[f64; 3]], values: &[f64], mean: f64) -> (f64, f64, f64) 
         .reduce(|| (0.0, 0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1, a.2 + b.2))
 }
 
-/// The nine morphological features of the table above, as `(IBSI id, value)`.
+/// The eleven morphological features of the table above, as `(IBSI id, value)`.
 pub fn features(input: &MorphologyInput<'_>) -> Vec<(&'static str, f64)> {
     let MorphologyInput {
         morphology,
@@ -148,6 +151,8 @@ pub fn features(input: &MorphologyInput<'_>) -> Vec<(&'static str, f64)> {
     let [least, minor, major] = variances;
     let (a, b, c) = (2.0 * major.sqrt(), 2.0 * minor.sqrt(), 2.0 * least.sqrt());
 
+    let (hull_volume, hull_area) = hull_volume_area(morphology);
+
     let spread: f64 = values.iter().map(|x| (x - mean).powi(2)).sum();
     let (w, moran, geary) = pair_sums(&points, &values, mean);
     vec![
@@ -157,6 +162,8 @@ pub fn features(input: &MorphologyInput<'_>) -> Vec<(&'static str, f64)> {
         ("R59B", area / aabb_area),
         ("6BDE", 3.0 * volume / (4.0 * pi * a * b * c)),
         ("RDD2", area / ellipsoid_area(a, b, c)),
+        ("R3ER", volume / hull_volume),
+        ("7T7F", area / hull_area),
         ("99N0", volume * mean),
         ("N365", n / w * moran / spread),
         ("NPT7", (n - 1.0) / (2.0 * w) * geary / spread),

@@ -400,6 +400,22 @@ pub fn diameters(mask: &Mask) -> [f64; 4] {
     ]
 }
 
+/// The mesh vertices that can be vertices of the mesh's 3D convex hull, as doubled integer
+/// grid coordinates (see [`for_each_vertex`]): the 2D hull vertices of each z-plane's vertex
+/// set (a point extreme in 3D is extreme within its z-plane).
+pub fn hull_candidates(mask: &Mask) -> Vec<[i64; 3]> {
+    let mut rows = RowExtremes::new(mask.geometry.size, 2);
+    for_each_vertex(mask, |v| rows.add(2, v));
+    let mut out = Vec::new();
+    let mut hull: Vec<[i64; 2]> = Vec::new();
+    rows.for_each_plane(|z, pts| {
+        hull.clear();
+        convex_hull_2d(pts, &mut hull);
+        out.extend(hull.iter().map(|h| [h[0], h[1], z]));
+    });
+    out
+}
+
 /// All mesh measures of a ROI.
 pub fn measure(mask: &Mask) -> MeshMeasures {
     let (surface_area, volume) = area_and_volume(mask);
@@ -553,6 +569,24 @@ mod tests {
                         diameters(&mask),
                         all_pairs_diameters(&mask),
                         "size {size:?} spacing {spacing:?} density {density}"
+                    );
+                    // The hull candidates span the same convex hull as every vertex.
+                    let six_volume = |pts: &[[i64; 3]]| -> i128 {
+                        super::super::convex_hull::hull_triangles(pts)
+                            .iter()
+                            .map(|[a, b, c]| {
+                                let [a0, a1, a2] = a.map(i128::from);
+                                let [b0, b1, b2] = b.map(i128::from);
+                                let [c0, c1, c2] = c.map(i128::from);
+                                a0 * (b1 * c2 - b2 * c1) - a1 * (b0 * c2 - b2 * c0)
+                                    + a2 * (b0 * c1 - b1 * c0)
+                            })
+                            .sum()
+                    };
+                    assert_eq!(
+                        six_volume(&hull_candidates(&mask)),
+                        six_volume(&got),
+                        "hull volume, size {size:?} density {density}"
                     );
                 }
             }

@@ -4,6 +4,7 @@
 //! eigenvalues λ_major ≥ λ_minor ≥ λ_least of the covariance of the ROI voxel centres
 //! (physical coordinates, `1/N_p` normalisation), IBSI 3.1.11–3.1.17.
 
+pub mod convex_hull;
 pub mod mc_table;
 pub mod mesh;
 
