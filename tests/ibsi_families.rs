@@ -110,3 +110,86 @@ fn digital_phantom_ibsi_families() {
     assert_eq!(compared, 18 + 23 + 6 + 2 + 11);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// The phantom's ROI as grey levels (its intensities, already discrete) and its mask.
+fn phantom_grey_image() -> (gpurad::matrices::GreyImage, gpurad::image::Mask) {
+    let (image_path, mask_path) = ibsi_phantom();
+    let image = read_volume(&image_path).unwrap();
+    let mask = read_mask(&mask_path, 1).unwrap();
+    let levels: Vec<u32> = image
+        .data
+        .iter()
+        .zip(&mask.data)
+        .map(|(&v, &m)| if m { v as u32 } else { 0 })
+        .collect();
+    let ng = *levels.iter().max().unwrap();
+    let img = gpurad::matrices::GreyImage {
+        size: image.geometry.size,
+        spacing: image.geometry.spacing,
+        levels,
+        ng,
+    };
+    (img, mask)
+}
+
+/// Compares `(id, aggregation, value)` triples with the phantom's references.
+fn check_texture(family: &str, got: &[(&str, &str, f64)]) {
+    let rows: Vec<_> = csv_rows(&ibsi_reference_values())
+        .into_iter()
+        .filter(|r| r["dataset"] == "digital_phantom" && r["family_code"] == family)
+        .collect();
+    let mut failures = Vec::new();
+    for &(id, aggregation, value) in got {
+        let r = rows
+            .iter()
+            .find(|r| r["feature_ibsi_id"] == id && r["aggregation_ibsi_id"] == aggregation)
+            .unwrap_or_else(|| panic!("{family} {id}_{aggregation}: no reference value"));
+        let published = &r["value"];
+        let reference: f64 = published.parse().unwrap();
+        let allowed = r["tolerance"]
+            .parse::<f64>()
+            .unwrap_or(0.0)
+            .max(half_unit(published));
+        let ok = (value - reference).abs() <= allowed + 1e-12;
+        println!(
+            "{id}_{aggregation}: gpurad {value:.6} IBSI {published} ± {allowed} {}",
+            if ok { "ok" } else { "FAIL" }
+        );
+        if !ok {
+            failures.push(format!("{id}_{aggregation}: {value} vs {published}"));
+        }
+    }
+    assert_eq!(
+        got.len(),
+        rows.len(),
+        "every {family} reference value computed"
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn digital_phantom_gldzm_in_every_aggregation() {
+    use gpurad::features::ibsi::{aggregate, gldzm};
+    use gpurad::matrices::{angles::generate, gldzm as matrix};
+    let (img, mask) = phantom_grey_image();
+    let volume = matrix::build(&img, &generate(img.size, &[1], None), &mask.data, false);
+    let slices: Vec<matrix::Gldzm> = aggregate::slices(&img, &mask)
+        .iter()
+        .map(|(s, m)| matrix::build(s, &generate(s.size, &[1], None), m, true))
+        .collect();
+    let merged = slices[1..]
+        .iter()
+        .fold(slices[0].clone(), |a, b| a.merged(b));
+    let per_slice: Vec<[f64; 16]> = slices.iter().map(gldzm::features).collect();
+    let mut got = Vec::new();
+    for (aggregation, values) in [
+        ("KOBO", gldzm::features(&volume)),
+        ("62GR", gldzm::features(&merged)),
+        ("8QNN", aggregate::mean(&per_slice)),
+    ] {
+        for (id, v) in gldzm::IDS.iter().zip(values) {
+            got.push((*id, aggregation, v));
+        }
+    }
+    check_texture("dzm", &got);
+}

@@ -33,11 +33,19 @@ impl Glszm {
     }
 }
 
-/// Builds the GLSZM on the CPU: connected components by union-find in one raster pass (each
-/// ROI voxel joins the already-visited neighbours of its level: the half of the directions
-/// with a negative linear step), then one count per zone.
-pub fn build(img: &GreyImage, angles: &[Offset]) -> Glszm {
-    let ng = img.ng as usize;
+/// Connected zones of equal grey level, found by union-find in one raster pass (each ROI
+/// voxel joins the already-visited neighbours of its level: the half of the directions with a
+/// negative linear step). Indices are those of a padded copy of the image.
+struct ZoneForest {
+    pad: super::padded::Padded,
+    /// `parent[p]` for ROI voxels after full path compression: each voxel's zone root (the
+    /// zone's smallest index); unused elsewhere.
+    parent: Vec<usize>,
+    /// The ROI voxels in raster order.
+    voxels: Vec<usize>,
+}
+
+fn zone_forest(img: &GreyImage, angles: &[Offset]) -> ZoneForest {
     let s = img.size;
     let mut dirs: Vec<Offset> = angles.to_vec();
     dirs.extend(angles.iter().map(|o| [-o[0], -o[1], -o[2]]));
@@ -47,7 +55,6 @@ pub fn build(img: &GreyImage, angles: &[Offset]) -> Glszm {
         .map(|&o| pad.step(o))
         .filter(|&d| d < 0)
         .collect();
-    // parent[p] for ROI voxels (a root points to itself); unused elsewhere.
     let mut parent: Vec<usize> = vec![usize::MAX; pad.levels.len()];
     fn root(parent: &mut [usize], mut p: usize) -> usize {
         while parent[p] != p {
@@ -87,11 +94,64 @@ pub fn build(img: &GreyImage, angles: &[Offset]) -> Glszm {
             }
         }
     }
+    for &p in &voxels {
+        parent[p] = root(&mut parent, p);
+    }
+    ZoneForest {
+        pad,
+        parent,
+        voxels,
+    }
+}
+
+/// The zones of equal grey level of an image: each ROI voxel's zone, and each zone's level.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Zones {
+    /// Zone number of each voxel of the image (x fastest), `u32::MAX` outside the ROI.
+    pub zone_of: Vec<u32>,
+    /// Grey level of each zone.
+    pub levels: Vec<u32>,
+}
+
+/// Labels the zones of `img`: connected sets of ROI voxels of one grey level, neighbours
+/// given by `angles` and their opposites (26-connected in 3D, 8-connected in-plane).
+pub fn label_zones(img: &GreyImage, angles: &[Offset]) -> Zones {
+    let f = zone_forest(img, angles);
+    let mut number = vec![u32::MAX; f.pad.levels.len()];
+    let mut zone_of = vec![u32::MAX; img.levels.len()];
+    let mut levels = Vec::new();
+    let s = img.size;
+    for z in 0..s[2] {
+        for y in 0..s[1] {
+            for x in 0..s[0] {
+                let p = f.pad.index(x, y, z);
+                if f.pad.levels[p] == 0 {
+                    continue;
+                }
+                let r = f.parent[p];
+                if number[r] == u32::MAX {
+                    number[r] = levels.len() as u32;
+                    levels.push(f.pad.levels[r]);
+                }
+                zone_of[img.index(x, y, z)] = number[r];
+            }
+        }
+    }
+    Zones { zone_of, levels }
+}
+
+/// Builds the GLSZM on the CPU: the zones of [`zone_forest`], then one count per zone.
+pub fn build(img: &GreyImage, angles: &[Offset]) -> Glszm {
+    let ng = img.ng as usize;
+    let ZoneForest {
+        pad,
+        parent,
+        voxels,
+    } = zone_forest(img, angles);
     // Zone sizes, kept on each zone's root.
     let mut size = vec![0usize; pad.levels.len()];
     for &p in &voxels {
-        let r = root(&mut parent, p);
-        size[r] += 1;
+        size[parent[p]] += 1;
     }
     let mut sizes: Vec<usize> = voxels
         .iter()

@@ -8,6 +8,7 @@
 pub mod angles;
 pub mod glcm;
 pub mod gldm;
+pub mod gldzm;
 pub mod glrlm;
 pub mod glszm;
 pub mod gpu;

@@ -7,11 +7,15 @@
 //! - [`histogram`]: intensity histogram (ZVCW), all 23 features;
 //! - [`ivh`]: intensity–volume histogram (P88C), the 6 reference features;
 //! - [`local_intensity`]: local and global intensity peak (9ST6);
-//! - [`morphology`]: the morphological features (HCUG) PyRadiomics lacks.
+//! - [`morphology`]: the morphological features (HCUG) PyRadiomics lacks;
+//! - [`gldzm`]: grey level distance zone features (VMDZ), with [`aggregate`] for IBSI's
+//!   per-slice aggregations.
 //!
 //! Each function returns `(id, value)` pairs, `id` the IBSI feature identifier (with the
 //! parameter of parametrised features: `BC2M_V10`).
 
+pub mod aggregate;
+pub mod gldzm;
 pub mod histogram;
 pub mod ivh;
 pub mod local_intensity;
