@@ -173,9 +173,12 @@ fn digital_phantom_gldzm_in_every_aggregation() {
     use gpurad::matrices::{angles::generate, gldzm as matrix};
     let (img, mask) = phantom_grey_image();
     let volume = matrix::build(&img, &generate(img.size, &[1], None), &mask.data, false);
-    let slices: Vec<matrix::Gldzm> = aggregate::slices(&img, &mask)
+    let slices: Vec<matrix::Gldzm> = aggregate::slices(&img)
         .iter()
-        .map(|(s, m)| matrix::build(s, &generate(s.size, &[1], None), m, true))
+        .map(|(z, s)| {
+            let m = aggregate::mask_slice(&mask, *z);
+            matrix::build(s, &generate(s.size, &[1], None), &m, true)
+        })
         .collect();
     let merged = slices[1..]
         .iter()

@@ -14,15 +14,16 @@
 //! * `2.5D` (62GR, the non-directional classes): `force2D:true`.
 //!
 //! IBSI slices the phantom along its third axis (z; 4 slices of 5×4 voxels), which is
-//! PyRadiomics' `force2Ddimension:0` (axis 0 of the (z, y, x) array). 2D aggregations (BTW3,
-//! SUJT, 8QNN: features per slice, averaged over slices) are not implemented in gpurad and
-//! PyRadiomics and are not covered.
+//! PyRadiomics' `force2Ddimension:0` (axis 0 of the (z, y, x) array). The 2D aggregations
+//! (BTW3 and SUJT for `cm` and `rlm`, 8QNN for the others: features per slice, averaged over
+//! slices) compute each slice as its own 2D image
+//! (`gpurad::features::ibsi::aggregate::slice_mean_features`): BTW3 and 8QNN with each
+//! slice's directions averaged, SUJT merged (`weightingNorm:no_weighting`).
 //!
-//! Not covered, because PyRadiomics/gpurad has no such feature:
-//! * `ngl` Dependence count percentage (6XV8; PyRadiomics' deprecated DependencePercentage,
-//!   always 1) and Dependence count energy (CAS9);
-//! * the grey level distance zone family `dzm` (GLDZM);
-//! * everything in 2D aggregation (see above).
+//! The NGLDM's dependence count percentage (6XV8; PyRadiomics' deprecated
+//! DependencePercentage) and dependence count energy (CAS9) come from
+//! `gpurad::features::ibsi::ngldm`. The grey level distance zone family (`dzm`) is checked
+//! in `tests/ibsi_families.rs`.
 //!
 //! Mapped to a differently named PyRadiomics feature (documented identities): Joint
 //! maximum → MaximumProbability, Joint variance → SumSquares, Sum variance → ClusterTendency
@@ -41,6 +42,8 @@ use std::collections::BTreeMap;
 
 use common::*;
 use gpurad::extract::{extract_case, Value};
+use gpurad::features::ibsi::aggregate::slice_mean_features;
+use gpurad::features::registry::FeatureClass;
 use gpurad::Params;
 
 /// (IBSI family code, IBSI feature name) → gpurad column.
@@ -234,6 +237,56 @@ fn aggregation_settings(aggregation_id: &str) -> Option<&'static [&'static str]>
     })
 }
 
+/// IBSI 2D aggregation id → gpurad settings overrides for each slice's own 2D image.
+fn slice_settings(aggregation_id: &str) -> Option<&'static [&'static str]> {
+    Some(match aggregation_id {
+        "BTW3" | "8QNN" => &[],
+        "SUJT" => &["weightingNorm:no_weighting"],
+        _ => return None,
+    })
+}
+
+/// A gpurad column (`glcm_JointEnergy`) as its texture class and feature name; the `ngl`
+/// normalised grey level non-uniformity (mapped to firstorder Uniformity in 3D) per slice is
+/// the GLDM's GrayLevelNonUniformityNormalized, its documented equal.
+fn class_and_name(column: &str) -> (FeatureClass, String) {
+    let column = if column == "firstorder_Uniformity" {
+        "gldm_GrayLevelNonUniformityNormalized"
+    } else {
+        column
+    };
+    let (class, name) = column.split_once('_').unwrap();
+    (FeatureClass::from_name(class).unwrap(), name.to_string())
+}
+
+/// The phantom's grey image (grey level = intensity with `binWidth:1`).
+fn phantom_grey() -> gpurad::matrices::GreyImage {
+    let (img, mask) = phantom();
+    let image = gpurad::io::nifti::read_volume(&img).unwrap();
+    let mask = gpurad::io::nifti::read_mask(&mask, 1).unwrap();
+    gpurad::matrices::grey_image(&image, &mask, &params(&[]).settings).unwrap()
+}
+
+/// IBSI's dependence count percentage or energy (`index` 0 or 1 of
+/// `gpurad::features::ibsi::ngldm::features`) of the phantom in aggregation `aggregation_id`.
+fn ngldm_extra(grey: &gpurad::matrices::GreyImage, aggregation_id: &str, index: usize) -> f64 {
+    use gpurad::features::ibsi::{aggregate, ngldm};
+    use gpurad::matrices::{angles::generate, gldm};
+    let of = |img: &gpurad::matrices::GreyImage, force2d: Option<usize>| {
+        let m = gldm::build(img, &generate(img.size, &[1], force2d), 0.0);
+        ngldm::features(&m, img.roi_count() as u64)[index]
+    };
+    match aggregation_id {
+        "KOBO" => of(grey, None),
+        "62GR" => of(grey, Some(0)),
+        "8QNN" => {
+            let slices = aggregate::slices(grey);
+            slices.iter().map(|(_, s)| of(s, None)).sum::<f64>() / slices.len() as f64
+        }
+        other => panic!("no ngl aggregation {other}"),
+    }
+}
+
 fn phantom() -> (std::path::PathBuf, std::path::PathBuf) {
     ibsi_phantom()
 }
@@ -320,6 +373,7 @@ fn digital_phantom_texture_reference_values() {
     let (img, mask) = phantom();
     let map = feature_map();
     let families = ["cm", "rlm", "szm", "ngt", "ngl"];
+    let grey = phantom_grey();
 
     // One gpurad run per distinct settings combination.
     let mut runs: BTreeMap<Vec<&str>, Vec<(String, Value)>> = BTreeMap::new();
@@ -328,45 +382,52 @@ fn digital_phantom_texture_reference_values() {
     let mut skipped: BTreeMap<String, usize> = BTreeMap::new();
     let mut covered = 0;
     for rec in reference_rows() {
-        if rec.family == "dzm" {
-            *skipped
-                .entry(format!(
-                    "dzm {} (GLDZM: no PyRadiomics class)",
-                    rec.aggregation
-                ))
-                .or_default() += 1;
-            continue;
-        }
         if !families.contains(&rec.family.as_str()) {
             continue;
         }
         let key = (rec.family.clone(), rec.aggregation.clone());
-        let Some(overrides) = aggregation_settings(&rec.aggregation_id) else {
-            *skipped
-                .entry(format!(
-                    "{} {} (2D aggregation)",
-                    rec.family, rec.aggregation
-                ))
-                .or_default() += 1;
-            continue;
+        let extra = match (rec.family.as_str(), rec.feature.as_str()) {
+            ("ngl", "Dependence count percentage") => Some(0),
+            ("ngl", "Dependence count energy") => Some(1),
+            _ => None,
         };
-        let Some(&column) = map.get(&(rec.family.as_str(), rec.feature.as_str())) else {
-            *skipped
-                .entry(format!(
-                    "{} {} (no PyRadiomics feature)",
-                    rec.family, rec.feature
-                ))
-                .or_default() += 1;
-            continue;
-        };
-        let row = runs.entry(overrides.to_vec()).or_insert_with(|| {
-            extract_case(&img, &mask, &params(overrides))
-                .unwrap_or_else(|e| panic!("{overrides:?}: {e}"))
-        });
-        let full = format!("original_{column}");
-        let got = match row.iter().find(|(c, _)| *c == full) {
-            Some((_, Value::Number(v))) => *v,
-            _ => panic!("{full} missing from gpurad output"),
+        let (column, got) = if let Some(index) = extra {
+            let v = ngldm_extra(&grey, &rec.aggregation_id, index);
+            ("ibsi::ngldm", v)
+        } else {
+            let Some(&column) = map.get(&(rec.family.as_str(), rec.feature.as_str())) else {
+                *skipped
+                    .entry(format!(
+                        "{} {} (no PyRadiomics feature)",
+                        rec.family, rec.feature
+                    ))
+                    .or_default() += 1;
+                continue;
+            };
+            let v = if let Some(overrides) = aggregation_settings(&rec.aggregation_id) {
+                let row = runs.entry(overrides.to_vec()).or_insert_with(|| {
+                    extract_case(&img, &mask, &params(overrides))
+                        .unwrap_or_else(|e| panic!("{overrides:?}: {e}"))
+                });
+                let full = format!("original_{column}");
+                match row.iter().find(|(c, _)| *c == full) {
+                    Some((_, Value::Number(v))) => *v,
+                    _ => panic!("{full} missing from gpurad output"),
+                }
+            } else {
+                let overrides = slice_settings(&rec.aggregation_id)
+                    .unwrap_or_else(|| panic!("aggregation {}", rec.aggregation_id));
+                let (class, name) = class_and_name(column);
+                let values = slice_mean_features(
+                    &grey,
+                    class,
+                    &params(overrides).settings,
+                    std::slice::from_ref(&name),
+                )
+                .unwrap();
+                values[0].1
+            };
+            (column, v)
         };
         let reference: f64 = rec
             .published
@@ -403,9 +464,11 @@ fn digital_phantom_texture_reference_values() {
     }
     println!("{covered} rows covered in total");
 
-    // 25 cm × 4 + 16 rlm × 4 + 16 szm × 2 + 5 ngt × 2 + 15 ngl × 2.
-    assert_eq!(counts.len(), 14, "expected 14 family/aggregation groups");
-    assert!(covered >= 236, "too few reference rows covered: {covered}");
+    // Every aggregation of every family: 25 cm × 6 + 16 rlm × 6 + 16 szm × 3 + 5 ngt × 3
+    // + 17 ngl × 3.
+    assert_eq!(counts.len(), 21, "expected 21 family/aggregation groups");
+    assert!(skipped.is_empty(), "rows not covered: {skipped:?}");
+    assert_eq!(covered, 150 + 96 + 48 + 15 + 51, "reference rows covered");
     assert!(
         failures.is_empty(),
         "{} mismatches:\n{}",

@@ -9,7 +9,8 @@
 //! - [`local_intensity`]: local and global intensity peak (9ST6);
 //! - [`morphology`]: the morphological features (HCUG) PyRadiomics lacks;
 //! - [`gldzm`]: grey level distance zone features (VMDZ), with [`aggregate`] for IBSI's
-//!   per-slice aggregations.
+//!   per-slice aggregations of every texture class;
+//! - [`ngldm`]: the dependence count percentage and energy (REK0).
 //!
 //! Each function returns `(id, value)` pairs, `id` the IBSI feature identifier (with the
 //! parameter of parametrised features: `BC2M_V10`).
@@ -20,6 +21,7 @@ pub mod histogram;
 pub mod ivh;
 pub mod local_intensity;
 pub mod morphology;
+pub mod ngldm;
 pub mod statistics;
 
 /// Linear-interpolation percentile `p` (0–100) of sorted data, as `numpy.percentile`
