@@ -16,7 +16,7 @@ use crate::matrices::{grey_image, grey_image_from, GreyImage, Matrix, Request};
 use crate::preprocess::discretize::{self, Discretized};
 use crate::preprocess::normalize::{self, CompensatedSum};
 use crate::preprocess::{resample, resegment};
-use crate::settings::{Params, Settings};
+use crate::settings::{FeatureNames, Params, Settings};
 
 pub use crate::row::{Row, Value};
 
@@ -305,7 +305,9 @@ fn prepare_prefixed(
         "raise --max-memory for an ROI this large",
     )?;
     let opened = input.open()?;
-    let filtered = crate::filters::need_region(params);
+    // Filters, and IBSI's local intensity features, see the image around the ROI box.
+    let filtered =
+        crate::filters::need_region(params) || params.settings.feature_names == FeatureNames::Ibsi;
     // The whole image's statistics (diagnostics, normalisation) in one pass over the file;
     // non-finite voxels outside the ROI are an error where a step reads them.
     let reads = match (s.resampled_pixel_spacing, s.normalize, filtered) {
@@ -460,7 +462,7 @@ fn prepare_prefixed(
     // As PyRadiomics: every class works on the bounding box of the final ROI, without padding;
     // shape uses the mask from before resegmentation (unless resegmentShape) cut to that box.
     let shape_mask = if s.resegment_shape {
-        roi.clone()
+        crop_mask(&roi, &bb, 0)
     } else {
         crop_mask(&mask, &bb, 0)
     };
@@ -551,6 +553,8 @@ struct Staged {
     row: Row,
     shape_mask: Mask,
     images: Vec<StagedImage>,
+    /// Under `featureNames: ibsi`, every IBSI value (computed on the CPU while staging).
+    ibsi: Option<Vec<(String, f64)>>,
 }
 
 /// One image of a sequence (the original or a filtered one), discretised on the ROI.
@@ -623,6 +627,22 @@ fn stage(input: &SequenceInput<'_>, mask: &Mask, params: &Params, config: Row) -
         shape_mask,
         region,
     } = prepare_prefixed(input.image, input.mask, mask, params, config)?;
+    if params.settings.feature_names == FeatureNames::Ibsi {
+        params.check_ibsi_names()?;
+        let ibsi = crate::features::ibsi::row::compute(&crate::features::ibsi::row::IbsiInput {
+            image: &image,
+            roi: &roi,
+            morphology: &shape_mask,
+            region: region.as_ref().map(|(v, bb)| (v, bb)),
+            settings: &params.settings,
+        })?;
+        return Ok(Staged {
+            row,
+            shape_mask,
+            images: Vec::new(),
+            ibsi: Some(ibsi),
+        });
+    }
     let classes = texture_classes(params);
     let mut images = Vec::new();
     for t in &params.image_types {
@@ -658,6 +678,7 @@ fn stage(input: &SequenceInput<'_>, mask: &Mask, params: &Params, config: Row) -
         row,
         shape_mask,
         images,
+        ibsi: None,
     })
 }
 
@@ -763,11 +784,16 @@ fn finish(
         mut row,
         shape_mask,
         images,
+        ibsi,
     } = staged;
     row.push((
         "diagnostics_Device".into(),
         Value::Text(device_used.to_string()),
     ));
+    if let Some(values) = ibsi {
+        row.extend(values.into_iter().map(|(k, v)| (k, Value::Number(v))));
+        return row;
+    }
     if let Some(names) = params.feature_classes.get(&FeatureClass::Shape) {
         for (name, v) in shape_features(&shape_mask, names, params, shapes) {
             row.push((format!("original_shape_{name}"), Value::Number(v)));
@@ -847,6 +873,10 @@ pub fn sequence_columns(params: &Params) -> Vec<String> {
         cols.push("diagnostics_Mask-resegmented_VoxelNum".into());
     }
     cols.push("diagnostics_Device".into());
+    if s.feature_names == FeatureNames::Ibsi {
+        cols.extend(crate::features::ibsi::row::columns(s));
+        return cols;
+    }
     if let Some(names) = params.feature_classes.get(&FeatureClass::Shape) {
         cols.extend(names.iter().map(|n| format!("original_shape_{n}")));
     }

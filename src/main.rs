@@ -86,6 +86,11 @@ enum Command {
         /// Mask label that defines the ROI (default 1; same as --setting label:N).
         #[arg(long)]
         label: Option<i64>,
+        /// Feature names and coverage: pyradiomics (PyRadiomics' classes and names) or ibsi
+        /// (every IBSI-1 family and aggregation the settings allow, columns named by IBSI id:
+        /// RNU0, GYBY_ITBB, BC2M_V10; the original image only). Same as --setting featureNames:NAMES.
+        #[arg(long, value_name = "NAMES")]
+        names: Option<String>,
         /// Output format for a single case (batches are always CSV).
         #[arg(long, value_enum, default_value = "csv")]
         format: Format,
@@ -606,6 +611,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             params,
             settings,
             label,
+            names,
             format,
             output,
             jobs,
@@ -621,6 +627,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if let Some(l) = label {
                 p.settings.label = l;
             }
+            if let Some(n) = names {
+                p.settings.apply_override(&format!("featureNames:{n}"))?;
+            }
+            p.check_ibsi_names()?;
             if let Some(m) = manifest {
                 let cases = manifest::read(&m)?;
                 let out = output.ok_or_else(|| {

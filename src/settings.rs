@@ -34,6 +34,25 @@ pub enum ShapeCovariance {
     Ibsi,
 }
 
+/// How feature columns are named and which features are computed (`featureNames`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum FeatureNames {
+    /// PyRadiomics' classes and names (`original_glcm_Contrast`).
+    #[default]
+    Pyradiomics,
+    /// Every IBSI-1 family and aggregation the settings allow, one column per value named by
+    /// its IBSI identifier (`RNU0`, `GYBY_ITBB`, `BC2M_V10`; see
+    /// [`crate::features::ibsi::row`]).
+    Ibsi,
+}
+
+impl FeatureNames {
+    fn is_default(&self) -> bool {
+        *self == FeatureNames::Pyradiomics
+    }
+}
+
 /// Image interpolator used for resampling (the mask always uses nearest neighbour).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Interpolator {
@@ -91,6 +110,15 @@ pub struct Settings {
     pub binning_origin: BinningOrigin,
     /// Covariance normalisation for axis lengths, elongation, flatness (`shapeCovariance`).
     pub shape_covariance: ShapeCovariance,
+    /// Feature naming and coverage (`featureNames`: pyradiomics, the default, or ibsi).
+    #[serde(skip_serializing_if = "FeatureNames::is_default")]
+    pub feature_names: FeatureNames,
+    /// Bin width of the intensity–volume histogram's grid (`ivhBinWidth`; IBSI names only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ivh_bin_width: Option<f64>,
+    /// Bin count of the intensity–volume histogram's grid (`ivhBinCount`; IBSI names only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ivh_bin_count: Option<usize>,
     /// Largest number of grey levels texture matrices may have (`maxGreyLevels`, default 4096).
     pub max_grey_levels: usize,
     /// Constant added to intensities in Energy, TotalEnergy and RMS (`voxelArrayShift`).
@@ -276,6 +304,9 @@ impl Default for Settings {
             bin_count: None,
             binning_origin: BinningOrigin::Pyradiomics,
             shape_covariance: ShapeCovariance::Pyradiomics,
+            feature_names: FeatureNames::Pyradiomics,
+            ivh_bin_width: None,
+            ivh_bin_count: None,
             max_grey_levels: 4096,
             voxel_array_shift: 0.0,
             minimum_roi_dimensions: 2,
@@ -545,6 +576,9 @@ pub const KNOWN_SETTINGS: &[&str] = &[
     "binCount",
     "binningOrigin",
     "shapeCovariance",
+    "featureNames",
+    "ivhBinWidth",
+    "ivhBinCount",
     "maxGreyLevels",
     "voxelArrayShift",
     "minimumROIDimensions",
@@ -691,6 +725,31 @@ impl Settings {
                     "pyradiomics" => ShapeCovariance::Pyradiomics,
                     "ibsi" => ShapeCovariance::Ibsi,
                     o => return Err(bad(key, format!("'{o}' is not one of pyradiomics, ibsi"))),
+                }
+            }
+            "featureNames" => {
+                self.feature_names = match as_str(key, v)? {
+                    "pyradiomics" => FeatureNames::Pyradiomics,
+                    "ibsi" => FeatureNames::Ibsi,
+                    o => return Err(bad(key, format!("'{o}' is not one of pyradiomics, ibsi"))),
+                }
+            }
+            "ivhBinWidth" => {
+                self.ivh_bin_width = if nullable {
+                    None
+                } else {
+                    let w = as_f64(key, v)?;
+                    if !(w.is_finite() && w > 0.0) {
+                        return Err(bad(key, "the bin width must be a positive number"));
+                    }
+                    Some(w)
+                }
+            }
+            "ivhBinCount" => {
+                self.ivh_bin_count = if nullable {
+                    None
+                } else {
+                    Some(as_count(key, v, 1, 1 << 24)?)
                 }
             }
             "maxGreyLevels" => self.max_grey_levels = as_count(key, v, 1, 1 << 20)?,
@@ -858,6 +917,28 @@ fn parse_yaml(text: &str) -> std::result::Result<Value, String> {
 }
 
 impl Params {
+    /// Under `featureNames: ibsi` only the original image may be enabled (IBSI-1's features
+    /// are defined on it): an error naming the other enabled image types.
+    pub fn check_ibsi_names(&self) -> Result<()> {
+        if self.settings.feature_names != FeatureNames::Ibsi {
+            return Ok(());
+        }
+        let others: Vec<&str> = self
+            .image_types
+            .iter()
+            .filter(|t| t.kind != ImageTypeKind::Original)
+            .map(|t| t.kind.name())
+            .collect();
+        if others.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Settings(format!(
+                "featureNames: ibsi computes IBSI-1's features of the original image only; disable image type(s) {}",
+                others.join(", ")
+            )))
+        }
+    }
+
     /// Reads a PyRadiomics parameter file (YAML or JSON).
     pub fn from_file(path: &Path) -> Result<Params> {
         let text = crate::limits::read_text_bounded(

@@ -64,18 +64,18 @@ fn digital_phantom_ibsi_families() {
     let mut got: Vec<(&str, f64)> = Vec::new();
     got.extend(statistics::features(&values));
     got.extend(histogram::features(&values, hi as usize));
-    got.extend(ivh::features(
-        &values,
-        ivh::IvhGrid::Discrete { range: (lo, hi) },
-    ));
+    got.extend(ivh::features(&values, ivh::IvhGrid::Discrete { range: (lo, hi) }).unwrap());
     got.extend(local_intensity::features(&image, &mask));
-    got.extend(morphology::features(&morphology::MorphologyInput {
-        morphology: &mask,
-        image: &image,
-        intensity: &mask,
-        area_volume: mesh::area_and_volume(&mask),
-        variances: principal_variances(&mask, ShapeCovariance::Ibsi),
-    }));
+    got.extend(
+        morphology::features(&morphology::MorphologyInput {
+            morphology: &mask,
+            image: &image,
+            intensity: &mask,
+            area_volume: mesh::area_and_volume(&mask),
+            variances: principal_variances(&mask, ShapeCovariance::Ibsi),
+        })
+        .unwrap(),
+    );
 
     let refs = references(&["stat", "ih", "ivh", "loc", "morph"]);
     let mut failures = Vec::new();

@@ -56,6 +56,7 @@ pub fn need_region(params: &Params) -> bool {
 /// Checks the filter settings of every enabled image type (the wavelet's name), so that a
 /// cohort run stops before its first case rather than failing every case alike.
 pub fn check(params: &Params) -> Result<()> {
+    params.check_ibsi_names()?;
     for t in &params.image_types {
         let s = params.settings_for(t)?;
         if t.kind == ImageTypeKind::LoG && s.sigma.is_empty() {

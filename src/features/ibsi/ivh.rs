@@ -15,6 +15,8 @@
 //! When no grid intensity has ν_i ≤ x (every voxel holds the top intensity), I_x is the
 //! next intensity past the grid, max G + w_d, where the volume fraction is 0.
 
+use crate::error::{Error, Result};
+
 /// How the intensities are made discrete for the intensity–volume histogram (IBSI manual,
 /// "Intensity-volume histogram features").
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -83,15 +85,25 @@ fn discretise(values: &[f64], grid: IvhGrid) -> (Vec<f64>, f64, f64, f64) {
     }
 }
 
+/// Most grid intensities an intensity–volume histogram may have.
+pub const MAX_GRID: f64 = (1u64 << 22) as f64;
+
 /// The 6 IBSI intensity–volume histogram features of `values` (the ROI's intensities, at
-/// least one) on `grid`, as `(IBSI id with parameter, value)`.
-pub fn features(values: &[f64], grid: IvhGrid) -> Vec<(&'static str, f64)> {
+/// least one) on `grid`, as `(IBSI id with parameter, value)`; an error when the grid would
+/// hold more than [`MAX_GRID`] intensities.
+pub fn features(values: &[f64], grid: IvhGrid) -> Result<Vec<(&'static str, f64)>> {
     assert!(!values.is_empty(), "a ROI has at least one voxel");
     let (mut d, lo, hi, step) = discretise(values, grid);
+    let span = (hi - lo) / step;
+    if !(span.is_finite() && span < MAX_GRID) {
+        return Err(Error::Compute(format!(
+            "the intensity-volume histogram would need {span:.3e} grid intensities from {lo} to {hi} in steps of {step} (at most {MAX_GRID}): set ivhBinWidth or ivhBinCount, or a narrower resegmentRange"
+        )));
+    }
     d.sort_by(f64::total_cmp);
     let n_v = d.len() as f64;
     // Grid intensities i_k = lo + k·step, k = 0 … K; rounding keeps hi itself on the grid.
-    let steps = (((hi - lo) / step).round().max(0.0)) as usize;
+    let steps = span.round().max(0.0) as usize;
     let at = |k: usize| lo + k as f64 * step;
     // ν at grid intensity i: the fraction of voxels at or above it.
     let nu = |i: f64| {
@@ -120,14 +132,14 @@ pub fn features(values: &[f64], grid: IvhGrid) -> Vec<(&'static str, f64)> {
     };
     let (v10, v90) = (volume_at(0.10), volume_at(0.90));
     let (i10, i90) = (intensity_at(0.10), intensity_at(0.90));
-    vec![
+    Ok(vec![
         ("BC2M_V10", v10),
         ("BC2M_V90", v90),
         ("GBPN_I10", i10),
         ("GBPN_I90", i90),
         ("DDTU", v10 - v90),
         ("CNV2", i10 - i90),
-    ]
+    ])
 }
 
 #[cfg(test)]
@@ -141,6 +153,7 @@ mod tests {
         // i = 1 … 5; γ = 0, .25, .5, .75, 1.
         let x = [1.0, 1.0, 1.0, 1.0, 2.0, 2.0, 2.0, 4.0, 4.0, 5.0];
         let f: HashMap<_, _> = features(&x, IvhGrid::Discrete { range: (1.0, 5.0) })
+            .unwrap()
             .into_iter()
             .collect();
         assert!((f["BC2M_V10"] - 0.6).abs() < 1e-12, "{f:?}");
@@ -157,9 +170,20 @@ mod tests {
                 range: (0.0, 6.0),
             },
         )
+        .unwrap()
         .into_iter()
         .collect();
         assert_eq!(f["GBPN_I90"], 3.0);
         assert_eq!(f["GBPN_I10"], 7.0);
+        // A grid too fine is refused, not walked.
+        let e = features(
+            &x,
+            IvhGrid::BinWidth {
+                width: 1e-300,
+                range: (0.0, 6.0),
+            },
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("ivhBinWidth"), "{e}");
     }
 }

@@ -10,7 +10,9 @@
 //! - [`morphology`]: the morphological features (HCUG) PyRadiomics lacks;
 //! - [`gldzm`]: grey level distance zone features (VMDZ), with [`aggregate`] for IBSI's
 //!   per-slice aggregations of every texture class;
-//! - [`ngldm`]: the dependence count percentage and energy (REK0).
+//! - [`ngldm`]: the dependence count percentage and energy (REK0);
+//! - [`row`]: a case's every IBSI value under IBSI names (`featureNames: ibsi`), the texture
+//!   families through [`texture_names`].
 //!
 //! Each function returns `(id, value)` pairs, `id` the IBSI feature identifier (with the
 //! parameter of parametrised features: `BC2M_V10`).
@@ -18,11 +20,14 @@
 pub mod aggregate;
 pub mod gldzm;
 pub mod histogram;
+pub mod inverse_distance;
 pub mod ivh;
 pub mod local_intensity;
 pub mod morphology;
 pub mod ngldm;
+pub mod row;
 pub mod statistics;
+pub mod texture_names;
 
 /// Linear-interpolation percentile `p` (0–100) of sorted data, as `numpy.percentile`
 /// (IBSI does not fix the percentile definition; its reference values were produced with it).

@@ -20,10 +20,10 @@
 //! | N365 | Moran's I | N / W · Σ_{k≠l} w_kl (X_k − μ)(X_l − μ) / Σ (X_k − μ)², w_kl = 1 / ‖x⃗_k − x⃗_l‖, W = Σ_{k≠l} w_kl |
 //! | NPT7 | Geary's C | (N − 1) / (2W) · Σ_{k≠l} w_kl (X_k − X_l)² / Σ (X_k − μ)² |
 //!
-//! Moran's I and Geary's C are exact sums over all voxel pairs: their cost grows as N².
+//! Moran's I and Geary's C sum over all voxel pairs: pair by pair for small ROIs, by FFT
+//! convolution for large ones ([`super::inverse_distance`]).
 
-use rayon::prelude::*;
-
+use crate::error::Result;
 use crate::features::shape::convex_hull::hull_volume_area;
 use crate::image::{Mask, Volume};
 
@@ -70,31 +70,9 @@ pub fn ellipsoid_area(a: f64, b: f64, c: f64) -> f64 {
     4.0 * std::f64::consts::PI * a * b * sum
 }
 
-/// Pair sums over the intensity voxels: (W, Σ w (X_k − μ)(X_l − μ), Σ w (X_k − X_l)²), each
-/// over unordered pairs k < l.
-fn pair_sums(points: &[[f64; 3]], values: &[f64], mean: f64) -> (f64, f64, f64) {
-    (0..points.len())
-        .into_par_iter()
-        .map(|k| {
-            let (p, x) = (points[k], values[k]);
-            let (mut w, mut moran, mut geary) = (0.0, 0.0, 0.0);
-            for l in k + 1..points.len() {
-                let q = points[l];
-                let d =
-                    ((p[0] - q[0]).powi(2) + (p[1] - q[1]).powi(2) + (p[2] - q[2]).powi(2)).sqrt();
-                let wk = 1.0 / d;
-                let y = values[l];
-                w += wk;
-                moran += wk * (x - mean) * (y - mean);
-                geary += wk * (x - y) * (x - y);
-            }
-            (w, moran, geary)
-        })
-        .reduce(|| (0.0, 0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1, a.2 + b.2))
-}
-
-/// The eleven morphological features of the table above, as `(IBSI id, value)`.
-pub fn features(input: &MorphologyInput<'_>) -> Vec<(&'static str, f64)> {
+/// The eleven morphological features of the table above, as `(IBSI id, value)` (an error
+/// only when Moran's I and Geary's C of a large ROI exceed the memory budget).
+pub fn features(input: &MorphologyInput<'_>) -> Result<Vec<(&'static str, f64)>> {
     let MorphologyInput {
         morphology,
         image,
@@ -153,9 +131,15 @@ pub fn features(input: &MorphologyInput<'_>) -> Vec<(&'static str, f64)> {
 
     let (hull_volume, hull_area) = hull_volume_area(morphology);
 
-    let spread: f64 = values.iter().map(|x| (x - mean).powi(2)).sum();
-    let (w, moran, geary) = pair_sums(&points, &values, mean);
-    vec![
+    let centred: Vec<f64> = values.iter().map(|x| x - mean).collect();
+    let spread: f64 = centred.iter().map(|a| a * a).sum();
+    let (w, moran, geary) = super::inverse_distance::pair_sums(
+        intensity.geometry.size,
+        intensity.geometry.spacing,
+        &voxels,
+        &centred,
+    )?;
+    Ok(vec![
         ("25C7", asphericity),
         ("KLMA", shift),
         ("PBX1", volume / aabb_volume),
@@ -167,7 +151,7 @@ pub fn features(input: &MorphologyInput<'_>) -> Vec<(&'static str, f64)> {
         ("99N0", volume * mean),
         ("N365", n / w * moran / spread),
         ("NPT7", (n - 1.0) / (2.0 * w) * geary / spread),
-    ]
+    ])
 }
 
 #[cfg(test)]
