@@ -341,6 +341,7 @@ fn prepare_prefixed(
             spacing,
             s.interpolator,
             s.pad_distance,
+            s.resampling_grid,
         );
         let e = read.extent();
         crate::limits::check(
@@ -371,6 +372,12 @@ fn prepare_prefixed(
             s.interpolator,
             s.pad_distance,
             &bb0,
+            resample::ResampleOptions {
+                grid: s.resampling_grid,
+                mask: s.mask_interpolator,
+                threshold: s.mask_partial_volume_threshold,
+                round: s.round_intensities,
+            },
         )?;
         drop(part);
         let bb = checks::check_roi(
@@ -454,6 +461,19 @@ fn prepare_prefixed(
     if let Some(range) = s.resegment_range {
         roi = resegment::resegment(&image, &mask, range, s.resegment_mode, mask_path)?;
         bb = roi_check(&roi)?;
+    }
+    if let Some(k) = s.resegment_outliers {
+        // IBSI's outlier filtering, after the range: mean ± k·SD of what the range kept.
+        roi = resegment::resegment(
+            &image,
+            &roi,
+            (-k, Some(k)),
+            crate::settings::ResegmentMode::Sigma,
+            mask_path,
+        )?;
+        bb = roi_check(&roi)?;
+    }
+    if s.resegment_range.is_some() || s.resegment_outliers.is_some() {
         row.push((
             "diagnostics_Mask-resegmented_VoxelNum".into(),
             Value::Number(roi.count() as f64),
@@ -869,7 +889,7 @@ pub fn sequence_columns(params: &Params) -> Vec<String> {
     if s.resampled_pixel_spacing.is_some() {
         cols.extend(stage_cols("interpolated"));
     }
-    if s.resegment_range.is_some() {
+    if s.resegment_range.is_some() || s.resegment_outliers.is_some() {
         cols.push("diagnostics_Mask-resegmented_VoxelNum".into());
     }
     cols.push("diagnostics_Device".into());

@@ -53,6 +53,37 @@ impl FeatureNames {
     }
 }
 
+/// Where the resampled grid lies (`resamplingGrid`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum ResamplingGrid {
+    /// PyRadiomics: around the ROI box, its first voxel's corner on the image's.
+    #[default]
+    Pyradiomics,
+    /// IBSI: the new grid's centre on the image's centre (ceil(n·s/s′) voxels per axis).
+    Ibsi,
+}
+
+/// How the mask is resampled (`maskInterpolator`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum MaskInterpolator {
+    /// Nearest neighbour (PyRadiomics).
+    #[default]
+    Nearest,
+    /// (Tri)linear interpolation of the 0/1 mask, kept where the partial volume reaches
+    /// `maskPartialVolumeThreshold` (IBSI).
+    Linear,
+}
+
+fn is_default<T: Default + PartialEq>(v: &T) -> bool {
+    *v == T::default()
+}
+
+fn is_half(v: &f64) -> bool {
+    *v == 0.5
+}
+
 /// Image interpolator used for resampling (the mask always uses nearest neighbour).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Interpolator {
@@ -98,6 +129,24 @@ pub struct Settings {
     pub pre_crop: bool,
     /// Resegmentation range: lower and optional upper bound (`resegmentRange`).
     pub resegment_range: Option<(f64, Option<f64>)>,
+    /// IBSI outlier filtering after `resegmentRange`: ROI voxels beyond mean ± k·SD of the
+    /// ROI are removed (`resegmentOutliers: k`, IBSI uses 3).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resegment_outliers: Option<f64>,
+    /// Resampled grid placement (`resamplingGrid`: pyradiomics or ibsi).
+    #[serde(skip_serializing_if = "is_default")]
+    pub resampling_grid: ResamplingGrid,
+    /// Mask resampling (`maskInterpolator`: nearest or linear).
+    #[serde(skip_serializing_if = "is_default")]
+    pub mask_interpolator: MaskInterpolator,
+    /// Partial volume a linearly resampled mask voxel needs to be kept
+    /// (`maskPartialVolumeThreshold`, default 0.5).
+    #[serde(skip_serializing_if = "is_half")]
+    pub mask_partial_volume_threshold: f64,
+    /// Round intensities to the nearest integer after resampling (`roundIntensities`; IBSI
+    /// for CT).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub round_intensities: bool,
     /// Units of `resegmentRange` (`resegmentMode`, default absolute).
     pub resegment_mode: ResegmentMode,
     /// Compute shape on the resegmented mask instead of the original (`resegmentShape`).
@@ -298,6 +347,11 @@ impl Default for Settings {
             pad_distance: 5,
             pre_crop: false,
             resegment_range: None,
+            resegment_outliers: None,
+            resampling_grid: ResamplingGrid::Pyradiomics,
+            mask_interpolator: MaskInterpolator::Nearest,
+            mask_partial_volume_threshold: 0.5,
+            round_intensities: false,
             resegment_mode: ResegmentMode::Absolute,
             resegment_shape: false,
             bin_width: 25.0,
@@ -570,6 +624,11 @@ pub const KNOWN_SETTINGS: &[&str] = &[
     "padDistance",
     "preCrop",
     "resegmentRange",
+    "resegmentOutliers",
+    "resamplingGrid",
+    "maskInterpolator",
+    "maskPartialVolumeThreshold",
+    "roundIntensities",
     "resegmentMode",
     "resegmentShape",
     "binWidth",
@@ -727,6 +786,39 @@ impl Settings {
                     o => return Err(bad(key, format!("'{o}' is not one of pyradiomics, ibsi"))),
                 }
             }
+            "resegmentOutliers" => {
+                self.resegment_outliers = if nullable {
+                    None
+                } else {
+                    let k = as_f64(key, v)?;
+                    if !(k.is_finite() && k > 0.0) {
+                        return Err(bad(key, "the number of SDs must be a positive number"));
+                    }
+                    Some(k)
+                }
+            }
+            "resamplingGrid" => {
+                self.resampling_grid = match as_str(key, v)? {
+                    "pyradiomics" => ResamplingGrid::Pyradiomics,
+                    "ibsi" => ResamplingGrid::Ibsi,
+                    o => return Err(bad(key, format!("'{o}' is not one of pyradiomics, ibsi"))),
+                }
+            }
+            "maskInterpolator" => {
+                self.mask_interpolator = match as_str(key, v)? {
+                    "nearest" | "sitkNearestNeighbor" => MaskInterpolator::Nearest,
+                    "linear" | "sitkLinear" => MaskInterpolator::Linear,
+                    o => return Err(bad(key, format!("'{o}' is not one of nearest, linear"))),
+                }
+            }
+            "maskPartialVolumeThreshold" => {
+                let t = as_f64(key, v)?;
+                if !(t > 0.0 && t <= 1.0) {
+                    return Err(bad(key, "the threshold must lie in (0, 1]"));
+                }
+                self.mask_partial_volume_threshold = t;
+            }
+            "roundIntensities" => self.round_intensities = as_bool(key, v)?,
             "featureNames" => {
                 self.feature_names = match as_str(key, v)? {
                     "pyradiomics" => FeatureNames::Pyradiomics,

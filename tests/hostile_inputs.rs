@@ -308,7 +308,13 @@ fn valid_values(key: &str) -> &'static [&'static str] {
         "resegmentMode" => &["absolute", "relative", "sigma"],
         "binWidth" => &["1e-300", "1e308", "0.001", "25"],
         "binCount" => &["1", "2", "16777216"],
-        "binningOrigin" | "shapeCovariance" | "featureNames" => &["ibsi", "pyradiomics"],
+        "binningOrigin" | "shapeCovariance" | "featureNames" | "resamplingGrid" => {
+            &["ibsi", "pyradiomics"]
+        }
+        "maskInterpolator" => &["nearest", "linear"],
+        "maskPartialVolumeThreshold" => &["0.5", "1", "1e-300"],
+        "roundIntensities" => &["true", "false"],
+        "resegmentOutliers" => &["3", "1e-300", "1e308"],
         "ivhBinWidth" => &["1e-300", "1e308", "0.5"],
         "ivhBinCount" => &["1", "16777216"],
         "maxGreyLevels" => &["1", "1048576"],

@@ -129,3 +129,62 @@ fn configuration_a() {
     assert_eq!(compared, 346);
     assert!(failures.is_empty(), "{failures:#?}");
 }
+
+/// IBSI's interpolation settings shared by configurations B–E.
+const IBSI_RESAMPLING: &str = "  resamplingGrid: ibsi\n  roundIntensities: true\n  maskInterpolator: linear\n  maskPartialVolumeThreshold: 0.5\n";
+
+#[test]
+fn configuration_b() {
+    let Some((compared, failures)) = run_config(
+        "B",
+        &format!(
+            "  force2D: true\n  resampledPixelSpacing: [2, 2, 0]\n  interpolator: sitkLinear\n{IBSI_RESAMPLING}  resegmentRange: [-500, 400]\n  binCount: 32\n"
+        ),
+    ) else {
+        return;
+    };
+    assert_eq!(compared, 346);
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+#[test]
+fn configuration_c() {
+    let Some((compared, failures)) = run_config(
+        "C",
+        &format!(
+            "  resampledPixelSpacing: [2, 2, 2]\n  interpolator: sitkLinear\n{IBSI_RESAMPLING}  resegmentRange: [-1000, 400]\n  binWidth: 25\n  binningOrigin: ibsi\n  ivhBinWidth: 2.5\n"
+        ),
+    ) else {
+        return;
+    };
+    assert_eq!(compared, 209, "compactness 1 has no consensus value in C");
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+#[test]
+fn configuration_d() {
+    let Some((compared, failures)) = run_config(
+        "D",
+        &format!(
+            "  resampledPixelSpacing: [2, 2, 2]\n  interpolator: sitkLinear\n{IBSI_RESAMPLING}  resegmentOutliers: 3\n  binCount: 32\n"
+        ),
+    ) else {
+        return;
+    };
+    assert_eq!(compared, 210);
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+#[test]
+fn configuration_e() {
+    let Some((compared, failures)) = run_config(
+        "E",
+        &format!(
+            "  resampledPixelSpacing: [2, 2, 2]\n  interpolator: sitkBSpline\n{IBSI_RESAMPLING}  resegmentRange: [-1000, 400]\n  resegmentOutliers: 3\n  binCount: 32\n  ivhBinCount: 1000\n"
+        ),
+    ) else {
+        return;
+    };
+    assert_eq!(compared, 210);
+    assert!(failures.is_empty(), "{failures:#?}");
+}

@@ -63,6 +63,21 @@ fn linspace(start: f64, stop: f64, num: usize) -> Vec<f64> {
     y
 }
 
+/// IBSI's first fixed-size bin edge: the resegmentation range's lower bound when an absolute
+/// range is set (and lies at or below the ROI's minimum), else the ROI's minimum.
+fn ibsi_origin(min: f64, settings: &Settings) -> f64 {
+    match settings.resegment_range {
+        Some((lower, _))
+            if settings.resegment_mode == crate::settings::ResegmentMode::Absolute
+                && lower.is_finite()
+                && lower <= min =>
+        {
+            lower
+        }
+        _ => min,
+    }
+}
+
 /// Bin edges for `values` under the discretisation settings (PyRadiomics `getBinEdges`).
 pub fn bin_edges(values: &[f64], settings: &Settings) -> Vec<f64> {
     let (min, max) = values
@@ -83,7 +98,7 @@ pub fn bin_edges(values: &[f64], settings: &Settings) -> Vec<f64> {
     let w = settings.bin_width;
     let low = match settings.binning_origin {
         BinningOrigin::Pyradiomics => min - py_mod(min, w),
-        BinningOrigin::Ibsi => min,
+        BinningOrigin::Ibsi => ibsi_origin(min, settings),
     };
     let e = arange(low, edge_count(low, max, w) as usize, w);
     if e.len() == 1 {
@@ -103,7 +118,7 @@ pub fn predicted_bin_count(min: f64, max: f64, settings: &Settings) -> f64 {
     let w = settings.bin_width;
     let low = match settings.binning_origin {
         BinningOrigin::Pyradiomics => min - py_mod(min, w),
-        BinningOrigin::Ibsi => min,
+        BinningOrigin::Ibsi => ibsi_origin(min, settings),
     };
     edge_count(low, max, w).max(2.0) - 1.0
 }

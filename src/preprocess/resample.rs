@@ -10,7 +10,7 @@
 //! converted back to the input's storage type, as SimpleITK does.
 
 use crate::image::{mirror_index, BoundingBox, Geometry, Mask, Volume};
-use crate::settings::Interpolator;
+use crate::settings::{Interpolator, MaskInterpolator, ResamplingGrid};
 
 /// `D · diag(s)`: maps index offsets to physical offsets (ITK `m_IndexToPhysicalPoint`).
 fn index_matrix(g: &Geometry) -> [[f64; 3]; 3] {
@@ -101,6 +101,76 @@ pub fn output_grid(g: &Geometry, bb: &BoundingBox, new_spacing: [f64; 3], pad: u
     }
 }
 
+/// IBSI's grid (reference manual, "Interpolation": grid centres aligned): along each axis
+/// ⌈n·s / s′⌉ voxels of spacing s′ whose centre is the image's centre, so that voxel 0 lies at
+/// continuous index c₀ = ((n − 1) − (n′ − 1)·s′/s) / 2 of the image. Of that grid, the part
+/// covering the ROI box `bb` grown by `pad` output voxels.
+pub fn ibsi_grid(g: &Geometry, bb: &BoundingBox, new_spacing: [f64; 3], pad: usize) -> Geometry {
+    let mut size = [0usize; 3];
+    let mut ci = [0.0; 3];
+    for a in 0..3 {
+        let r = new_spacing[a] / g.spacing[a];
+        let n = g.size[a] as f64;
+        let n_new = (n / r).ceil().max(1.0);
+        let c0 = ((n - 1.0) - (n_new - 1.0) * r) / 2.0;
+        // New voxels whose centres lie in the ROI box's extent, grown by `pad`.
+        let lo = (((bb.lo[a] as f64 - 0.5 - c0) / r).ceil() - pad as f64).max(0.0);
+        let hi = (((bb.hi[a] as f64 + 0.5 - c0) / r).floor() + pad as f64).min(n_new - 1.0);
+        size[a] = if hi >= lo {
+            (hi - lo + 1.0) as usize
+        } else {
+            0
+        };
+        ci[a] = c0 + lo * r;
+    }
+    let origin = cindex_to_point(g, &index_matrix(g), ci);
+    Geometry {
+        size,
+        spacing: new_spacing,
+        origin,
+        direction: g.direction,
+    }
+}
+
+/// The resampled grid of `options.grid` ([`output_grid`] or [`ibsi_grid`]).
+fn grid_of(
+    g: &Geometry,
+    bb: &BoundingBox,
+    new_spacing: [f64; 3],
+    pad: usize,
+    grid: ResamplingGrid,
+) -> Geometry {
+    match grid {
+        ResamplingGrid::Pyradiomics => output_grid(g, bb, new_spacing, pad),
+        ResamplingGrid::Ibsi => ibsi_grid(g, bb, new_spacing, pad),
+    }
+}
+
+/// How the grid is placed, the mask resampled and the intensities rounded (the IBSI
+/// processing settings; PyRadiomics' behaviour by default).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ResampleOptions {
+    /// Grid placement (`resamplingGrid`).
+    pub grid: ResamplingGrid,
+    /// Mask interpolation (`maskInterpolator`).
+    pub mask: MaskInterpolator,
+    /// Partial volume a linearly interpolated mask voxel needs (`maskPartialVolumeThreshold`).
+    pub threshold: f64,
+    /// Round resampled intensities to the nearest integer (`roundIntensities`).
+    pub round: bool,
+}
+
+impl Default for ResampleOptions {
+    fn default() -> Self {
+        ResampleOptions {
+            grid: ResamplingGrid::Pyradiomics,
+            mask: MaskInterpolator::Nearest,
+            threshold: 0.5,
+            round: false,
+        }
+    }
+}
+
 /// True when two spacings are equal in `numpy.allclose`'s sense (rtol 1e-5, atol 1e-8).
 fn allclose(a: &[f64; 3], b: &[f64; 3]) -> bool {
     a.iter()
@@ -141,12 +211,13 @@ pub fn read_box(
     spacing: [f64; 3],
     interpolator: Interpolator,
     pad: usize,
+    grid: ResamplingGrid,
 ) -> BoundingBox {
     let new_spacing = target_spacing(g, bb, spacing);
     if allclose(&g.spacing, &new_spacing) {
         return crate::image::padded_box(bb, pad, g.size);
     }
-    let out = output_grid(g, bb, new_spacing, pad);
+    let out = grid_of(g, bb, new_spacing, pad, grid);
     if out.size.contains(&0) {
         return *bb;
     }
@@ -210,6 +281,7 @@ pub fn resample_pair(
     interpolator: Interpolator,
     pad: usize,
     bb: &BoundingBox,
+    options: ResampleOptions,
 ) -> crate::error::Result<(Volume, Mask)> {
     debug_assert_eq!(part.geometry.size, read.extent());
     let new_spacing = target_spacing(g, bb, spacing);
@@ -229,9 +301,24 @@ pub fn resample_pair(
             crate::image::crop_mask(mask, bb, pad),
         ));
     }
-    let out = output_grid(g, bb, new_spacing, pad);
+    let out = grid_of(g, bb, new_spacing, pad, options.grid);
     check_grid(&out, spacing, part.geometry.len(), interpolator)?;
     let sampler = Sampler::new(part, read.lo, g.size, interpolator);
+    // A linearly interpolated mask reads the mask as 0/1 values over the same box.
+    let mask_part = (options.mask == MaskInterpolator::Linear).then(|| {
+        let (geometry, data) = crate::image::crop(&mask.geometry, &mask.data, read);
+        Volume {
+            geometry,
+            data: data
+                .into_iter()
+                .map(|m| if m { 1.0 } else { 0.0 })
+                .collect(),
+            pixel_type: crate::image::PixelType::F64,
+        }
+    });
+    let mask_sampler = mask_part
+        .as_ref()
+        .map(|m| Sampler::new(m, read.lo, g.size, Interpolator::Linear));
     let (m_out, minv_in) = (index_matrix(&out), inverse_index_matrix(g));
     let n0 = out.size[0];
     let mut points = Vec::with_capacity(n0);
@@ -258,8 +345,14 @@ pub fn resample_pair(
                 let inside = (0..3).all(|a| c[a] >= -0.5 && c[a] < g.size[a] as f64 - 0.5);
                 if inside {
                     points.push((x, c));
-                    let n = nearest_index(g, c);
-                    mdata.push(mask.data[g.index(n[0], n[1], n[2])]);
+                    let keep = match &mask_sampler {
+                        Some(m) => m.eval(c) >= options.threshold,
+                        None => {
+                            let n = nearest_index(g, c);
+                            mask.data[g.index(n[0], n[1], n[2])]
+                        }
+                    };
+                    mdata.push(keep);
                 } else {
                     mdata.push(false);
                 }
@@ -268,6 +361,9 @@ pub fn resample_pair(
             sampler.eval_points(&points, &mut line);
             for &(x, _) in &points {
                 line[x] = part.pixel_type.cast(line[x]);
+                if options.round {
+                    line[x] = line[x].round_ties_even();
+                }
             }
             data.extend_from_slice(&line);
         }
@@ -817,16 +913,43 @@ mod tests {
             Interpolator::NearestNeighbor,
         ] {
             for spacing in [[1.0, 1.0, 1.0], [0.0, 0.0, 1.5], [0.7, 0.9, 3.0]] {
-                let read = read_box(&g, &bb, spacing, interpolator, 2);
+                let read = read_box(
+                    &g,
+                    &bb,
+                    spacing,
+                    interpolator,
+                    2,
+                    ResamplingGrid::Pyradiomics,
+                );
                 if interpolator == Interpolator::BSpline && spacing[0] != 0.7 {
                     assert!(read.lo[0] > 0 && read.hi[0] < 159, "{read:?}");
                 }
                 let (_, part) = crate::image::crop(&g, &whole.data, &read);
                 let part = Volume::new(crate::image::crop_geometry(&g, &read), part);
-                let a =
-                    resample_pair(&whole, &g, &all, &mask, spacing, interpolator, 2, &bb).unwrap();
-                let b =
-                    resample_pair(&part, &g, &read, &mask, spacing, interpolator, 2, &bb).unwrap();
+                let a = resample_pair(
+                    &whole,
+                    &g,
+                    &all,
+                    &mask,
+                    spacing,
+                    interpolator,
+                    2,
+                    &bb,
+                    Default::default(),
+                )
+                .unwrap();
+                let b = resample_pair(
+                    &part,
+                    &g,
+                    &read,
+                    &mask,
+                    spacing,
+                    interpolator,
+                    2,
+                    &bb,
+                    Default::default(),
+                )
+                .unwrap();
                 assert_eq!(a.0.geometry, b.0.geometry);
                 assert_eq!(a.1.data, b.1.data);
                 // The cut changes coefficients by far less than an ulp: the same bits.
