@@ -573,8 +573,9 @@ struct Staged {
     row: Row,
     shape_mask: Mask,
     images: Vec<StagedImage>,
-    /// Under `featureNames: ibsi`, every IBSI value (computed on the CPU while staging).
-    ibsi: Option<Vec<(String, f64)>>,
+    /// Under `featureNames: ibsi`, every IBSI value (computed while staging) and the device
+    /// that built its texture matrices.
+    ibsi: Option<(Vec<(String, f64)>, String)>,
 }
 
 /// One image of a sequence (the original or a filtered one), discretised on the ROI.
@@ -639,7 +640,13 @@ fn stage_image(
     })
 }
 
-fn stage(input: &SequenceInput<'_>, mask: &Mask, params: &Params, config: Row) -> Result<Staged> {
+fn stage(
+    input: &SequenceInput<'_>,
+    mask: &Mask,
+    params: &Params,
+    config: Row,
+    device: DeviceChoice,
+) -> Result<Staged> {
     let Prepared {
         row,
         image,
@@ -649,13 +656,16 @@ fn stage(input: &SequenceInput<'_>, mask: &Mask, params: &Params, config: Row) -
     } = prepare_prefixed(input.image, input.mask, mask, params, config)?;
     if params.settings.feature_names == FeatureNames::Ibsi {
         params.check_ibsi_names()?;
-        let ibsi = crate::features::ibsi::row::compute(&crate::features::ibsi::row::IbsiInput {
-            image: &image,
-            roi: &roi,
-            morphology: &shape_mask,
-            region: region.as_ref().map(|(v, bb)| (v, bb)),
-            settings: &params.settings,
-        })?;
+        let ibsi = crate::features::ibsi::row::compute(
+            &crate::features::ibsi::row::IbsiInput {
+                image: &image,
+                roi: &roi,
+                morphology: &shape_mask,
+                region: region.as_ref().map(|(v, bb)| (v, bb)),
+                settings: &params.settings,
+            },
+            device,
+        )?;
         return Ok(Staged {
             row,
             shape_mask,
@@ -734,7 +744,8 @@ pub fn extract_sequences(
             }
         };
         staged.push(
-            stage(input, &masks[k].1, params, config.clone()).map_err(|e| named(input.name, e))?,
+            stage(input, &masks[k].1, params, config.clone(), device)
+                .map_err(|e| named(input.name, e))?,
         );
     }
     drop(masks);
@@ -806,14 +817,15 @@ fn finish(
         images,
         ibsi,
     } = staged;
+    if let Some((values, used)) = ibsi {
+        row.push(("diagnostics_Device".into(), Value::Text(used)));
+        row.extend(values.into_iter().map(|(k, v)| (k, Value::Number(v))));
+        return row;
+    }
     row.push((
         "diagnostics_Device".into(),
         Value::Text(device_used.to_string()),
     ));
-    if let Some(values) = ibsi {
-        row.extend(values.into_iter().map(|(k, v)| (k, Value::Number(v))));
-        return row;
-    }
     if let Some(names) = params.feature_classes.get(&FeatureClass::Shape) {
         for (name, v) in shape_features(&shape_mask, names, params, shapes) {
             row.push((format!("original_shape_{name}"), Value::Number(v)));

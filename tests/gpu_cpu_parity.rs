@@ -316,3 +316,40 @@ fn every_level_packing_width() {
         }
     }
 }
+
+/// Under IBSI names the texture matrices of every aggregation (the ROI's image for 3D and
+/// 2.5D, each slice for 2D) are built in one batch on the GPU: rows equal the CPU's, bit for
+/// bit, in the 3D and the 2D/2.5D aggregations.
+#[test]
+fn device_gpu_and_cpu_give_identical_rows_under_ibsi_names() {
+    let Some(ctx) = gpu() else { return };
+    let (phantom_image, phantom_mask) = ibsi_phantom();
+    let (breast_image, breast_mask) = pyradiomics_case("breast1");
+    for force2d in [false, true] {
+        let mut p = Params::from_yaml("setting:\n  featureNames: ibsi\n  binWidth: 1\n").unwrap();
+        p.settings
+            .apply_override(&format!("force2D:{force2d}"))
+            .unwrap();
+        for (image, mask) in [
+            (&phantom_image, &phantom_mask),
+            (&breast_image, &breast_mask),
+        ] {
+            let cpu = extract_case_on(image, mask, &p, DeviceChoice::Cpu).unwrap();
+            let gpu = extract_case_on(image, mask, &p, DeviceChoice::Gpu).unwrap();
+            let device = gpu.iter().find(|(k, _)| k == "diagnostics_Device").unwrap();
+            assert_eq!(
+                device.1,
+                Value::Text(format!("gpu ({})", ctx.adapter_name()))
+            );
+            let strip = |r: &[(String, Value)]| -> Vec<(String, Value)> {
+                r.iter()
+                    .filter(|(k, _)| k != "diagnostics_Device")
+                    .cloned()
+                    .collect()
+            };
+            assert_eq!(strip(&cpu), strip(&gpu), "force2D {force2d}: rows differ");
+            let suffix = if force2d { "_BTW3" } else { "_ITBB" };
+            assert!(cpu.iter().any(|(k, _)| k.ends_with(suffix)));
+        }
+    }
+}

@@ -19,11 +19,13 @@
 use super::texture_names::{Family, Source, FAMILIES};
 use super::{aggregate, gldzm, histogram, ivh, local_intensity, morphology, ngldm, statistics};
 use crate::error::{Error, Result};
+use crate::features::registry::FeatureClass;
 use crate::features::shape::{self, mesh};
 use crate::features::texture;
 use crate::image::{roi_values, BoundingBox, Mask, Volume};
-use crate::matrices::{angles::generate, build_cpu, gldm as gldm_matrix, gldzm as gldzm_matrix};
-use crate::matrices::{grey_image_from, GreyImage};
+use crate::matrices::gpu::{build_batch, DeviceChoice};
+use crate::matrices::{angles::generate, gldm as gldm_matrix, gldzm as gldzm_matrix};
+use crate::matrices::{grey_image_from, GreyImage, Request};
 use crate::settings::{Settings, ShapeCovariance};
 
 /// The morphological features in the manual's order: IBSI id and, for those PyRadiomics'
@@ -165,28 +167,10 @@ fn roi_in_region(roi: &Mask, region: &Volume, bb: &BoundingBox) -> Mask {
     }
 }
 
-/// The features of a PyRadiomics class for one family and aggregation, in the family's order
-/// (own entries filled from `own`).
-fn family_values(
-    family: &Family,
-    grey: &GreyImage,
-    settings: &Settings,
-    slices: bool,
-    own: &[f64],
-) -> Result<Vec<f64>> {
-    let names = family.pyradiomics_names();
-    let computed: Vec<(String, f64)> = match family.class {
-        None => Vec::new(),
-        Some(class) if slices => aggregate::slice_mean_features(grey, class, settings, &names)?,
-        Some(class) => {
-            let request = texture::request(class, grey, settings)?
-                .expect("a texture class has a matrix request");
-            crate::matrices::check_memory(grey, std::slice::from_ref(&request))?;
-            let matrix = build_cpu(grey, &request);
-            texture::features(&matrix, grey, &grey.present_levels(), settings, &names)
-        }
-    };
-    Ok(family
+/// One family's values in one aggregation, in the family's order: PyRadiomics-named
+/// features from `computed` (by name), gpurad's own from `own`.
+fn family_values(family: &Family, computed: &[(String, f64)], own: &[f64]) -> Vec<f64> {
+    family
         .features
         .iter()
         .map(|(_, source)| match source {
@@ -196,7 +180,90 @@ fn family_values(
                 .map_or(f64::NAN, |(_, v)| *v),
             Source::Own(k) => own[*k],
         })
-        .collect())
+        .collect()
+}
+
+/// The texture matrices of every PyRadiomics-class family in every aggregation, built in one
+/// batch on `device` (the ROI's grey image for the 3D and 2.5D aggregations, each slice for
+/// the 2D ones), and their features: per (family index, aggregation) the named values, slice
+/// features averaged over the slices. Returns them with the device used.
+#[allow(clippy::type_complexity)]
+fn texture_features(
+    grey: &GreyImage,
+    base: &Settings,
+    device: DeviceChoice,
+) -> Result<(Vec<((usize, &'static str), Vec<(String, f64)>)>, String)> {
+    type Key = (usize, &'static str, FeatureClass, Settings);
+    let mut whole: Vec<Key> = Vec::new();
+    let mut per_slice: Vec<Key> = Vec::new();
+    for (fi, family) in FAMILIES.iter().enumerate() {
+        let Some(class) = family.class else { continue };
+        for &agg in aggregations(family, base) {
+            let (settings, slices) = aggregation_settings(base, agg);
+            let key = (fi, agg, class, settings);
+            if slices {
+                per_slice.push(key);
+            } else {
+                whole.push(key);
+            }
+        }
+    }
+    let requests = |img: &GreyImage, keys: &[Key]| -> Result<Vec<Request>> {
+        let reqs = keys
+            .iter()
+            .map(|(_, _, class, settings)| {
+                Ok(texture::request(*class, img, settings)?
+                    .expect("a texture class has a matrix request"))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        crate::matrices::check_memory(img, &reqs)?;
+        Ok(reqs)
+    };
+    let whole_requests = requests(grey, &whole)?;
+    let slices = aggregate::slices(grey);
+    let slice_requests: Vec<Vec<Request>> = if per_slice.is_empty() {
+        Vec::new()
+    } else {
+        slices
+            .iter()
+            .map(|(_, img)| requests(img, &per_slice))
+            .collect::<Result<_>>()?
+    };
+    let mut jobs: Vec<(&GreyImage, &[Request])> = vec![(grey, whole_requests.as_slice())];
+    for ((_, img), reqs) in slices.iter().zip(&slice_requests) {
+        jobs.push((img, reqs.as_slice()));
+    }
+    let (built, used) = build_batch(&jobs, device);
+    let mut out = Vec::new();
+    let present = grey.present_levels();
+    for (k, (fi, agg, _, settings)) in whole.iter().enumerate() {
+        let names = FAMILIES[*fi].pyradiomics_names();
+        let values = texture::features(&built[0][k], grey, &present, settings, &names);
+        out.push(((*fi, *agg), values));
+    }
+    for (k, (fi, agg, _, settings)) in per_slice.iter().enumerate() {
+        let names = FAMILIES[*fi].pyradiomics_names();
+        let mut sums: Vec<(String, f64)> = names.iter().map(|n| (n.clone(), 0.0)).collect();
+        for (j, (_, img)) in slices.iter().enumerate() {
+            let values = texture::features(
+                &built[1 + j][k],
+                img,
+                &img.present_levels(),
+                settings,
+                &names,
+            );
+            for (sum, (name, v)) in sums.iter_mut().zip(values) {
+                debug_assert_eq!(sum.0, name);
+                sum.1 += v;
+            }
+        }
+        let n = slices.len() as f64;
+        out.push((
+            (*fi, *agg),
+            sums.into_iter().map(|(k, v)| (k, v / n)).collect(),
+        ));
+    }
+    Ok((out, used))
 }
 
 /// gpurad's own values of `family` (the GLDZM's 16, the NGLDM's 2) in aggregation `agg`.
@@ -266,8 +333,13 @@ fn aggregation_settings(base: &Settings, agg: &str) -> (Settings, bool) {
     (s, per_slice)
 }
 
-/// Every IBSI value of a case, named as [`columns`] lists them (in that order).
-pub fn compute(input: &IbsiInput<'_>) -> Result<Vec<(String, f64)>> {
+/// Every IBSI value of a case, named as [`columns`] lists them (in that order), with the
+/// device that built the texture matrices of the PyRadiomics-defined classes (`device`: as
+/// for PyRadiomics names; the GLDZM and the NGLDM's two own features are built on the CPU).
+pub fn compute(
+    input: &IbsiInput<'_>,
+    device: DeviceChoice,
+) -> Result<(Vec<(String, f64)>, String)> {
     let s = input.settings;
     let values = roi_values(input.image, input.roi);
     if values.is_empty() {
@@ -325,15 +397,23 @@ pub fn compute(input: &IbsiInput<'_>) -> Result<Vec<(String, f64)>> {
             .map(|(k, v)| (k.to_string(), v)),
     );
 
-    for family in &FAMILIES {
-        for agg in aggregations(family, s) {
-            let (settings, per_slice) = aggregation_settings(s, agg);
+    let (computed, used) = texture_features(&grey, s, device)?;
+    for (fi, family) in FAMILIES.iter().enumerate() {
+        for &agg in aggregations(family, s) {
+            let (settings, _) = aggregation_settings(s, agg);
             let own = own_values(family, agg, &grey, input.morphology, &settings);
-            let values = family_values(family, &grey, &settings, per_slice, &own)?;
-            for ((id, _), v) in family.features.iter().zip(values) {
+            let named = computed
+                .iter()
+                .find(|(key, _)| *key == (fi, agg))
+                .map_or(&[][..], |(_, v)| v.as_slice());
+            for ((id, _), v) in family
+                .features
+                .iter()
+                .zip(family_values(family, named, &own))
+            {
                 out.push((format!("{id}_{agg}"), v));
             }
         }
     }
-    Ok(out)
+    Ok((out, used))
 }
