@@ -34,26 +34,33 @@ struct Stats {
     m4: f64,
 }
 
+/// Mean and the population central moments m2, m3, m4 (`1/N`) of `values`: the mean first,
+/// then one pass over the deviations.
+pub(crate) fn central_moments(values: &[f64]) -> (f64, f64, f64, f64) {
+    let n = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    let (mut m2, mut m3, mut m4) = (0.0, 0.0, 0.0);
+    for &x in values {
+        let d = x - mean;
+        let d2 = d * d;
+        m2 += d2;
+        m3 += d2 * d;
+        m4 += d2 * d2;
+    }
+    (mean, m2 / n, m3 / n, m4 / n)
+}
+
 impl Stats {
     fn new(values: &[f64]) -> Stats {
         let sorted = select_order_statistics(values);
-        let n = values.len() as f64;
-        let mean = values.iter().sum::<f64>() / n;
-        let (mut m2, mut m3, mut m4) = (0.0, 0.0, 0.0);
-        for &x in values {
-            let d = x - mean;
-            let d2 = d * d;
-            m2 += d2;
-            m3 += d2 * d;
-            m4 += d2 * d2;
-        }
+        let (mean, m2, m3, m4) = central_moments(values);
         Stats {
             sorted,
-            n,
+            n: values.len() as f64,
             mean,
-            m2: m2 / n,
-            m3: m3 / n,
-            m4: m4 / n,
+            m2,
+            m3,
+            m4,
         }
     }
 

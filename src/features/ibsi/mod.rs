@@ -42,21 +42,6 @@ pub(crate) fn sorted(values: &[f64]) -> Vec<f64> {
     s
 }
 
-/// Mean, and the central moments m2, m3, m4 (divided by N) of `values`.
-pub(crate) fn moments(values: &[f64]) -> (f64, f64, f64, f64) {
-    let n = values.len() as f64;
-    let mean = values.iter().sum::<f64>() / n;
-    let (mut m2, mut m3, mut m4) = (0.0, 0.0, 0.0);
-    for &x in values {
-        let d = x - mean;
-        let d2 = d * d;
-        m2 += d2;
-        m3 += d2 * d;
-        m4 += d2 * d2;
-    }
-    (mean, m2 / n, m3 / n, m4 / n)
-}
-
 /// The dispersion features shared by the statistics and histogram families, computed on
 /// `values` (sorted ascending in `sorted`): in order mean, variance, skewness, excess
 /// kurtosis, median, minimum, P10, P90, maximum, interquartile range, range, mean absolute
@@ -64,7 +49,7 @@ pub(crate) fn moments(values: &[f64]) -> (f64, f64, f64, f64) {
 /// median absolute deviation, coefficient of variation, quartile coefficient of dispersion.
 pub(crate) fn distribution(values: &[f64], sorted: &[f64]) -> [f64; 16] {
     let n = values.len() as f64;
-    let (mean, m2, m3, m4) = moments(values);
+    let (mean, m2, m3, m4) = crate::features::firstorder::central_moments(values);
     // A constant ROI has no skewness or kurtosis: IBSI sets them to 0.
     let (skew, kurt) = if m2 > 0.0 {
         (m3 / m2.powf(1.5), m4 / (m2 * m2) - 3.0)
