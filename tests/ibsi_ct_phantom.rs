@@ -23,32 +23,11 @@ fn reference_path() -> std::path::PathBuf {
 
 /// The rows of `dataset` as (column name, value, allowed difference).
 fn references(dataset: &str) -> Vec<(String, f64, f64)> {
-    csv_rows(&reference_path())
+    ibsi_reference_columns(&reference_path(), dataset)
         .into_iter()
-        .filter(|r| r["dataset"] == dataset)
-        .map(|r| {
-            let id = r["feature_ibsi_id"].clone();
-            let caption = &r["table_caption"];
-            let id = match id.as_str() {
-                "BC2M" | "GBPN" => {
-                    let x = if caption.contains("10%") { "10" } else { "90" };
-                    format!("{id}_{}{x}", if id == "BC2M" { "V" } else { "I" })
-                }
-                _ => id,
-            };
-            let agg = &r["aggregation_ibsi_id"];
-            let column = if agg.is_empty() {
-                id
-            } else {
-                format!("{id}_{agg}")
-            };
-            let tol: f64 = r["tolerance"].parse().unwrap();
-            let published = &r["value"];
-            (
-                column,
-                published.parse().unwrap(),
-                tol.max(half_unit(published)),
-            )
+        .map(|(column, published, tol)| {
+            let value = published.parse().unwrap();
+            (column, value, tol.max(half_unit(&published)))
         })
         .collect()
 }

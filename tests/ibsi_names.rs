@@ -16,32 +16,7 @@ use gpurad::Params;
 
 /// Reference rows as (column name, published value, tolerance).
 fn references() -> Vec<(String, String, f64)> {
-    csv_rows(&ibsi_reference_values())
-        .into_iter()
-        .filter(|r| r["dataset"] == "digital_phantom")
-        .map(|r| {
-            let id = r["feature_ibsi_id"].clone();
-            let caption = &r["table_caption"];
-            let id = match id.as_str() {
-                "BC2M" | "GBPN" => {
-                    let x = if caption.contains("10%") { "10" } else { "90" };
-                    format!("{id}_{}{x}", if id == "BC2M" { "V" } else { "I" })
-                }
-                _ => id,
-            };
-            let agg = &r["aggregation_ibsi_id"];
-            let column = if agg.is_empty() {
-                id
-            } else {
-                format!("{id}_{agg}")
-            };
-            (
-                column,
-                r["value"].clone(),
-                r["tolerance"].parse().unwrap_or(0.0),
-            )
-        })
-        .collect()
+    ibsi_reference_columns(&ibsi_reference_values(), "digital_phantom")
 }
 
 fn run(force2d: bool) -> (Vec<String>, BTreeMap<String, f64>) {

@@ -278,3 +278,39 @@ impl MaxDiff {
         }
     }
 }
+
+/// The rows of `dataset` in an IBSI reference table (`reference_values.csv` layout) as
+/// (gpurad's IBSI column name, published value as written, published tolerance): the IBSI
+/// id, with the intensity–volume histogram's parameter (`BC2M_V10`, read from the table's
+/// caption) and `_` and the aggregation id for texture features (`GYBY_ITBB`).
+pub fn ibsi_reference_columns(path: &Path, dataset: &str) -> Vec<(String, String, f64)> {
+    csv_rows(path)
+        .into_iter()
+        .filter(|r| r["dataset"] == dataset)
+        .map(|r| {
+            let id = r["feature_ibsi_id"].clone();
+            let id = match id.as_str() {
+                "BC2M" | "GBPN" => {
+                    let x = if r["table_caption"].contains("10%") {
+                        "10"
+                    } else {
+                        "90"
+                    };
+                    format!("{id}_{}{x}", if id == "BC2M" { "V" } else { "I" })
+                }
+                _ => id,
+            };
+            let agg = &r["aggregation_ibsi_id"];
+            let column = if agg.is_empty() {
+                id
+            } else {
+                format!("{id}_{agg}")
+            };
+            (
+                column,
+                r["value"].clone(),
+                r["tolerance"].parse().unwrap_or(0.0),
+            )
+        })
+        .collect()
+}
