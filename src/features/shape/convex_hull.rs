@@ -2,9 +2,11 @@
 //! its volume and surface area.
 //!
 //! Vertices come as doubled integer grid coordinates ([`super::mesh::hull_candidates`]), so
-//! the hull is built with exact integer orientation tests (incremental construction: each
-//! point outside the current hull replaces the faces it sees by a cone from the horizon;
-//! coplanar points are not added, so faces are never degenerate). The grid's spacing is an
+//! the hull is built with exact integer orientation tests, by quickhull's conflict lists
+//! (Barber, Dobkin & Huhdanpaa, ACM TOMS 1996): each point waits on one face it sees; the
+//! farthest point of a face replaces the faces it sees by a cone from their horizon, and only
+//! the points of the removed faces are placed again. Coplanar points are not added, so faces
+//! are never degenerate. The grid's spacing is an
 //! axis scaling, which maps a convex hull onto the convex hull of the scaled points: volume
 //! and area are measured on the hull's triangles in millimetres.
 
@@ -56,59 +58,142 @@ pub fn hull_triangles(points: &[P]) -> Vec<[P; 3]> {
     let Some(&d) = pts.iter().find(|&&p| orient(a, b, c, p) != 0) else {
         return Vec::new();
     };
-    let mut faces: Vec<[P; 3]> = if orient(a, b, c, d) < 0 {
+    let first: Vec<[P; 3]> = if orient(a, b, c, d) < 0 {
         vec![[a, b, c], [a, d, b], [b, d, c], [c, d, a]]
     } else {
         vec![[a, c, b], [a, b, d], [b, c, d], [c, a, d]]
     };
-    for &p in &pts {
-        let visible: Vec<bool> = faces
+    let mut hull = Hull::default();
+    for f in first {
+        hull.add(f);
+    }
+    // Each point waits on one face it sees (its conflict face), or is inside and dropped.
+    let others: Vec<usize> = (0..pts.len()).collect();
+    hull.assign(&pts, others, 0..4);
+    while let Some(f) =
+        (0..hull.faces.len()).find(|&f| hull.alive[f] && !hull.outside[f].is_empty())
+    {
+        // The point farthest beyond the face (largest orientation) is on the hull.
+        let face = hull.faces[f];
+        let &p = hull.outside[f]
             .iter()
-            .map(|f| orient(f[0], f[1], f[2], p) > 0)
-            .collect();
-        if !visible.iter().any(|&v| v) {
-            continue; // inside or on the hull
+            .max_by_key(|&&i| orient(face[0], face[1], face[2], pts[i]))
+            .expect("a non-empty conflict list");
+        let apex = pts[p];
+        // The faces the apex sees form one connected region around f (exact predicates).
+        let mut visible = vec![f];
+        let mut seen = std::collections::HashSet::from([f]);
+        let mut k = 0;
+        while k < visible.len() {
+            let g = hull.faces[visible[k]];
+            for e in 0..3 {
+                let twin = hull.edges[&(g[(e + 1) % 3], g[e])];
+                if !seen.contains(&twin) {
+                    let t = hull.faces[twin];
+                    if orient(t[0], t[1], t[2], apex) > 0 {
+                        seen.insert(twin);
+                        visible.push(twin);
+                    }
+                }
+            }
+            k += 1;
         }
-        // Horizon: the directed edges of visible faces whose twin belongs to a hidden face.
-        let mut horizon: Vec<(P, P)> = Vec::new();
-        for (f, _) in faces.iter().zip(&visible).filter(|(_, &v)| v) {
-            for k in 0..3 {
-                let (u, w) = (f[k], f[(k + 1) % 3]);
-                let twin_hidden = faces
-                    .iter()
-                    .zip(&visible)
-                    .any(|(g, &gv)| !gv && (0..3).any(|j| g[j] == w && g[(j + 1) % 3] == u));
-                if twin_hidden {
+        // The horizon: edges of visible faces whose twin is hidden.
+        let mut horizon = Vec::new();
+        for &g in &visible {
+            let t = hull.faces[g];
+            for e in 0..3 {
+                let (u, w) = (t[e], t[(e + 1) % 3]);
+                if !seen.contains(&hull.edges[&(w, u)]) {
                     horizon.push((u, w));
                 }
             }
         }
-        let mut kept: Vec<[P; 3]> = faces
-            .iter()
-            .zip(&visible)
-            .filter(|(_, &v)| !v)
-            .map(|(f, _)| *f)
-            .collect();
-        kept.extend(horizon.into_iter().map(|(u, w)| [u, w, p]));
-        faces = kept;
+        let mut orphans = Vec::new();
+        for &g in &visible {
+            orphans.extend(hull.remove(g));
+        }
+        orphans.retain(|&i| i != p);
+        let start = hull.faces.len();
+        for (u, w) in horizon {
+            hull.add([u, w, apex]);
+        }
+        let end = hull.faces.len();
+        hull.assign(&pts, orphans, start..end);
     }
-    faces
+    (0..hull.faces.len())
+        .filter(|&f| hull.alive[f])
+        .map(|f| hull.faces[f])
+        .collect()
+}
+
+/// A convex hull under construction: triangles (dead ones kept in place), each directed edge's
+/// face, and each face's conflict list (the points outside it, by index).
+#[derive(Default)]
+struct Hull {
+    faces: Vec<[P; 3]>,
+    alive: Vec<bool>,
+    outside: Vec<Vec<usize>>,
+    edges: std::collections::HashMap<(P, P), usize>,
+}
+
+impl Hull {
+    fn add(&mut self, f: [P; 3]) {
+        let id = self.faces.len();
+        for e in 0..3 {
+            self.edges.insert((f[e], f[(e + 1) % 3]), id);
+        }
+        self.faces.push(f);
+        self.alive.push(true);
+        self.outside.push(Vec::new());
+    }
+
+    /// Removes face `f` (its edges are taken over by the faces added next); returns its
+    /// conflict list.
+    fn remove(&mut self, f: usize) -> Vec<usize> {
+        let t = self.faces[f];
+        for e in 0..3 {
+            let key = (t[e], t[(e + 1) % 3]);
+            if self.edges.get(&key) == Some(&f) {
+                self.edges.remove(&key);
+            }
+        }
+        self.alive[f] = false;
+        std::mem::take(&mut self.outside[f])
+    }
+
+    /// Puts each point of `points` (indices into `pts`) on the first face of `faces` it sees.
+    fn assign(&mut self, pts: &[P], points: Vec<usize>, faces: std::ops::Range<usize>) {
+        for i in points {
+            if let Some(f) = faces.clone().find(|&f| {
+                let t = self.faces[f];
+                self.alive[f] && orient(t[0], t[1], t[2], pts[i]) > 0
+            }) {
+                self.outside[f].push(i);
+            }
+        }
+    }
 }
 
 /// Volume (mm³) and surface area (mm²) of the convex hull of `mask`'s marching-cubes mesh.
 pub fn hull_volume_area(mask: &Mask) -> (f64, f64) {
     let triangles = hull_triangles(&super::mesh::hull_candidates(mask));
     let s = mask.geometry.spacing;
-    let mm = |p: P| {
+    volume_area(&triangles, |p| {
         [
             0.5 * p[0] as f64 * s[0],
             0.5 * p[1] as f64 * s[1],
             0.5 * p[2] as f64 * s[2],
         ]
-    };
+    })
+}
+
+/// Volume and area of the closed surface of outward `triangles`, their vertices mapped to
+/// space by `to_space`: areas summed, volume by the divergence theorem (Σ a · (u × v) / 6).
+fn volume_area(triangles: &[[P; 3]], to_space: impl Fn(P) -> [f64; 3]) -> (f64, f64) {
     let (mut volume, mut area) = (0.0, 0.0);
-    for t in &triangles {
-        let [a, b, c] = t.map(mm);
+    for t in triangles {
+        let [a, b, c] = t.map(&to_space);
         let u = [b[0] - a[0], b[1] - a[1], b[2] - a[2]];
         let v = [c[0] - a[0], c[1] - a[1], c[2] - a[2]];
         let n = [
@@ -117,7 +202,6 @@ pub fn hull_volume_area(mask: &Mask) -> (f64, f64) {
             u[0] * v[1] - u[1] * v[0],
         ];
         area += 0.5 * (n[0] * n[0] + n[1] * n[1] + n[2] * n[2]).sqrt();
-        // Divergence theorem: Σ a · (u × v) / 6 over outward triangles.
         volume += (a[0] * n[0] + a[1] * n[1] + a[2] * n[2]) / 6.0;
     }
     (volume, area)
@@ -140,19 +224,7 @@ mod tests {
         }
         let t = hull_triangles(&pts);
         // A cube of side 6 (doubled units): its hull is the cube.
-        let (mut vol, mut area) = (0.0, 0.0);
-        for tri in &t {
-            let [a, b, c] = tri.map(|p| p.map(|v| v as f64));
-            let u = [b[0] - a[0], b[1] - a[1], b[2] - a[2]];
-            let v = [c[0] - a[0], c[1] - a[1], c[2] - a[2]];
-            let n = [
-                u[1] * v[2] - u[2] * v[1],
-                u[2] * v[0] - u[0] * v[2],
-                u[0] * v[1] - u[1] * v[0],
-            ];
-            area += 0.5 * (n[0] * n[0] + n[1] * n[1] + n[2] * n[2]).sqrt();
-            vol += (a[0] * n[0] + a[1] * n[1] + a[2] * n[2]) / 6.0;
-        }
+        let (vol, area) = volume_area(&t, |p| p.map(|v| v as f64));
         assert!((vol - 216.0).abs() < 1e-9, "{vol}");
         assert!((area - 216.0).abs() < 1e-9, "{area}");
         assert!(hull_triangles(&[[0, 0, 0], [1, 1, 1], [2, 2, 2]]).is_empty());
