@@ -65,7 +65,7 @@ fn digital_phantom_ibsi_families() {
     got.extend(statistics::features(&values));
     got.extend(histogram::features(&values, hi as usize));
     got.extend(ivh::features(&values, ivh::IvhGrid::Discrete { range: (lo, hi) }).unwrap());
-    got.extend(local_intensity::features(&image, &mask));
+    got.extend(local_intensity::features(&image, &mask).unwrap());
     got.extend(
         morphology::features(&morphology::MorphologyInput {
             morphology: &mask,

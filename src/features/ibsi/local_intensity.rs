@@ -14,6 +14,7 @@
 
 use rayon::prelude::*;
 
+use crate::error::{Error, Result};
 use crate::image::{Mask, Volume};
 
 /// Radius in mm of a sphere of 1 cm³.
@@ -21,9 +22,15 @@ pub fn sphere_radius_mm() -> f64 {
     10.0 * (3.0 / (4.0 * std::f64::consts::PI)).cbrt()
 }
 
-/// Index offsets of the voxels whose centres lie within `radius` mm of a voxel's centre.
-fn sphere_offsets(spacing: [f64; 3], radius: f64) -> Vec<[i64; 3]> {
-    let reach = spacing.map(|s| (radius / s).floor() as i64);
+/// Most sphere-mean terms (ROI voxels × sphere voxels) computed: about ten seconds on two
+/// cores. Beyond it (sub-millimetre voxels with a large ROI) the features are refused.
+const MAX_TERMS: f64 = 4e9;
+
+/// Index offsets of the voxels whose centres lie within `radius` mm of a voxel's centre,
+/// reaching at most `limit` voxels along each axis (offsets beyond the image never count).
+fn sphere_offsets(spacing: [f64; 3], radius: f64, limit: [usize; 3]) -> Vec<[i64; 3]> {
+    let reach: [i64; 3] =
+        std::array::from_fn(|k| (radius / spacing[k]).floor().min(limit[k] as f64) as i64);
     let mut out = Vec::new();
     for dz in -reach[2]..=reach[2] {
         for dy in -reach[1]..=reach[1] {
@@ -57,12 +64,26 @@ fn sphere_mean(image: &Volume, offsets: &[[i64; 3]], c: [usize; 3]) -> f64 {
 }
 
 /// The local and global intensity peaks of the ROI `mask` (on `image`'s grid, at least one
-/// voxel), as `(IBSI id, value)`.
-pub fn features(image: &Volume, mask: &Mask) -> Vec<(&'static str, f64)> {
+/// voxel), as `(IBSI id, value)`; an error when the sphere means would take more than
+/// [`MAX_TERMS`] terms.
+pub fn features(image: &Volume, mask: &Mask) -> Result<Vec<(&'static str, f64)>> {
     assert_eq!(image.geometry.size, mask.geometry.size, "one grid");
-    let offsets = sphere_offsets(image.geometry.spacing, sphere_radius_mm());
+    let g = &image.geometry;
     let roi: Vec<usize> = (0..mask.data.len()).filter(|&i| mask.data[i]).collect();
     assert!(!roi.is_empty(), "a ROI has at least one voxel");
+    // The sphere's voxel count, bounded before it is listed.
+    let r = sphere_radius_mm();
+    let per_voxel: f64 = (0..3)
+        .map(|k| 2.0 * (r / g.spacing[k]).floor().min((g.size[k] - 1) as f64) + 1.0)
+        .product();
+    if per_voxel * roi.len() as f64 > MAX_TERMS {
+        return Err(Error::Compute(format!(
+            "local intensity peaks: {} ROI voxels × up to {per_voxel:.0} voxels in a 1 cm³ sphere of voxels {:?} mm is more than {MAX_TERMS:e} terms",
+            roi.len(),
+            g.spacing
+        )));
+    }
+    let offsets = sphere_offsets(g.spacing, r, g.size.map(|n| n - 1));
     let means: Vec<f64> = roi
         .par_iter()
         .map(|&i| sphere_mean(image, &offsets, image.geometry.coords(i)))
@@ -78,7 +99,7 @@ pub fn features(image: &Volume, mask: &Mask) -> Vec<(&'static str, f64)> {
         .map(|(_, &m)| m)
         .fold(f64::NEG_INFINITY, f64::max);
     let global = means.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    vec![("VJGA", local), ("0F91", global)]
+    Ok(vec![("VJGA", local), ("0F91", global)])
 }
 
 #[cfg(test)]
@@ -90,11 +111,15 @@ mod tests {
     fn sphere_of_one_cubic_centimetre() {
         // 1 mm voxels: the voxel centres within 6.2035 mm number 1,000 give or take the
         // sphere's surface (4/3·π·6.2035³ = 1000 mm³).
-        let n = sphere_offsets([1.0; 3], sphere_radius_mm()).len();
+        let n = sphere_offsets([1.0; 3], sphere_radius_mm(), [100; 3]).len();
         assert!((900..1100).contains(&n), "{n}");
         // 4 mm in-plane, 5 mm slices: (0,0,±1) at 5 mm is inside, (1,1,0) at 5.66 mm inside,
         // (1,1,1) at 7.5 mm outside.
-        let o = sphere_offsets([4.0, 4.0, 5.0], sphere_radius_mm());
+        let o = sphere_offsets([4.0, 4.0, 5.0], sphere_radius_mm(), [100; 3]);
+        // Limited by the image: a 2-voxel-thick image reaches one voxel along z.
+        assert!(sphere_offsets([1.0; 3], sphere_radius_mm(), [100, 100, 1])
+            .iter()
+            .all(|o| o[2].abs() <= 1));
         assert!(o.contains(&[0, 0, 1]) && o.contains(&[1, 1, 0]) && !o.contains(&[1, 1, 1]));
     }
 
@@ -111,10 +136,23 @@ mod tests {
             geometry: g,
             data: vec![false, true, true, true, true],
         };
-        let f = features(&image, &mask);
+        let f = features(&image, &mask).unwrap();
         // Max 9 at x = 1: mean of 0, 9, 1 (the outside voxel counts) = 10/3. Global: at
         // x = 4, (8 + 8) / 2 = 8.
         assert_eq!(f[0], ("VJGA", 10.0 / 3.0));
         assert_eq!(f[1], ("0F91", 8.0));
+        // Voxels of a micrometre: the sphere would hold ~10¹² voxels per ROI voxel. Refused.
+        let g = Geometry::with_spacing([200, 200, 200], [1e-3; 3]);
+        let image = Volume {
+            geometry: g.clone(),
+            data: vec![0.0; g.len()],
+            pixel_type: crate::image::PixelType::F64,
+        };
+        let mask = Mask {
+            geometry: g,
+            data: vec![true; 8_000_000],
+        };
+        let e = features(&image, &mask).unwrap_err().to_string();
+        assert!(e.contains("local intensity"), "{e}");
     }
 }

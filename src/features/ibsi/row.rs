@@ -233,6 +233,22 @@ fn texture_features(
     for ((_, img), reqs) in slices.iter().zip(&slice_requests) {
         jobs.push((img, reqs.as_slice()));
     }
+    // Every slice's matrices are held together until their features are taken.
+    let total = jobs
+        .iter()
+        .flat_map(|(img, reqs)| reqs.iter().map(|r| r.memory_estimate(img)))
+        .fold(0u128, u128::saturating_add);
+    crate::limits::check(
+        || {
+            format!(
+                "the texture matrices of every IBSI aggregation ({} grey levels, the ROI box and {} slices)",
+                grey.ng,
+                slices.len()
+            )
+        },
+        total,
+        "use fewer grey levels (binCount, a larger binWidth, maxGreyLevels)",
+    )?;
     let (built, used) = build_batch(&jobs, device);
     let mut out = Vec::new();
     let present = grey.present_levels();
@@ -371,9 +387,9 @@ pub fn compute(
     // Local intensity: the image around the ROI.
     let local = match input.region {
         Some((region, bb)) => {
-            local_intensity::features(region, &roi_in_region(input.roi, region, bb))
+            local_intensity::features(region, &roi_in_region(input.roi, region, bb))?
         }
-        None => local_intensity::features(input.image, input.roi),
+        None => local_intensity::features(input.image, input.roi)?,
     };
     out.extend(local.into_iter().map(|(k, v)| (k.to_string(), v)));
 
