@@ -24,7 +24,7 @@ use crate::features::shape::{self, mesh};
 use crate::features::texture;
 use crate::image::{roi_values, BoundingBox, Mask, Volume};
 use crate::matrices::gpu::{build_batch, DeviceChoice};
-use crate::matrices::{angles::generate, gldm as gldm_matrix, gldzm as gldzm_matrix};
+use crate::matrices::{angles::generate, gldzm as gldzm_matrix, Matrix};
 use crate::matrices::{grey_image_from, GreyImage, Request};
 use crate::settings::{Settings, ShapeCovariance};
 
@@ -183,16 +183,21 @@ fn family_values(family: &Family, computed: &[(String, f64)], own: &[f64]) -> Ve
         .collect()
 }
 
+/// What [`texture_features`] gives one family in one aggregation: the PyRadiomics-named values
+/// and the NGLDM's own two (dependence count percentage and energy, taken from the same GLDM
+/// matrices; empty for the other classes).
+type Computed = ((usize, &'static str), Vec<(String, f64)>, Vec<f64>);
+
 /// The texture matrices of every PyRadiomics-class family in every aggregation, built in one
-/// batch on `device` (the ROI's grey image for the 3D and 2.5D aggregations, each slice for
-/// the 2D ones), and their features: per (family index, aggregation) the named values, slice
-/// features averaged over the slices. Returns them with the device used.
-#[allow(clippy::type_complexity)]
+/// batch on `device` (the ROI's grey image for the 3D and 2.5D aggregations, each of `slices`
+/// for the 2D ones), and their features per (family index, aggregation), slice features
+/// averaged over the slices. Returns them with the device used.
 fn texture_features(
     grey: &GreyImage,
+    slices: &[(usize, GreyImage)],
     base: &Settings,
     device: DeviceChoice,
-) -> Result<(Vec<((usize, &'static str), Vec<(String, f64)>)>, String)> {
+) -> Result<(Vec<Computed>, String)> {
     type Key = (usize, &'static str, FeatureClass, Settings);
     let mut whole: Vec<Key> = Vec::new();
     let mut per_slice: Vec<Key> = Vec::new();
@@ -220,7 +225,6 @@ fn texture_features(
         Ok(reqs)
     };
     let whole_requests = requests(grey, &whole)?;
-    let slices = aggregate::slices(grey);
     let slice_requests: Vec<Vec<Request>> = if per_slice.is_empty() {
         Vec::new()
     } else {
@@ -250,90 +254,74 @@ fn texture_features(
         "use fewer grey levels (binCount, a larger binWidth, maxGreyLevels)",
     )?;
     let (built, used) = build_batch(&jobs, device);
+    // The NGLDM's own features of a built GLDM matrix.
+    let extras = |m: &Matrix, img: &GreyImage| match m {
+        Matrix::Gldm(g) => ngldm::features(g, img.roi_count() as u64).to_vec(),
+        _ => Vec::new(),
+    };
     let mut out = Vec::new();
     let present = grey.present_levels();
     for (k, (fi, agg, _, settings)) in whole.iter().enumerate() {
         let names = FAMILIES[*fi].pyradiomics_names();
-        let values = texture::features(&built[0][k], grey, &present, settings, &names);
-        out.push(((*fi, *agg), values));
+        let m = &built[0][k];
+        let values = texture::features(m, grey, &present, settings, &names);
+        out.push(((*fi, *agg), values, extras(m, grey)));
     }
     for (k, (fi, agg, _, settings)) in per_slice.iter().enumerate() {
         let names = FAMILIES[*fi].pyradiomics_names();
         let mut sums: Vec<(String, f64)> = names.iter().map(|n| (n.clone(), 0.0)).collect();
+        let mut own: Vec<f64> = Vec::new();
         for (j, (_, img)) in slices.iter().enumerate() {
-            let values = texture::features(
-                &built[1 + j][k],
-                img,
-                &img.present_levels(),
-                settings,
-                &names,
-            );
+            let m = &built[1 + j][k];
+            let values = texture::features(m, img, &img.present_levels(), settings, &names);
             for (sum, (name, v)) in sums.iter_mut().zip(values) {
                 debug_assert_eq!(sum.0, name);
                 sum.1 += v;
+            }
+            let e = extras(m, img);
+            own.resize(e.len(), 0.0);
+            for (o, v) in own.iter_mut().zip(e) {
+                *o += v;
             }
         }
         let n = slices.len() as f64;
         out.push((
             (*fi, *agg),
             sums.into_iter().map(|(k, v)| (k, v / n)).collect(),
+            own.into_iter().map(|v| v / n).collect(),
         ));
     }
     Ok((out, used))
 }
 
-/// gpurad's own values of `family` (the GLDZM's 16, the NGLDM's 2) in aggregation `agg`.
-fn own_values(
-    family: &Family,
+/// The GLDZM's 16 values in aggregation `agg` (3D, slices merged, or slices averaged), on the
+/// CPU: zones from `grey` (or its `slices`), distances from the morphological mask.
+fn gldzm_values(
     agg: &str,
     grey: &GreyImage,
+    slices: &[(usize, GreyImage)],
     morphology: &Mask,
-    settings: &Settings,
 ) -> Vec<f64> {
     let gldzm_of = |img: &GreyImage, mask: &[bool], in_plane: bool| {
         gldzm_matrix::build(img, &generate(img.size, &[1], None), mask, in_plane)
     };
-    let ngldm_of = |img: &GreyImage, force2d: Option<usize>| {
-        let angles = generate(img.size, &settings.distances, force2d);
-        let m = gldm_matrix::build(img, &angles, settings.gldm_a);
-        ngldm::features(&m, img.roi_count() as u64).to_vec()
+    let per_slice = || {
+        slices
+            .iter()
+            .map(|(z, s)| gldzm_of(s, &aggregate::mask_slice(morphology, *z), true))
     };
-    let slices = || aggregate::slices(grey);
-    match (family.code, agg) {
-        ("dzm", "KOBO") => gldzm::features(&gldzm_of(grey, &morphology.data, false)).to_vec(),
-        ("dzm", "62GR") => {
-            let mut merged: Option<gldzm_matrix::Gldzm> = None;
-            for (z, s) in slices() {
-                let m = gldzm_of(&s, &aggregate::mask_slice(morphology, z), true);
-                merged = Some(match merged {
-                    Some(acc) => acc.merged(&m),
-                    None => m,
-                });
-            }
-            gldzm::features(&merged.expect("a ROI has a slice")).to_vec()
+    match agg {
+        "KOBO" => gldzm::features(&gldzm_of(grey, &morphology.data, false)).to_vec(),
+        "62GR" => {
+            let merged = per_slice()
+                .reduce(|acc, m| acc.merged(&m))
+                .expect("a ROI has a slice");
+            gldzm::features(&merged).to_vec()
         }
-        ("dzm", _) => {
-            let per: Vec<[f64; 16]> = slices()
-                .iter()
-                .map(|(z, s)| {
-                    gldzm::features(&gldzm_of(s, &aggregate::mask_slice(morphology, *z), true))
-                })
-                .collect();
+        _ => {
+            let per: Vec<[f64; 16]> = per_slice().map(|m| gldzm::features(&m)).collect();
             aggregate::mean(&per).to_vec()
         }
-        ("ngl", "KOBO") => ngldm_of(grey, None),
-        ("ngl", "62GR") => ngldm_of(grey, Some(0)),
-        ("ngl", _) => {
-            let per: Vec<[f64; 2]> = slices()
-                .iter()
-                .map(|(_, s)| {
-                    let v = ngldm_of(s, None);
-                    [v[0], v[1]]
-                })
-                .collect();
-            aggregate::mean(&per).to_vec()
-        }
-        _ => Vec::new(),
     }
 }
 
@@ -351,7 +339,7 @@ fn aggregation_settings(base: &Settings, agg: &str) -> (Settings, bool) {
 
 /// Every IBSI value of a case, named as [`columns`] lists them (in that order), with the
 /// device that built the texture matrices of the PyRadiomics-defined classes (`device`: as
-/// for PyRadiomics names; the GLDZM and the NGLDM's two own features are built on the CPU).
+/// for PyRadiomics names; the GLDZM is built on the CPU).
 pub fn compute(
     input: &IbsiInput<'_>,
     device: DeviceChoice,
@@ -413,15 +401,19 @@ pub fn compute(
             .map(|(k, v)| (k.to_string(), v)),
     );
 
-    let (computed, used) = texture_features(&grey, s, device)?;
+    // The slices (IBSI's 2D aggregations), cut once.
+    let slices = if s.force2d {
+        aggregate::slices(&grey)
+    } else {
+        Vec::new()
+    };
+    let (computed, used) = texture_features(&grey, &slices, s, device)?;
     for (fi, family) in FAMILIES.iter().enumerate() {
         for &agg in aggregations(family, s) {
-            let (settings, _) = aggregation_settings(s, agg);
-            let own = own_values(family, agg, &grey, input.morphology, &settings);
-            let named = computed
-                .iter()
-                .find(|(key, _)| *key == (fi, agg))
-                .map_or(&[][..], |(_, v)| v.as_slice());
+            let (named, own) = match computed.iter().find(|(key, _, _)| *key == (fi, agg)) {
+                Some((_, named, own)) => (named.as_slice(), own.clone()),
+                None => (&[][..], gldzm_values(agg, &grey, &slices, input.morphology)),
+            };
             for ((id, _), v) in family
                 .features
                 .iter()
